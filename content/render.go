@@ -1,0 +1,517 @@
+package content
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/twilio/twilio-go/twiml"
+)
+
+// ScreenKind is a kind of reply.
+type ScreenKind uint8
+
+// Screen kinds. Arg says which node or topic, where one is needed.
+const (
+	ScreenNone             ScreenKind = iota
+	ScreenNode                        // a node's text and options (Arg: node)
+	ScreenHelp                        // the commands
+	ScreenMisses                      // several misses in a row, then the commands
+	ScreenErased                      // the conversation was erased
+	ScreenUnavailable                 // a temporary fault
+	ScreenTopics                      // the topics to subscribe to
+	ScreenTopicConfirm                // what a topic sends; asks yes or no (Arg: topic)
+	ScreenSubscribed                  // subscribed (Arg: topic)
+	ScreenDeclined                    // did not subscribe
+	ScreenUnsubscribed                // every subscription and the address deleted
+	ScreenMyTopics                    // the person's topics (Arg: bit mask of topics)
+	ScreenSubscriptionsOff            // this deployment sends no updates
+	numScreenKinds
+)
+
+// Note is a short line shown before a screen's options instead of its text.
+type Note uint8
+
+// Notes.
+const (
+	NoteNone    Note = iota
+	NoteUnknown      // the input was not understood
+	NoteNoMore       // MAS, but there is no next page
+	numNotes
+)
+
+// HasNotes reports whether a screen kind can carry a note: those whose
+// options a person answers.
+func (k ScreenKind) HasNotes() bool {
+	return k == ScreenNode || k == ScreenTopics || k == ScreenTopicConfirm || k == ScreenMyTopics
+}
+
+// Final reports whether a screen ends the conversation's memory, so it has
+// to say everything on one page.
+func (k ScreenKind) Final() bool {
+	return k == ScreenErased || k == ScreenUnavailable
+}
+
+// Screen identifies one reply; with a language and a channel it names a list
+// of pre-rendered pages.
+type Screen struct {
+	Kind ScreenKind
+	Arg  uint16
+	Note Note
+}
+
+// String names the screen for logs and tests, e.g. "node:3".
+func (s Screen) String() string {
+	names := [...]string{"none", "node", "help", "misses", "erased", "unavailable",
+		"topics", "topic_confirm", "subscribed", "declined", "unsubscribed", "my_topics", "subscriptions_off"}
+	name := "?"
+	if int(s.Kind) < len(names) {
+		name = names[s.Kind]
+	}
+	out := name + ":" + strconv.Itoa(int(s.Arg))
+	switch s.Note {
+	case NoteUnknown:
+		out += "+unknown"
+	case NoteNoMore:
+		out += "+nomore"
+	}
+	return out
+}
+
+// Page is one message as it is sent.
+type Page struct {
+	Text  string // the body, transliterated for SMS
+	TwiML []byte // a whole <Response> with this one <Message>
+}
+
+type screenKey struct {
+	screen  Screen
+	lang    uint8
+	channel Channel
+}
+
+// Pages returns the pages of a screen in a language on a channel. Every
+// screen was rendered when the pack loaded; an unknown screen, language or
+// channel returns nil.
+func (p *Pack) Pages(s Screen, lang int, ch Channel) []Page {
+	if lang < 0 || lang >= len(p.Languages) {
+		return nil
+	}
+	return p.screens[screenKey{s, uint8(lang), ch}]
+}
+
+// Page returns page i of a screen, clamped to the pages that exist.
+func (p *Pack) Page(s Screen, lang int, ch Channel, i int) Page {
+	pages := p.Pages(s, lang, ch)
+	if len(pages) == 0 {
+		return Page{}
+	}
+	return pages[min(max(i, 0), len(pages)-1)]
+}
+
+// Text returns an interface text (a key under texts:) in a language.
+func (p *Pack) Text(key string, lang int) string {
+	t := p.texts[key]
+	if lang < 0 || lang >= len(t) {
+		return ""
+	}
+	return t[lang]
+}
+
+// allScreens lists every screen the pack can show.
+func (p *Pack) allScreens() []Screen {
+	var base []Screen
+	for i := range p.Nodes {
+		base = append(base, Screen{Kind: ScreenNode, Arg: uint16(i)})
+	}
+	for _, k := range []ScreenKind{ScreenHelp, ScreenMisses, ScreenErased, ScreenUnavailable, ScreenTopics,
+		ScreenDeclined, ScreenUnsubscribed, ScreenSubscriptionsOff} {
+		base = append(base, Screen{Kind: k})
+	}
+	for i := range p.Topics {
+		base = append(base, Screen{Kind: ScreenTopicConfirm, Arg: uint16(i)}, Screen{Kind: ScreenSubscribed, Arg: uint16(i)})
+	}
+	for mask := range 1 << len(p.Topics) {
+		base = append(base, Screen{Kind: ScreenMyTopics, Arg: uint16(mask)})
+	}
+	var out []Screen
+	for _, s := range base {
+		out = append(out, s)
+		if s.Kind.HasNotes() {
+			for n := NoteUnknown; n < numNotes; n++ {
+				out = append(out, Screen{Kind: s.Kind, Arg: s.Arg, Note: n})
+			}
+		}
+	}
+	return out
+}
+
+// blocks returns what a screen says, as blocks of lines. Blocks are separated
+// by a blank line on WhatsApp and run together on SMS, where every character
+// costs.
+func (p *Pack) blocks(s Screen, lang int) [][]string {
+	text := func(key string) []string { return lines(p.Text(key, lang)) }
+	nav := text("nav")
+	var note []string
+	switch s.Note {
+	case NoteUnknown:
+		note = text("unknown")
+	case NoteNoMore:
+		note = text("no_more")
+	}
+	switch s.Kind {
+	case ScreenNode:
+		n := p.Nodes[s.Arg]
+		first := lines(n.Body[lang])
+		if note != nil {
+			first = note // the options again, without the text read already
+		}
+		out := [][]string{first}
+		if len(n.Options) > 0 {
+			opts := make([]string, len(n.Options))
+			for i, c := range n.Options {
+				opts[i] = strconv.Itoa(i+1) + " " + p.Nodes[c].Title[lang]
+			}
+			out = append(out, opts)
+		}
+		if n.Index != p.Start {
+			out = append(out, nav)
+		}
+		return out
+	case ScreenHelp:
+		return [][]string{text("help")}
+	case ScreenMisses:
+		return [][]string{text("misses"), text("help")}
+	case ScreenErased:
+		return [][]string{text("erased")}
+	case ScreenUnavailable:
+		return [][]string{text("unavailable")}
+	case ScreenTopics:
+		opts := make([]string, len(p.Topics))
+		for i, t := range p.Topics {
+			opts[i] = strconv.Itoa(i+1) + " " + t.Name[lang]
+		}
+		return [][]string{note, text("topics"), opts, nav}
+	case ScreenTopicConfirm:
+		t := p.Topics[s.Arg]
+		return [][]string{note, lines(strings.NewReplacer("{name}", t.Name[lang], "{description}", t.Description[lang],
+			"{max}", strconv.Itoa(t.MaxPerMonth)).Replace(p.Text("topic_confirm", lang)))}
+	case ScreenSubscribed:
+		t := p.Topics[s.Arg]
+		return [][]string{lines(strings.ReplaceAll(p.Text("subscribed", lang), "{name}", t.Name[lang])), nav}
+	case ScreenDeclined:
+		return [][]string{text("declined"), nav}
+	case ScreenUnsubscribed:
+		return [][]string{text("unsubscribed"), nav}
+	case ScreenSubscriptionsOff:
+		return [][]string{text("subscriptions_off"), nav}
+	case ScreenMyTopics:
+		head := text("my_topics")
+		if s.Arg == 0 {
+			head = text("no_topics")
+		}
+		yes, no := p.answerWord(WordYes, lang), p.answerWord(WordNo, lang)
+		opts := make([]string, len(p.Topics))
+		for i, t := range p.Topics {
+			mark := no
+			if s.Arg&(1<<i) != 0 {
+				mark = yes
+			}
+			opts[i] = fmt.Sprintf("%d %s: %s", i+1, t.Name[lang], mark)
+		}
+		return [][]string{note, head, opts, nav}
+	}
+	return nil
+}
+
+// answerWord returns the upper-case yes or no word of a language, as people
+// are asked to type it.
+func (p *Pack) answerWord(kind WordKind, lang int) string {
+	best := ""
+	for w, m := range p.words {
+		if m.Kind == kind && (m.Lang == lang || m.Lang == -1) && (best == "" || len(w) < len(best) || len(w) == len(best) && w < best) {
+			best = w
+		}
+	}
+	return strings.ToUpper(best)
+}
+
+// lines splits a text into trimmed lines, keeping single blank lines between
+// paragraphs.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" && (len(out) == 0 || out[len(out)-1] == "") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// renderProblem is something rendering found wrong with a screen.
+type renderProblem struct {
+	screen Screen
+	lang   int
+	ch     Channel
+	msg    string
+}
+
+// render builds every page of every screen once, so requests only look
+// pages up. It returns what does not fit the channel's budget.
+func (l *loader) render() {
+	p := l.p
+	p.screens = make(map[screenKey][]Page)
+	for _, s := range p.allScreens() {
+		for lang := range p.Languages {
+			for _, ch := range Channels {
+				pages, problem := p.renderScreen(s, lang, ch)
+				if len(pages) > 1 && s.Kind.Final() {
+					// Nothing is remembered after these, so MAS cannot reach a second page.
+					problem = joinProblems(problem, fmt.Sprintf("must fit one page (it needs %d): the conversation is not kept after it, so MAS cannot show more", len(pages)))
+				}
+				if problem != "" {
+					file, line, what := l.locate(s)
+					l.report.errorf(file, line, "%s (%s, %s): %s", what, p.Languages[lang].Code, ch, problem)
+				}
+				p.screens[screenKey{s, uint8(lang), ch}] = pages
+			}
+		}
+	}
+}
+
+// locate names where a screen's words come from, for messages.
+func (l *loader) locate(s Screen) (file string, line int, what string) {
+	switch s.Kind {
+	case ScreenNode:
+		n := l.p.Nodes[s.Arg]
+		return n.File, n.Line, "node " + n.ID
+	case ScreenTopicConfirm, ScreenSubscribed, ScreenMyTopics:
+		return l.file(topicsFile), 0, "topics"
+	}
+	return l.file(packFile), l.raw.TextsLine, "texts"
+}
+
+// renderScreen paginates one screen for one language and channel.
+func (p *Pack) renderScreen(s Screen, lang int, ch Channel) ([]Page, string) {
+	blocks := p.blocks(s, lang)
+	var flat []string
+	for _, b := range blocks {
+		if len(b) == 0 {
+			continue
+		}
+		if ch == WhatsApp && len(flat) > 0 {
+			flat = append(flat, "")
+		}
+		for _, line := range b {
+			if ch == SMS && line == "" {
+				continue
+			}
+			flat = append(flat, line)
+		}
+	}
+	header, more := p.Text("header", lang), p.Text("more", lang)
+	budget, measure, maxPages := p.WhatsAppMax, utf16Count, 9
+	var unmapped []rune
+	if ch == SMS {
+		budget, measure, maxPages = p.SMS.Budget(), gsmLen, p.SMS.MaxPages
+		gsm := func(s string) string {
+			out, bad := ToGSM7(s)
+			unmapped = append(unmapped, bad...)
+			return out
+		}
+		for i := range flat {
+			flat[i] = gsm(flat[i])
+		}
+		header, more = gsm(header), gsm(more)
+	}
+	texts, problem := paginate(flat, header, more, budget, measure)
+	if len(unmapped) > 0 {
+		problem = joinProblems(problem, fmt.Sprintf("characters %q have no SMS (GSM-7) equivalent; replace them", string(unmapped)))
+	}
+	if len(texts) > maxPages {
+		problem = joinProblems(problem, fmt.Sprintf("needs %d pages, more than the %d allowed: shorten the text or split it into more nodes", len(texts), maxPages))
+	}
+	pages := make([]Page, len(texts))
+	for i, t := range texts {
+		pages[i] = Page{Text: t, TwiML: TwiML(t)}
+	}
+	return pages, problem
+}
+
+func joinProblems(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func utf16Count(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16Len(r)
+	}
+	return n
+}
+
+// paginate splits lines into pages that each fit budget as measured, every
+// page starting with header (numbered "header 1/3" when there are several)
+// and every page but the last ending with more. Short lines (options, the
+// navigation line) move to the next page whole; long lines flow word by word
+// so no page is left half empty.
+func paginate(lines []string, header, more string, budget int, measure func(string) int) ([]string, string) {
+	single := header + "\n" + strings.Join(lines, "\n")
+	if measure(single) <= budget {
+		return []string{single}, ""
+	}
+	// Reserve room for the widest page number ("9/9") and the more line.
+	moreCost := measure(more) + 1
+	room := budget - measure(header) - len(" 9/9") - 1 - moreCost
+	if room < 20 {
+		return []string{single}, fmt.Sprintf("the header and more texts leave only %d characters per page", max(room, 0))
+	}
+	pg := pager{room: room, measure: measure}
+	for _, line := range lines {
+		pg.addLine(line)
+	}
+	pg.flush()
+	pages := pg.pages
+	// The last page needs no more line, so it may fit on the one before.
+	if n := len(pages); n > 1 {
+		prev, last := pages[n-2], pages[n-1]
+		if measure(strings.Join(prev, "\n"))+1+measure(strings.Join(last, "\n")) <= room+moreCost {
+			pages = append(pages[:n-2], append(prev, last...))
+		}
+	}
+	if len(pages) == 1 {
+		return []string{header + "\n" + strings.Join(pages[0], "\n")}, ""
+	}
+	var problem string
+	out := make([]string, len(pages))
+	for i, lines := range pages {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %d/%d", header, i+1, len(pages))
+		for _, l := range lines {
+			b.WriteByte('\n')
+			b.WriteString(l)
+		}
+		if i < len(pages)-1 {
+			b.WriteByte('\n')
+			b.WriteString(more)
+		}
+		out[i] = b.String()
+		if measure(out[i]) > budget && problem == "" {
+			problem = fmt.Sprintf("page %d is %d characters, over the budget of %d", i+1, measure(out[i]), budget)
+		}
+	}
+	return out, problem
+}
+
+// pager fills pages of at most room characters with lines.
+type pager struct {
+	room    int
+	measure func(string) int
+	pages   [][]string
+	cur     []string
+	used    int
+}
+
+// cost is what s adds to the current page, counting the newline before it.
+func (pg *pager) cost(s string) int {
+	if len(pg.cur) == 0 {
+		return pg.measure(s)
+	}
+	return pg.measure(s) + 1
+}
+
+func (pg *pager) put(s string) {
+	pg.used += pg.cost(s)
+	pg.cur = append(pg.cur, s)
+}
+
+func (pg *pager) flush() {
+	for len(pg.cur) > 0 && pg.cur[len(pg.cur)-1] == "" {
+		pg.cur = pg.cur[:len(pg.cur)-1]
+	}
+	if len(pg.cur) > 0 {
+		pg.pages = append(pg.pages, pg.cur)
+	}
+	pg.cur, pg.used = nil, 0
+}
+
+func (pg *pager) addLine(line string) {
+	switch {
+	case line == "":
+		if len(pg.cur) > 0 && pg.used+1 <= pg.room {
+			pg.put("")
+		}
+		return
+	case pg.used+pg.cost(line) <= pg.room:
+		pg.put(line)
+		return
+	case pg.measure(line) <= pg.room/3:
+		pg.flush()
+		pg.put(line)
+		return
+	}
+	partial := ""
+	for _, w := range strings.Fields(line) {
+		for _, piece := range splitWord(w, pg.room, pg.measure) {
+			candidate := piece
+			if partial != "" {
+				candidate = partial + " " + piece
+			}
+			if pg.used+pg.cost(candidate) <= pg.room {
+				partial = candidate
+				continue
+			}
+			if partial != "" {
+				pg.put(partial)
+			}
+			pg.flush()
+			partial = piece
+		}
+	}
+	if partial != "" {
+		pg.put(partial)
+	}
+}
+
+// splitWord cuts a word longer than room (a long web address) into pieces
+// that fit.
+func splitWord(w string, room int, measure func(string) int) []string {
+	var out []string
+	for measure(w) > room {
+		cut := 0
+		for i := range w {
+			if i > 0 && measure(w[:i]) > room {
+				break
+			}
+			cut = i
+		}
+		if cut == 0 {
+			_, cut = utf8.DecodeRuneInString(w)
+		}
+		out = append(out, w[:cut])
+		w = w[cut:]
+	}
+	return append(out, w)
+}
+
+// TwiML renders a messaging response with one message of body, using
+// twilio-go's twiml package so escaping follows Twilio's own library. An
+// empty body renders an empty <Response/>, which sends nothing.
+func TwiML(body string) []byte {
+	var verbs []twiml.Element
+	if body != "" {
+		verbs = []twiml.Element{twiml.MessagingMessage{Body: body}}
+	}
+	xml, err := twiml.Messages(verbs)
+	if err != nil {
+		// twiml.Messages only fails if writing to a string fails.
+		panic(fmt.Sprintf("content: render twiml: %v", err))
+	}
+	return []byte(xml)
+}

@@ -1,0 +1,39 @@
+package content
+
+// ChannelStats is what a node's reply costs on one channel.
+type ChannelStats struct {
+	Pages    int      // messages the reply is split into
+	MaxChars int      // characters of the longest page
+	Encoding Encoding // GSM-7 or UCS-2 if the pages were sent as SMS
+	Segments int      // SMS segments of all pages together, if sent as SMS
+}
+
+// NodeStats is what one node's reply costs on each channel.
+type NodeStats struct {
+	ID       string
+	SMS      ChannelStats
+	WhatsApp ChannelStats
+}
+
+// Stats measures every node's reply in the default language, in node order.
+func (p *Pack) Stats() []NodeStats {
+	out := make([]NodeStats, len(p.Nodes))
+	for i, n := range p.Nodes {
+		s := Screen{Kind: ScreenNode, Arg: uint16(i)}
+		out[i] = NodeStats{ID: n.ID, SMS: measurePages(p.Pages(s, 0, SMS)), WhatsApp: measurePages(p.Pages(s, 0, WhatsApp))}
+	}
+	return out
+}
+
+func measurePages(pages []Page) ChannelStats {
+	st := ChannelStats{Pages: len(pages), Encoding: GSM7}
+	for _, pg := range pages {
+		m := MeasureSMS(pg.Text)
+		st.MaxChars = max(st.MaxChars, len([]rune(pg.Text)))
+		st.Segments += m.Segments
+		if m.Encoding == UCS2 {
+			st.Encoding = UCS2
+		}
+	}
+	return st
+}

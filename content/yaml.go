@@ -1,0 +1,220 @@
+package content
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The raw types mirror the YAML files. They keep line numbers so every error
+// can point at file:line, and they check their own keys because yaml.v3 does
+// not apply KnownFields inside custom unmarshalers.
+
+type rawPack struct {
+	Line            int                    `yaml:"-"`
+	Name            string                 `yaml:"name"`
+	DefaultLanguage string                 `yaml:"default_language"`
+	Languages       map[string]rawLanguage `yaml:"languages"`
+	Start           string                 `yaml:"start"`
+	Reviewed        string                 `yaml:"reviewed"`
+	ReviewNote      string                 `yaml:"review_note"`
+	SMS             rawSMS                 `yaml:"sms"`
+	WhatsApp        rawWhatsApp            `yaml:"whatsapp"`
+	Commands        map[string]rawWords    `yaml:"commands"`
+	Texts           map[string]rawText     `yaml:"texts"`
+	CommandsLine    int                    `yaml:"-"`
+	TextsLine       int                    `yaml:"-"`
+	LanguagesLine   int                    `yaml:"-"`
+}
+
+func (p *rawPack) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "name", "default_language", "languages", "start", "reviewed", "review_note", "sms", "whatsapp", "commands", "texts"); err != nil {
+		return err
+	}
+	type plain rawPack
+	if err := v.Decode((*plain)(p)); err != nil {
+		return err
+	}
+	p.Line = v.Line
+	p.CommandsLine = keyLine(v, "commands", v.Line)
+	p.TextsLine = keyLine(v, "texts", v.Line)
+	p.LanguagesLine = keyLine(v, "languages", v.Line)
+	return nil
+}
+
+type rawLanguage struct {
+	Line   int      `yaml:"-"`
+	Name   string   `yaml:"name"`
+	Switch []string `yaml:"switch"`
+}
+
+func (l *rawLanguage) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "name", "switch"); err != nil {
+		return err
+	}
+	type plain rawLanguage
+	l.Line = v.Line
+	return v.Decode((*plain)(l))
+}
+
+type rawSMS struct {
+	Segments int `yaml:"segments"`
+	MaxPages int `yaml:"max_pages"`
+}
+
+func (s *rawSMS) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "segments", "max_pages"); err != nil {
+		return err
+	}
+	type plain rawSMS
+	return v.Decode((*plain)(s))
+}
+
+type rawWhatsApp struct {
+	MaxChars int `yaml:"max_chars"`
+}
+
+func (w *rawWhatsApp) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "max_chars"); err != nil {
+		return err
+	}
+	type plain rawWhatsApp
+	return v.Decode((*plain)(w))
+}
+
+// rawText is a text per language code.
+type rawText struct {
+	Line int `yaml:"-"`
+	By   map[string]string
+}
+
+func (t *rawText) UnmarshalYAML(v *yaml.Node) error {
+	t.Line = v.Line
+	if v.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a text must be a map of language code to text, like {es: \"…\", en: \"…\"}", v.Line)}}
+	}
+	return v.Decode(&t.By)
+}
+
+// rawWords is a list of words per language code.
+type rawWords struct {
+	Line int `yaml:"-"`
+	By   map[string][]rawWord
+}
+
+func (w *rawWords) UnmarshalYAML(v *yaml.Node) error {
+	w.Line = v.Line
+	if v.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: words must be a map of language code to a list, like {es: [salud], en: [health]}", v.Line)}}
+	}
+	return v.Decode(&w.By)
+}
+
+type rawWord struct {
+	Line int `yaml:"-"`
+	Word string
+}
+
+func (w *rawWord) UnmarshalYAML(v *yaml.Node) error {
+	w.Line = v.Line
+	if v.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a word must be plain text", v.Line)}}
+	}
+	w.Word = v.Value
+	return nil
+}
+
+type rawRef struct {
+	Line int `yaml:"-"`
+	ID   string
+}
+
+func (r *rawRef) UnmarshalYAML(v *yaml.Node) error {
+	r.Line = v.Line
+	if v.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: an option must be a node id", v.Line)}}
+	}
+	r.ID = v.Value
+	return nil
+}
+
+type rawNode struct {
+	Line     int      `yaml:"-"`
+	ID       string   `yaml:"id"`
+	Title    rawText  `yaml:"title"`
+	Keywords rawWords `yaml:"keywords"`
+	Text     rawText  `yaml:"text"`
+	Options  []rawRef `yaml:"options"`
+	Action   string   `yaml:"action"`
+	Source   string   `yaml:"source"`
+	Facts    []string `yaml:"facts"`
+	Reviewed string   `yaml:"reviewed"`
+}
+
+func (n *rawNode) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "id", "title", "keywords", "text", "options", "action", "source", "facts", "reviewed"); err != nil {
+		return err
+	}
+	type plain rawNode
+	n.Line = v.Line
+	return v.Decode((*plain)(n))
+}
+
+type rawTopics struct {
+	Topics []rawTopic `yaml:"topics"`
+}
+
+func (t *rawTopics) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "topics"); err != nil {
+		return err
+	}
+	type plain rawTopics
+	return v.Decode((*plain)(t))
+}
+
+type rawTopic struct {
+	Line        int     `yaml:"-"`
+	ID          string  `yaml:"id"`
+	Name        rawText `yaml:"name"`
+	Description rawText `yaml:"description"`
+	MaxPerMonth int     `yaml:"max_per_month"`
+}
+
+func (t *rawTopic) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "id", "name", "description", "max_per_month"); err != nil {
+		return err
+	}
+	type plain rawTopic
+	t.Line = v.Line
+	return v.Decode((*plain)(t))
+}
+
+// checkKeys rejects mapping keys outside allowed, naming the ones that are.
+func checkKeys(v *yaml.Node, allowed ...string) error {
+	if v.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: expected a map with the keys %s", v.Line, strings.Join(allowed, ", "))}}
+	}
+	var errs []string
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k := v.Content[i]
+		if !slices.Contains(allowed, k.Value) {
+			errs = append(errs, fmt.Sprintf("line %d: unknown key %q (known keys: %s)", k.Line, k.Value, strings.Join(allowed, ", ")))
+		}
+	}
+	if len(errs) > 0 {
+		return &yaml.TypeError{Errors: errs}
+	}
+	return nil
+}
+
+// keyLine returns the line of a mapping key, or def.
+func keyLine(v *yaml.Node, key string, def int) int {
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		if v.Content[i].Value == key {
+			return v.Content[i].Line
+		}
+	}
+	return def
+}
