@@ -1,0 +1,313 @@
+// Package flows is Senda's menu state machine: given a content pack, a
+// conversation's state and what the person typed, it returns the next state,
+// the screen to reply with, and any effect the caller must carry out
+// (erase the conversation, change subscriptions). It does no I/O and reads
+// no clock, so it is deterministic and can be tested exhaustively.
+package flows
+
+import (
+	"strconv"
+
+	"github.com/senda-org/senda/content"
+)
+
+// MaxMisses is how many inputs in a row may go unrecognized before the
+// person is offered help instead of the options again.
+const MaxMisses = 3
+
+// maxBack bounds the back stack; menus are shallow, so this is only a guard
+// against state that grows without end.
+const maxBack = 16
+
+// State is where one conversation stands. The zero value is not a valid
+// state; use Engine.Start.
+type State struct {
+	Node   uint16         // the node whose options digits answer
+	Lang   uint8          // index into the pack's languages
+	Back   []uint16       // nodes "back" returns to, last on top
+	Screen content.Screen // the screen last shown
+	Page   uint8          // the page of Screen last shown
+	Misses uint8          // unrecognized inputs in a row
+}
+
+// Input is one message from a person.
+type Input struct {
+	Text    string
+	Channel content.Channel
+	// New means there is no stored state: the conversation starts with this
+	// message (the first ever, or the first after it expired or was erased).
+	New bool
+	// Lang is the language a new conversation starts in (the default of the
+	// number the person wrote to).
+	Lang int
+}
+
+// EffectKind is something the caller must do besides replying.
+type EffectKind uint8
+
+// Effects.
+const (
+	EffectNone             EffectKind = iota
+	EffectErase                       // delete the conversation's state
+	EffectSubscribe                   // subscribe to Effect.Topic
+	EffectUnsubscribeTopic            // unsubscribe from Effect.Topic only
+	EffectUnsubscribeAll              // delete every subscription and the stored address
+	EffectShowMyTopics                // look up the person's topics, then call Engine.MyTopics
+)
+
+// Effect is what the caller must do after a step.
+type Effect struct {
+	Kind  EffectKind
+	Topic int
+}
+
+// Result is the outcome of a step: the state to store (and whose Screen and
+// Page to reply with) and the effect to carry out.
+type Result struct {
+	State  State
+	Effect Effect
+}
+
+// Engine steps conversations through one content pack.
+type Engine struct {
+	pack          *content.Pack
+	subscriptions bool
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Subscriptions is whether this deployment sends broadcasts; without it
+	// the subscription commands explain that no updates are sent.
+	Subscriptions bool
+}
+
+// New returns an engine for a pack.
+func New(p *content.Pack, opts Options) *Engine {
+	return &Engine{pack: p, subscriptions: opts.Subscriptions}
+}
+
+// Pack returns the engine's content pack.
+func (e *Engine) Pack() *content.Pack { return e.pack }
+
+// Start returns the state of a conversation that has just begun: the main
+// menu in the given language.
+func (e *Engine) Start(lang int) State {
+	if lang < 0 || lang >= len(e.pack.Languages) {
+		lang = 0
+	}
+	start := uint16(e.pack.Start)
+	return State{Node: start, Lang: uint8(lang), Screen: content.Screen{Kind: content.ScreenNode, Arg: start}}
+}
+
+// Reply returns the page a state shows on a channel.
+func (e *Engine) Reply(st State, ch content.Channel) content.Page {
+	return e.pack.Page(st.Screen, int(st.Lang), ch, int(st.Page))
+}
+
+// Step moves a conversation on by one input.
+func (e *Engine) Step(st State, in Input) Result {
+	p := e.pack
+	if in.New {
+		st = e.Start(in.Lang)
+	}
+	norm := content.Normalize(in.Text)
+	word, known := p.Lookup(norm)
+	if !known {
+		if n, err := strconv.Atoi(norm); err == nil && len(norm) <= 2 {
+			return e.digit(st, n, in)
+		}
+		if in.New {
+			return Result{State: st} // any first message opens the main menu
+		}
+		return e.miss(st)
+	}
+	if in.New {
+		switch word.Kind {
+		case content.WordKeyword:
+			if word.Lang >= 0 {
+				st.Lang = uint8(word.Lang)
+			}
+		case content.WordBack, content.WordMore, content.WordYes, content.WordNo:
+			return Result{State: st} // nothing to go back to or page through yet
+		}
+	}
+	st.Misses = 0
+	switch word.Kind {
+	case content.WordErase:
+		return Result{State: e.show(e.Start(int(st.Lang)), content.ScreenErased, 0), Effect: Effect{Kind: EffectErase}}
+	case content.WordOptOut:
+		return Result{State: e.show(st, content.ScreenUnsubscribed, 0), Effect: Effect{Kind: EffectUnsubscribeAll}}
+	case content.WordHome:
+		return Result{State: e.Start(int(st.Lang))}
+	case content.WordBack:
+		return Result{State: e.back(st)}
+	case content.WordHelp:
+		return Result{State: e.show(st, content.ScreenHelp, 0)}
+	case content.WordLanguage:
+		st.Lang = uint8(word.Lang)
+		st.Page = 0
+		st.Screen.Note = content.NoteNone
+		return Result{State: st}
+	case content.WordMore:
+		return Result{State: e.more(st, in.Channel)}
+	case content.WordKeyword:
+		return Result{State: e.jump(st, word.Node)}
+	case content.WordSubscribe:
+		return Result{State: e.topics(st)}
+	case content.WordYes, content.WordNo:
+		if st.Screen.Kind != content.ScreenTopicConfirm {
+			return e.miss(st)
+		}
+		topic := int(st.Screen.Arg)
+		if word.Kind == content.WordNo {
+			return Result{State: e.show(st, content.ScreenDeclined, 0)}
+		}
+		return Result{State: e.show(st, content.ScreenSubscribed, uint16(topic)), Effect: Effect{Kind: EffectSubscribe, Topic: topic}}
+	}
+	return e.miss(st)
+}
+
+// MyTopics finishes an EffectShowMyTopics step once the caller knows which
+// topics the person receives (bit i set for topic i).
+func (e *Engine) MyTopics(st State, mask uint16) State {
+	mask &= 1<<len(e.pack.Topics) - 1
+	return e.show(st, content.ScreenMyTopics, mask)
+}
+
+func (e *Engine) show(st State, kind content.ScreenKind, arg uint16) State {
+	st.Screen = content.Screen{Kind: kind, Arg: arg}
+	st.Page = 0
+	return st
+}
+
+// digit answers a number: an option of the current node or list. 0 is back.
+func (e *Engine) digit(st State, n int, in Input) Result {
+	if n == 0 {
+		if in.New {
+			return Result{State: st}
+		}
+		st.Misses = 0
+		return Result{State: e.back(st)}
+	}
+	if in.New {
+		// A number means nothing without a menu on the screen: show it.
+		return Result{State: st}
+	}
+	p := e.pack
+	switch st.Screen.Kind {
+	case content.ScreenTopics:
+		if n <= len(p.Topics) {
+			st.Misses = 0
+			return Result{State: e.show(st, content.ScreenTopicConfirm, uint16(n-1))}
+		}
+		return e.miss(st)
+	case content.ScreenMyTopics:
+		if n > len(p.Topics) {
+			return e.miss(st)
+		}
+		st.Misses = 0
+		bit := uint16(1) << (n - 1)
+		if st.Screen.Arg&bit != 0 {
+			return Result{
+				State:  e.show(st, content.ScreenMyTopics, st.Screen.Arg&^bit),
+				Effect: Effect{Kind: EffectUnsubscribeTopic, Topic: n - 1},
+			}
+		}
+		return Result{State: e.show(st, content.ScreenTopicConfirm, uint16(n-1))}
+	case content.ScreenTopicConfirm:
+		return e.miss(st)
+	}
+	node := p.Nodes[st.Node]
+	if n > len(node.Options) {
+		return e.miss(st)
+	}
+	st.Misses = 0
+	child := node.Options[n-1]
+	if len(st.Back) < maxBack {
+		// Copy rather than append in place: the caller's state shares the array.
+		st.Back = append(st.Back[:len(st.Back):len(st.Back)], st.Node)
+	}
+	return e.enter(st, child)
+}
+
+// enter moves to a node and shows it, or carries out its action.
+func (e *Engine) enter(st State, node int) Result {
+	st.Node = uint16(node)
+	switch e.pack.Nodes[node].Action {
+	case content.ActionTopics:
+		return Result{State: e.topics(st)}
+	case content.ActionMyTopics:
+		if !e.subscriptions {
+			return Result{State: e.show(st, content.ScreenSubscriptionsOff, 0)}
+		}
+		return Result{State: e.show(st, content.ScreenMyTopics, 0), Effect: Effect{Kind: EffectShowMyTopics}}
+	case content.ActionOptOut:
+		return Result{State: e.show(st, content.ScreenUnsubscribed, 0), Effect: Effect{Kind: EffectUnsubscribeAll}}
+	}
+	return Result{State: e.show(st, content.ScreenNode, uint16(node))}
+}
+
+func (e *Engine) topics(st State) State {
+	if !e.subscriptions || len(e.pack.Topics) == 0 {
+		return e.show(st, content.ScreenSubscriptionsOff, 0)
+	}
+	return e.show(st, content.ScreenTopics, 0)
+}
+
+// jump goes to a node named by a keyword. Back then leads up the menu from
+// that node, as if the person had chosen their way there.
+func (e *Engine) jump(st State, node int) State {
+	path := e.pack.PathTo(node)
+	st.Back = make([]uint16, len(path))
+	for i, n := range path {
+		st.Back[i] = uint16(n)
+	}
+	return e.enter(st, node).State
+}
+
+func (e *Engine) back(st State) State {
+	var to int
+	switch {
+	case len(st.Back) > 0:
+		to = int(st.Back[len(st.Back)-1])
+		st.Back = st.Back[:len(st.Back)-1]
+	case e.pack.Nodes[st.Node].Parent >= 0:
+		to = e.pack.Nodes[st.Node].Parent
+	default:
+		to = e.pack.Start
+	}
+	st.Node = uint16(to)
+	return e.show(st, content.ScreenNode, uint16(to))
+}
+
+// more shows the next page, or says there is none.
+func (e *Engine) more(st State, ch content.Channel) State {
+	pages := e.pack.Pages(st.Screen, int(st.Lang), ch)
+	if int(st.Page)+1 < len(pages) {
+		st.Page++
+		return st
+	}
+	return e.noted(st, content.NoteNoMore)
+}
+
+// miss handles an input that means nothing here: a hint and the options
+// again, and after several in a row, help.
+func (e *Engine) miss(st State) Result {
+	st.Misses++
+	if st.Misses >= MaxMisses {
+		st.Misses = 0
+		return Result{State: e.show(st, content.ScreenMisses, 0)}
+	}
+	return Result{State: e.noted(st, content.NoteUnknown)}
+}
+
+// noted shows the current list again with a note before it. Screens without
+// options of their own fall back to the current node's options.
+func (e *Engine) noted(st State, note content.Note) State {
+	if !st.Screen.Kind.HasNotes() {
+		st.Screen = content.Screen{Kind: content.ScreenNode, Arg: st.Node}
+	}
+	st.Screen.Note = note
+	st.Page = 0
+	return st
+}
