@@ -1,0 +1,154 @@
+package bot
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestLoadConfigDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Env != EnvDevelopment || c.Addr != ":8080" || c.SessionTTL != 30*time.Minute {
+		t.Fatalf("defaults = %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("development with nothing set must be valid: %v", err)
+	}
+}
+
+func TestProductionNamesEverythingMissingAtOnce(t *testing.T) {
+	t.Parallel()
+	c, err := LoadConfig(env(map[string]string{"SENDA_ENV": "production"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	if err == nil {
+		t.Fatal("production without settings was accepted")
+	}
+	for _, name := range []string{"SENDA_REDIS_URL", "TWILIO_AUTH_TOKEN", "SENDA_HASH_KEY", "SENDA_PUBLIC_URL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+	// With everything set it starts.
+	c, _ = LoadConfig(env(map[string]string{
+		"SENDA_ENV": "production", "SENDA_REDIS_URL": "redis://localhost:6379/0", "TWILIO_AUTH_TOKEN": "t",
+		"SENDA_HASH_KEY": strings.Repeat("k", 32), "SENDA_PUBLIC_URL": "https://senda.example.org",
+	}))
+	if err := c.Validate(); err != nil {
+		t.Fatalf("complete production config rejected: %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"bad env", map[string]string{"SENDA_ENV": "staging"}, "use development or production"},
+		{"short hash key", map[string]string{"SENDA_HASH_KEY": "short"}, "at least 32"},
+		{"bad public url", map[string]string{"SENDA_PUBLIC_URL": "senda.example.org"}, "absolute http(s) URL"},
+		{"public url with query", map[string]string{"SENDA_PUBLIC_URL": "https://x.org/?a=1"}, "must not have a query"},
+		{"ttl too short", map[string]string{"SENDA_SESSION_TTL": "10s"}, "between 1m and 24h"},
+		{"bad redis scheme", map[string]string{"SENDA_REDIS_URL": "http://localhost:6379"}, "use redis://"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := LoadConfig(env(c.env))
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+	if _, err := LoadConfig(env(map[string]string{"SENDA_SESSION_TTL": "soon"})); err == nil || !strings.Contains(err.Error(), "30m") {
+		t.Fatalf("unparsable TTL: %v", err)
+	}
+	if _, err := LoadConfig(env(map[string]string{"SENDA_NUMBER_LANGS": "+502=es,oops"})); err == nil || !strings.Contains(err.Error(), "NUMBER=LANG") {
+		t.Fatalf("bad SENDA_NUMBER_LANGS: %v", err)
+	}
+}
+
+func TestConfigSecretsFromFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "token")
+	if err := os.WriteFile(path, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(env(map[string]string{"TWILIO_AUTH_TOKEN_FILE": path}))
+	if err != nil || c.AuthToken != "from-a-file" {
+		t.Fatalf("token = %q, %v", c.AuthToken, err)
+	}
+	if _, err := LoadConfig(env(map[string]string{"TWILIO_AUTH_TOKEN_FILE": path, "TWILIO_AUTH_TOKEN": "x"})); err == nil {
+		t.Fatal("both a value and a file were accepted")
+	}
+	if _, err := LoadConfig(env(map[string]string{"SENDA_HASH_KEY_FILE": filepath.Join(dir, "missing")})); err == nil {
+		t.Fatal("a missing secret file was accepted")
+	}
+	c, err = LoadConfig(env(map[string]string{"SENDA_NUMBER_LANGS": "+50220000000=es, whatsapp:+14155238886=EN"}))
+	if err != nil || c.LangByNumber["whatsapp:+14155238886"] != "en" || c.LangByNumber["+50220000000"] != "es" {
+		t.Fatalf("number languages = %v, %v", c.LangByNumber, err)
+	}
+}
+
+func TestParseRedisURL(t *testing.T) {
+	t.Parallel()
+	single, err := ParseRedisURL("redis://:pw@localhost:6379/2")
+	if err != nil || single.Single == nil || single.Single.DB != 2 || single.Single.ReadTimeout != time.Second || !single.Single.ContextTimeoutEnabled {
+		t.Fatalf("single = %+v, %v", single.Single, err)
+	}
+	sentinel, err := ParseRedisURL("redis://s1:26379/0?master_name=mymaster&addr=s2:26379")
+	if err != nil || sentinel.Failover == nil || sentinel.Failover.MasterName != "mymaster" || len(sentinel.Failover.SentinelAddrs) != 2 {
+		t.Fatalf("sentinel = %+v, %v", sentinel.Failover, err)
+	}
+	cluster, err := ParseRedisURL("redis://n1:7000?addr=n2:7000&addr=n3:7000")
+	if err != nil || cluster.Cluster == nil || len(cluster.Cluster.Addrs) != 3 {
+		t.Fatalf("cluster = %+v, %v", cluster.Cluster, err)
+	}
+	one, err := ParseRedisURL("rediss+cluster://n1:7000")
+	if err != nil || one.Cluster == nil || one.Cluster.TLSConfig == nil {
+		t.Fatalf("cluster with one seed over TLS = %+v, %v", one.Cluster, err)
+	}
+	custom, err := ParseRedisURL("redis://localhost:6379/0?read_timeout=3s")
+	if err != nil || custom.Single.ReadTimeout != 3*time.Second {
+		t.Fatalf("a read_timeout in the URL was not kept: %+v, %v", custom.Single, err)
+	}
+	if _, err := ParseRedisURL("redis://localhost:6379/0?bogus=1"); err == nil {
+		t.Fatal("unknown parameter accepted")
+	}
+	if _, err := ParseRedisURL("redis://:secret@local host:6379"); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("a malformed URL must be refused without echoing its password: %v", err)
+	}
+	if small := single.WithPoolSize(2); small.Single.PoolSize != 2 || single.Single.PoolSize == 2 {
+		t.Fatal("WithPoolSize must copy")
+	}
+}
+
+func TestNormalizeAddress(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"+502 4567-8123":            "+50245678123",
+		"whatsapp:+50245678123":     "+50245678123",
+		"WhatsApp:+502 (4567) 8123": "+50245678123",
+		"whatsapp:US.1234":          "US.1234",
+		" chat.local ":              "chat.local",
+	} {
+		if got := NormalizeAddress(in); got != want {
+			t.Errorf("NormalizeAddress(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
