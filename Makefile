@@ -1,0 +1,24 @@
+# Everyday commands. CI runs .ci/run, which does what `make check` does on a
+# machine where it first makes sure Redis answers.
+
+.PHONY: test lint check bench fuzz build
+
+build:
+	go build -o senda ./cmd/senda
+
+test:
+	go test -race -count=1 ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	go vet ./...
+	@command -v staticcheck >/dev/null && staticcheck ./... || echo "staticcheck not installed: go install honnef.co/go/tools/cmd/staticcheck@latest"
+
+check: lint test
+
+bench:
+	go test -run '^$$' -bench . -benchmem ./flows/ ./bot/ ./bot/twiliosig/
+
+fuzz:
+	go test -run '^$$' -fuzz FuzzStep -fuzztime 60s ./flows/
+	go test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./content/
