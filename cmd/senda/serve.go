@@ -132,4 +132,3 @@ func hostPort(a net.Addr) string {
 	}
 	return "localhost:" + port
 }
-
