@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/senda-org/senda/bot/ident"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -147,8 +149,8 @@ func TestNormalizeAddress(t *testing.T) {
 		"whatsapp:US.1234":          "US.1234",
 		" chat.local ":              "chat.local",
 	} {
-		if got := NormalizeAddress(in); got != want {
-			t.Errorf("NormalizeAddress(%q) = %q, want %q", in, got, want)
+		if got := ident.NormalizeAddress(in); got != want {
+			t.Errorf("ident.NormalizeAddress(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

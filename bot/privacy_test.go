@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/internal/redistest"
 )
 
@@ -125,22 +126,22 @@ func containsWord(text, word string) bool {
 // a list of numbers without the key.
 func TestPrivacySessionKeyIsKeyedHash(t *testing.T) {
 	t.Parallel()
-	a, b := NewHasher([]byte(testHashKey)), NewHasher([]byte("another-key-another-key-another-key"))
-	id := a.Sender(ChannelOf("+50245678123"), "+50245678123")
-	if a.Sender(ChannelOf("+502 4567-8123"), "+502 4567-8123") != id {
+	a, b := ident.NewHasher([]byte(testHashKey)), ident.NewHasher([]byte("another-key-another-key-another-key"))
+	id := a.Sender(ident.ChannelOf("+50245678123"), "+50245678123")
+	if a.Sender(ident.ChannelOf("+502 4567-8123"), "+502 4567-8123") != id {
 		t.Error("the same number written with spaces and dashes got another id")
 	}
-	if b.Sender(ChannelOf("+50245678123"), "+50245678123") == id {
+	if b.Sender(ident.ChannelOf("+50245678123"), "+50245678123") == id {
 		t.Error("another hash key gave the same id")
 	}
-	if a.Sender(ChannelOf("whatsapp:+50245678123"), "whatsapp:+50245678123") == id {
+	if a.Sender(ident.ChannelOf("whatsapp:+50245678123"), "whatsapp:+50245678123") == id {
 		t.Error("SMS and WhatsApp conversations of one number share an id")
 	}
 	if len(id.String()) != 22 || strings.Contains(id.String(), "45678123") {
 		t.Errorf("id %q is not 128 bits in base64url", id)
 	}
-	if a.Sender(ChannelOf("whatsapp:US.13491208655302741918"), "whatsapp:US.13491208655302741918") ==
-		a.Sender(ChannelOf("whatsapp:US.13491208655302741919"), "whatsapp:US.13491208655302741919") {
+	if a.Sender(ident.ChannelOf("whatsapp:US.13491208655302741918"), "whatsapp:US.13491208655302741918") ==
+		a.Sender(ident.ChannelOf("whatsapp:US.13491208655302741919"), "whatsapp:US.13491208655302741919") {
 		t.Error("two opaque WhatsApp user ids share an id")
 	}
 }

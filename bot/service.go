@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/twiliosig"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
@@ -57,7 +58,7 @@ type Service struct {
 	ownsRedis bool
 	embedded  *EmbeddedRedis
 	sessions  *Sessions
-	hasher    *Hasher
+	hasher    *ident.Hasher
 	validator *twiliosig.Validator
 	metrics   *metrics
 	eng       atomic.Pointer[flows.Engine]
@@ -84,7 +85,7 @@ func NewService(ctx context.Context, cfg Config, log *slog.Logger, deps Deps) (s
 		rand.Read(hashKey)
 		log.Warn("SENDA_HASH_KEY is not set: using a random key, so conversations are forgotten on restart (development only)")
 	}
-	s.hasher = NewHasher(hashKey)
+	s.hasher = ident.NewHasher(hashKey)
 
 	if cfg.AuthToken != "" {
 		base := cfg.PublicURL
@@ -223,12 +224,12 @@ func (s *Service) Reload() error {
 }
 
 // resolve finishes steps that need I/O before their state is stored.
-func (s *Service) resolve(ctx context.Context, id SenderID, r flows.Result) (flows.Result, error) {
+func (s *Service) resolve(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error) {
 	return r, nil
 }
 
 // apply carries out a step's effects after its state was stored.
-func (s *Service) apply(ctx context.Context, id SenderID, msg inbound, ch content.Channel, out Outcome) error {
+func (s *Service) apply(ctx context.Context, id ident.SenderID, msg inbound, ch content.Channel, out Outcome) error {
 	return nil
 }
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/flows"
 )
 
@@ -38,11 +40,11 @@ var ErrSessionContention = errors.New("session: changed by another request on ev
 // what Redis holds and the step is computed again from it, so Redis stays
 // the only truth and the cache only saves the read.
 type Sessions struct {
-	rdb    redis.UniversalClient
-	prefix string
-	ttl    time.Duration
-	cache  *stateCache
-	now    func() time.Time
+	rdb   redis.UniversalClient
+	keys  rkey.Space
+	ttl   time.Duration
+	cache *stateCache
+	now   func() time.Time
 }
 
 // SessionOptions configure Sessions.
@@ -62,7 +64,7 @@ const DefaultCacheSize = 100_000
 
 // NewSessions returns a session store.
 func NewSessions(rdb redis.UniversalClient, opts SessionOptions) *Sessions {
-	s := &Sessions{rdb: rdb, prefix: opts.Prefix, ttl: opts.TTL, now: opts.Now}
+	s := &Sessions{rdb: rdb, keys: rkey.Space(opts.Prefix), ttl: opts.TTL, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -73,7 +75,7 @@ func NewSessions(rdb redis.UniversalClient, opts SessionOptions) *Sessions {
 }
 
 // Key returns the Redis key of a sender's session.
-func (s *Sessions) Key(id SenderID) string { return s.prefix + "s:" + id.String() }
+func (s *Sessions) Key(id ident.SenderID) string { return s.keys.Session(id) }
 
 // Outcome is what a step did.
 type Outcome struct {
@@ -85,15 +87,16 @@ type Outcome struct {
 
 // Resolver finishes a step's result with I/O the pure engine cannot do, such
 // as looking up which topics a person receives, before the state is stored.
-type Resolver func(ctx context.Context, id SenderID, r flows.Result) (flows.Result, error)
+type Resolver func(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error)
 
 // Step runs one inbound message through a conversation: it reads the state
 // (from the cache or Redis), steps the engine, and stores the new state with
 // a fresh idle expiry, or deletes it when the step erases the conversation.
 // msg is the keyed hash of the message's id: a message already answered
-// gets the same answer again without a second step.
-func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id SenderID, msg uint64, in flows.Input, resolve Resolver) (Outcome, error) {
-	key := s.Key(id)
+// gets the same answer again without a second step. In the same round trip
+// a subscriber's record learns the hour of this message, which decides
+// whether WhatsApp broadcasts may go as free text.
+func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id ident.SenderID, msg uint64, in flows.Input, resolve Resolver) (Outcome, error) {
 	expected, _ := s.cache.get(id, s.now())
 	for range sessionAttempts {
 		st, isNew := flows.State{}, true
@@ -120,7 +123,7 @@ func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id SenderID, msg
 			binary.BigEndian.PutUint64(buf, msg)
 			value = string(eng.Encode(buf, res.State))
 		}
-		stored, current, err := s.compareAndSet(ctx, key, expected, value)
+		stored, current, err := s.compareAndSet(ctx, id, expected, value)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -141,8 +144,10 @@ func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id SenderID, msg
 // them, so a state Redis has just dropped is not offered as the guess.
 const cacheMargin = time.Second
 
-func (s *Sessions) compareAndSet(ctx context.Context, key, expected, value string) (bool, string, error) {
-	res, err := sessionStep.Run(ctx, s.rdb, []string{key}, expected, value, s.ttl.Milliseconds()).Slice()
+func (s *Sessions) compareAndSet(ctx context.Context, id ident.SenderID, expected, value string) (bool, string, error) {
+	keys := []string{s.keys.Session(id), s.keys.Subscriber(id)}
+	hour := s.now().Unix() / 3600
+	res, err := sessionStep.Run(ctx, s.rdb, keys, expected, value, s.ttl.Milliseconds(), hour).Slice()
 	if err != nil {
 		return false, "", fmt.Errorf("session: store: %w", err)
 	}
@@ -160,9 +165,9 @@ func (s *Sessions) compareAndSet(ctx context.Context, key, expected, value strin
 }
 
 // Erase deletes a sender's session at once.
-func (s *Sessions) Erase(ctx context.Context, id SenderID) error {
+func (s *Sessions) Erase(ctx context.Context, id ident.SenderID) error {
 	s.cache.remove(id)
-	if err := s.rdb.Del(ctx, s.Key(id)).Err(); err != nil {
+	if err := s.rdb.Del(ctx, s.keys.Session(id)).Err(); err != nil {
 		return fmt.Errorf("session: erase: %w", err)
 	}
 	return nil
@@ -178,7 +183,7 @@ type stateCache struct {
 
 type cacheShard struct {
 	mu sync.Mutex
-	m  map[SenderID]cacheEntry
+	m  map[ident.SenderID]cacheEntry
 }
 
 type cacheEntry struct {
@@ -189,14 +194,14 @@ type cacheEntry struct {
 func newStateCache(size int) *stateCache {
 	c := &stateCache{perShard: max(size/64, 1)}
 	for i := range c.shards {
-		c.shards[i].m = make(map[SenderID]cacheEntry)
+		c.shards[i].m = make(map[ident.SenderID]cacheEntry)
 	}
 	return c
 }
 
-func (c *stateCache) shard(id SenderID) *cacheShard { return &c.shards[id[0]%64] }
+func (c *stateCache) shard(id ident.SenderID) *cacheShard { return &c.shards[id[0]%64] }
 
-func (c *stateCache) get(id SenderID, now time.Time) (string, bool) {
+func (c *stateCache) get(id ident.SenderID, now time.Time) (string, bool) {
 	if c == nil {
 		return "", false
 	}
@@ -214,7 +219,7 @@ func (c *stateCache) get(id SenderID, now time.Time) (string, bool) {
 	return e.value, true
 }
 
-func (c *stateCache) put(id SenderID, value string, expires time.Time) {
+func (c *stateCache) put(id ident.SenderID, value string, expires time.Time) {
 	if c == nil {
 		return
 	}
@@ -230,7 +235,7 @@ func (c *stateCache) put(id SenderID, value string, expires time.Time) {
 	sh.m[id] = cacheEntry{value: value, expires: expires}
 }
 
-func (c *stateCache) remove(id SenderID) {
+func (c *stateCache) remove(id ident.SenderID) {
 	if c == nil {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/twiliosig"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
@@ -78,7 +79,7 @@ func (s *Service) handleMessage(c echo.Context) error {
 // answer with. It always has an answer: when Redis fails the person is told
 // to try again later, and the log says what failed but never who.
 func (s *Service) process(ctx context.Context, msg inbound) content.Page {
-	ch := ChannelOf(msg.from)
+	ch := ident.ChannelOf(msg.from)
 	id := s.hasher.Sender(ch, msg.from)
 	eng := s.engine()
 	in := flows.Input{Text: msg.body, Channel: ch, Lang: s.langFor(eng.Pack(), msg.to)}

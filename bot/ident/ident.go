@@ -1,4 +1,6 @@
-package bot
+// Package ident names senders without saying who they are: keyed hashes of
+// their addresses, the same for every spelling of one number.
+package ident
 
 import (
 	"crypto/hmac"

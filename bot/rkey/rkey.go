@@ -1,0 +1,63 @@
+// Package rkey is the layout of every key Senda writes in Redis, in one
+// place. Keys that one operation must touch together share a hash tag (the
+// part in braces), so the layout works on Redis Cluster too: a sender's
+// session and subscription live together, and so do a broadcast's records,
+// and the delivery queue with its schedules.
+package rkey
+
+import "github.com/senda-org/senda/bot/ident"
+
+// Space is a key prefix, e.g. "senda:".
+type Space string
+
+// Session is a sender's conversation state.
+func (s Space) Session(id ident.SenderID) string { return string(s) + "{" + id.String() + "}:s" }
+
+// Subscriber is a subscriber's record: the encrypted address, channel,
+// language, topics and the hour of their last message.
+func (s Space) Subscriber(id ident.SenderID) string { return string(s) + "{" + id.String() + "}:sub" }
+
+// SubscriberPattern matches every subscriber record, for SCAN.
+func (s Space) SubscriberPattern() string { return string(s) + "{*}:sub" }
+
+// Topic is the set of subscriber ids of a topic.
+func (s Space) Topic(topic string) string { return string(s) + "{topics}:" + topic }
+
+// Broadcast is a broadcast's record: topic, texts, state and counters.
+func (s Space) Broadcast(id string) string { return string(s) + "{b:" + id + "}:meta" }
+
+// Ledger records, per recipient of a broadcast, whether the message went.
+func (s Space) Ledger(id string) string { return string(s) + "{b:" + id + "}:ledger" }
+
+// Reasons counts a broadcast's skipped and failed messages by reason.
+func (s Space) Reasons(id string) string { return string(s) + "{b:" + id + "}:reasons" }
+
+// Callbacks remembers which status callbacks of a broadcast were counted.
+func (s Space) Callbacks(id string) string { return string(s) + "{b:" + id + "}:cb" }
+
+// Broadcasts indexes broadcasts by creation time.
+func (s Space) Broadcasts() string { return string(s) + "broadcasts" }
+
+// Queue is the stream of (broadcast, recipient) deliveries workers consume.
+func (s Space) Queue() string { return string(s) + "{q}:stream" }
+
+// Delayed holds deliveries that wait (quiet hours, daily cap, retry backoff).
+func (s Space) Delayed() string { return string(s) + "{q}:delayed" }
+
+// Scheduled holds broadcasts waiting to be fanned out, by send time.
+func (s Space) Scheduled() string { return string(s) + "{q}:scheduled" }
+
+// Rate is the shared pacer's state.
+func (s Space) Rate() string { return string(s) + "{q}:rate" }
+
+// DailyCap counts WhatsApp template sends of one day.
+func (s Space) DailyCap(day string) string { return string(s) + "{q}:cap:" + day }
+
+// Idempotency maps a hashed Idempotency-Key to the broadcast it created.
+func (s Space) Idempotency(hash string) string { return string(s) + "idem:" + hash }
+
+// Audit is the stream of admin actions.
+func (s Space) Audit() string { return string(s) + "audit" }
+
+// AuthFailures counts failed admin logins from one hashed client address.
+func (s Space) AuthFailures(hash string) string { return string(s) + "authfail:" + hash }
