@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -269,23 +271,29 @@ func (l *loader) settings() {
 		l.p.SMS.Segments = 1
 	}
 	if l.p.SMS.Segments < 1 || l.p.SMS.Segments > 10 {
-		l.report.errorf(f, l.raw.Line, "sms.segments must be between 1 and 10, not %d", l.p.SMS.Segments)
+		l.report.errorf(f, l.raw.SMSLine, "sms.segments must be between 1 and 10, not %d", l.p.SMS.Segments)
 	}
 	if l.p.SMS.MaxPages == 0 {
 		l.p.SMS.MaxPages = 6
 	}
 	if l.p.SMS.MaxPages < 1 || l.p.SMS.MaxPages > 9 {
-		l.report.errorf(f, l.raw.Line, "sms.max_pages must be between 1 and 9, not %d", l.p.SMS.MaxPages)
+		l.report.errorf(f, l.raw.SMSLine, "sms.max_pages must be between 1 and 9, not %d", l.p.SMS.MaxPages)
 	}
 	if l.p.WhatsAppMax == 0 {
 		l.p.WhatsAppMax = 1600
 	}
 	if l.p.WhatsAppMax < 200 || l.p.WhatsAppMax > 1600 {
-		l.report.errorf(f, l.raw.Line, "whatsapp.max_chars must be between 200 and 1600 (Twilio's limit), not %d", l.p.WhatsAppMax)
+		l.report.errorf(f, l.raw.WhatsAppLine, "whatsapp.max_chars must be between 200 and 1600 (Twilio's limit), not %d", l.p.WhatsAppMax)
 	}
 	if l.raw.Reviewed != "" && !validDate(l.raw.Reviewed) {
-		l.report.errorf(f, l.raw.Line, "reviewed %q is not a date: write it as YYYY-MM-DD", l.raw.Reviewed)
+		l.report.errorf(f, l.raw.ReviewedLine, "reviewed %q is not a date: write it as YYYY-MM-DD", l.raw.Reviewed)
 	}
+}
+
+// isControl reports the control characters a text may not hold; line
+// breaks and tabs are fine.
+func isControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\t'
 }
 
 func validDate(s string) bool {
@@ -310,6 +318,12 @@ func (l *loader) text(file string, t rawText, what string, required bool) Text {
 	for _, code := range slices.Sorted(maps.Keys(t.By)) {
 		if l.p.LanguageIndex(code) < 0 {
 			l.report.errorf(file, line, "%s has text in %q, which is not listed under languages in %s", what, code, packFile)
+		}
+		// TwiML (XML) cannot carry most control characters: the reply would
+		// differ from what was measured, or fail.
+		if i := strings.IndexFunc(t.By[code], isControl); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(t.By[code][i:])
+			l.report.errorf(file, line, "%s (%s) has the invisible control character %U; remove it", what, code, r)
 		}
 	}
 	for i, lang := range l.p.Languages {
@@ -390,7 +404,7 @@ func (l *loader) nodes() {
 	}
 	start, ok := p.byID[strings.TrimSpace(l.raw.Start)]
 	if !ok {
-		l.report.errorf(l.file(packFile), l.raw.Line, "start %q is not a node id: name the main menu node, e.g. start: inicio", l.raw.Start)
+		l.report.errorf(l.file(packFile), l.raw.StartLine, "start %q is not a node id: name the main menu node, e.g. start: inicio", l.raw.Start)
 		return
 	}
 	p.Start = start
@@ -538,7 +552,10 @@ func (l *loader) words() {
 		}
 		l.p.words[key] = w
 		origins[key] = origin{file, line, what}
-		if len([]rune(key)) >= 5 {
+		// Words that erase or unsubscribe must be typed exactly: "pasar" is
+		// one letter from "parar", and a typo must never cost someone
+		// their subscription or conversation.
+		if len([]rune(key)) >= 5 && w.Kind != WordErase && w.Kind != WordOptOut && w.Kind != WordYes && w.Kind != WordNo {
 			l.p.fuzzy = append(l.p.fuzzy, key)
 		}
 	}

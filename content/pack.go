@@ -237,3 +237,12 @@ func withinOneEdit(a, b string) bool {
 	}
 	return false
 }
+
+// TopicIDs lists the ids of the pack's topics, in order.
+func (p *Pack) TopicIDs() []string {
+	ids := make([]string, len(p.Topics))
+	for i, t := range p.Topics {
+		ids[i] = t.ID
+	}
+	return ids
+}

@@ -282,16 +282,34 @@ func (l *loader) render() {
 	}
 }
 
-// locate names where a screen's words come from, for messages.
+// screenTexts names the interface text each screen is mostly made of.
+var screenTexts = [numScreenKinds]string{
+	ScreenHelp: "help", ScreenMisses: "misses", ScreenErased: "erased", ScreenUnavailable: "unavailable",
+	ScreenTopics: "topics", ScreenTopicConfirm: "topic_confirm", ScreenSubscribed: "subscribed",
+	ScreenDeclined: "declined", ScreenUnsubscribed: "unsubscribed", ScreenMyTopics: "my_topics",
+	ScreenSubscriptionsOff: "subscriptions_off",
+}
+
+// locate names where a screen's words come from, for messages: the node,
+// the topic, or the interface text, so the editor knows which to shorten.
 func (l *loader) locate(s Screen) (file string, line int, what string) {
+	key := screenTexts[s.Kind]
 	switch s.Kind {
 	case ScreenNode:
 		n := l.p.Nodes[s.Arg]
 		return n.File, n.Line, "node " + n.ID
-	case ScreenTopicConfirm, ScreenSubscribed, ScreenMyTopics:
-		return l.file(topicsFile), 0, "topics"
+	case ScreenTopicConfirm, ScreenSubscribed:
+		t := l.rawTopics[s.Arg]
+		return l.file(topicsFile), t.Line, "texts." + key + " with topic " + t.ID
+	case ScreenMyTopics:
+		if s.Arg == 0 {
+			key = "no_topics"
+		}
 	}
-	return l.file(packFile), l.raw.TextsLine, "texts"
+	if key == "" {
+		return l.file(packFile), l.raw.TextsLine, "texts"
+	}
+	return l.file(packFile), l.raw.Texts[key].Line, "texts." + key
 }
 
 // renderScreen paginates one screen for one language and channel.

@@ -61,6 +61,11 @@ func fold(r rune) rune {
 		return 0
 	}
 	r = unicode.ToLower(r)
+	if unicode.IsUpper(r) || unicode.IsTitle(r) {
+		// Letters with no lower-case form (ℂ, 𝐀: letterlike and
+		// mathematical symbols) are symbols, so they separate words.
+		return ' '
+	}
 	if f, ok := accentFold[r]; ok {
 		return f
 	}

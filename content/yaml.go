@@ -27,6 +27,10 @@ type rawPack struct {
 	CommandsLine    int                    `yaml:"-"`
 	TextsLine       int                    `yaml:"-"`
 	LanguagesLine   int                    `yaml:"-"`
+	StartLine       int                    `yaml:"-"`
+	ReviewedLine    int                    `yaml:"-"`
+	SMSLine         int                    `yaml:"-"`
+	WhatsAppLine    int                    `yaml:"-"`
 }
 
 func (p *rawPack) UnmarshalYAML(v *yaml.Node) error {
@@ -41,6 +45,10 @@ func (p *rawPack) UnmarshalYAML(v *yaml.Node) error {
 	p.CommandsLine = keyLine(v, "commands", v.Line)
 	p.TextsLine = keyLine(v, "texts", v.Line)
 	p.LanguagesLine = keyLine(v, "languages", v.Line)
+	p.StartLine = keyLine(v, "start", v.Line)
+	p.ReviewedLine = keyLine(v, "reviewed", v.Line)
+	p.SMSLine = keyLine(v, "sms", v.Line)
+	p.WhatsAppLine = keyLine(v, "whatsapp", v.Line)
 	return nil
 }
 

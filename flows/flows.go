@@ -223,10 +223,11 @@ func (e *Engine) digit(st State, n int, in Input) Result {
 	}
 	st.Misses = 0
 	child := node.Options[n-1]
-	if len(st.Back) < maxBack {
-		// Copy rather than append in place: the caller's state shares the array.
-		st.Back = append(st.Back[:len(st.Back):len(st.Back)], st.Node)
-	}
+	// Copy rather than append in place: the caller's state shares the array.
+	// In a menu deeper than maxBack the oldest entry goes; back then climbs
+	// by parents from there.
+	back := st.Back[max(0, len(st.Back)-maxBack+1):]
+	st.Back = append(back[:len(back):len(back)], st.Node)
 	return e.enter(st, child)
 }
 
@@ -258,6 +259,9 @@ func (e *Engine) topics(st State) State {
 // that node, as if the person had chosen their way there.
 func (e *Engine) jump(st State, node int) State {
 	path := e.pack.PathTo(node)
+	// Keep the nearest maxBack steps, so the state stays storable; back
+	// climbs by parents past them.
+	path = path[max(0, len(path)-maxBack):]
 	st.Back = make([]uint16, len(path))
 	for i, n := range path {
 		st.Back[i] = uint16(n)
@@ -266,6 +270,11 @@ func (e *Engine) jump(st State, node int) State {
 }
 
 func (e *Engine) back(st State) State {
+	// Back from help, a list or a confirmation returns to the node beneath
+	// it, unless that node is an action with no screen of its own.
+	if st.Screen.Kind != content.ScreenNode && e.pack.Nodes[st.Node].Action == content.ActionNone {
+		return e.show(st, content.ScreenNode, st.Node)
+	}
 	var to int
 	switch {
 	case len(st.Back) > 0:

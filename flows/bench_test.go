@@ -1,0 +1,60 @@
+package flows_test
+
+import (
+	"testing"
+
+	"github.com/senda-org/senda/content"
+	"github.com/senda-org/senda/flows"
+)
+
+// benchInputs is a realistic mix: numbers, MAS, commands, keywords, typos
+// and text that means nothing.
+var benchInputs = []string{
+	"hola", "1", "2", "MAS", "mas", "0", "salud", "3", "siguente", "xyz que es esto",
+	"Menu", "VIH", "2", "más", "0", "0", "AYUDA", "4", "1", "no entiendo",
+	"alta", "2", "si", "hospital", "0", "English", "1", "more", "ESPAÑOL", "9",
+}
+
+// BenchmarkStep steps the default pack through benchInputs, storing and
+// reading the state between messages as the bot does.
+func BenchmarkStep(b *testing.B) {
+	p := defaultPack(b)
+	e := flows.New(p, flows.Options{Subscriptions: true})
+	ins := make([]flows.Input, len(benchInputs))
+	for i, s := range benchInputs {
+		ins[i] = flows.Input{Text: s, Channel: content.SMS}
+	}
+	st := e.Start(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		res := e.Step(st, ins[i%len(ins)])
+		st = res.State
+		if res.Effect.Kind == flows.EffectShowMyTopics {
+			st = e.MyTopics(st, 1)
+		}
+		if e.Reply(st, content.SMS).Text == "" {
+			b.Fatal("empty reply")
+		}
+	}
+}
+
+// BenchmarkEncodeDecode stores and reads back a state with a back stack.
+func BenchmarkEncodeDecode(b *testing.B) {
+	p := defaultPack(b)
+	e := flows.New(p, flows.Options{Subscriptions: true})
+	st := e.Start(0)
+	for _, in := range []string{"1", "2"} {
+		st = e.Step(st, flows.Input{Text: in, Channel: content.SMS}).State
+	}
+	buf := make([]byte, 0, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		buf = e.Encode(buf[:0], st)
+		got, err := e.Decode(buf)
+		if err != nil || got.Node != st.Node {
+			b.Fatalf("decode: %v", err)
+		}
+	}
+}
