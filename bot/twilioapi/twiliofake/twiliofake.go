@@ -1,0 +1,514 @@
+// Package twiliofake is a local fake of Twilio's Messages REST API, for tests
+// and load scripts: it creates and lists messages the way Twilio answers
+// them, checks basic auth, and can be scripted to fail, hang or refuse the
+// privacy parameters.
+//
+// It is a library on purpose: tests start it with New, commands can wrap it.
+package twiliofake
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Created is one message the fake accepted.
+type Created struct {
+	SID  string
+	Form url.Values // the request's form, as sent
+	At   time.Time
+	User string // the basic auth username: the account SID or an API key SID
+}
+
+// Server is a running fake. Point a client's API base at URL and give it
+// AccountSID and AuthToken.
+type Server struct {
+	URL        string
+	AccountSID string
+	AuthToken  string
+
+	srv     *httptest.Server
+	done    chan struct{} // closed by Close: hung requests return
+	closeMu sync.Once
+
+	sidPrefix uint64        // random per server, so SIDs differ between runs
+	sidSeq    atomic.Uint64 // counts SIDs
+	requests  atomic.Int64
+	latency   atomic.Int64 // time.Duration
+	noPrivacy atomic.Bool
+
+	mu       sync.Mutex
+	msgs     []Created
+	keys     map[string]string // API key SID → secret
+	failures []*script
+	hangs    []*script
+}
+
+// script is a queued behaviour consumed by matching creates.
+type script struct {
+	match        func(url.Values) bool
+	status, code int
+	n            int
+}
+
+// Fixed credentials: the fake is local, and tests read them from the Server.
+const (
+	defaultAccountSID = "AC00000000000000000000000000fa4e"
+	defaultAuthToken  = "faketoken0000000000000000000000a"
+)
+
+// New starts a fake on a loopback port. Close it when done.
+func New() *Server {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	s := &Server{
+		AccountSID: defaultAccountSID,
+		AuthToken:  defaultAuthToken,
+		done:       make(chan struct{}),
+		sidPrefix:  binary.BigEndian.Uint64(b[:]),
+		keys:       map[string]string{},
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close releases hung requests and stops the server.
+func (s *Server) Close() {
+	s.closeMu.Do(func() { close(s.done) })
+	s.srv.Close()
+}
+
+// AllowAPIKey accepts basic auth with an API key SID (SK…) and its secret.
+func (s *Server) AllowAPIKey(key, secret string) {
+	s.mu.Lock()
+	s.keys[key] = secret
+	s.mu.Unlock()
+}
+
+// Messages returns every accepted create, in order.
+func (s *Server) Messages() []Created {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Created, len(s.msgs))
+	copy(out, s.msgs)
+	return out
+}
+
+// Requests counts every create request, failed ones included.
+func (s *Server) Requests() int { return int(s.requests.Load()) }
+
+// FailNext makes the next n creates for which match is true (nil matches
+// all) answer with status and a Twilio error JSON for code. Scripts are
+// consumed in the order they were added.
+func (s *Server) FailNext(match func(form url.Values) bool, status, code int, n int) {
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.failures = append(s.failures, &script{match: match, status: status, code: code, n: n})
+	s.mu.Unlock()
+}
+
+// SetLatency delays every create by d before it is handled.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+// Hang makes the next n matching creates store the message and then never
+// answer, until the request's context ends or the server closes: Twilio
+// created the message but the answer was lost.
+func (s *Server) Hang(match func(url.Values) bool, n int) {
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.hangs = append(s.hangs, &script{match: match, n: n})
+	s.mu.Unlock()
+}
+
+// RejectPrivacy makes creates that carry ContentRetention answer 30029 (and
+// AddressRetention 30030), as an account without Message Redaction does.
+func (s *Server) RejectPrivacy(on bool) { s.noPrivacy.Store(on) }
+
+const messagesPath = "/2010-04-01/Accounts/"
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	account, ok := strings.CutPrefix(r.URL.Path, messagesPath)
+	if ok {
+		account, ok = strings.CutSuffix(account, "/Messages.json")
+	}
+	if !ok || strings.Contains(account, "/") {
+		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
+		return
+	}
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
+		writeError(w, http.StatusUnauthorized, 20003, "Authenticate")
+		return
+	}
+	if account != s.AccountSID {
+		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
+		return
+	}
+	switch r.Method {
+	case http.MethodPost:
+		s.create(w, r)
+	case http.MethodGet:
+		s.list(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
+	}
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	switch {
+	case !ok:
+		return false
+	case user == s.AccountSID:
+		return pass == s.AuthToken
+	case strings.HasPrefix(user, "SK"):
+		s.mu.Lock()
+		secret, known := s.keys[user]
+		s.mu.Unlock()
+		return known && pass == secret
+	}
+	return false
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	if d := time.Duration(s.latency.Load()); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-s.done:
+			t.Stop()
+			return
+		}
+	}
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, 20001, "Could not parse the request body")
+		return
+	}
+	form := r.PostForm
+	if f := s.take(&s.failures, form); f != nil {
+		// Twilio's messages often quote the number: so does the fake, so
+		// tests can prove the client drops them.
+		writeError(w, f.status, f.code, fmt.Sprintf("Error %d for the 'To' number %s", f.code, form.Get("To")))
+		return
+	}
+	if s.noPrivacy.Load() {
+		switch {
+		case form.Has("ContentRetention"):
+			writeError(w, http.StatusBadRequest, 30029, "ContentRetention value used in the request is invalid")
+			return
+		case form.Has("AddressRetention"):
+			writeError(w, http.StatusBadRequest, 30030, "AddressRetention value used in the request is invalid")
+			return
+		}
+	}
+	switch {
+	case form.Get("To") == "":
+		writeError(w, http.StatusBadRequest, 21604, "A 'To' phone number is required.")
+		return
+	case form.Get("From") == "" && form.Get("MessagingServiceSid") == "":
+		writeError(w, http.StatusBadRequest, 21603, "A 'From' phone number is required.")
+		return
+	case form.Get("Body") == "" && form.Get("ContentSid") == "" && !form.Has("MediaUrl"):
+		writeError(w, http.StatusBadRequest, 21602, "Message body is required.")
+		return
+	}
+	if v := form.Get("ContentVariables"); v != "" && !json.Valid([]byte(v)) {
+		writeError(w, http.StatusBadRequest, 21656, "The ContentVariables Parameter is invalid.")
+		return
+	}
+	c := Created{
+		SID:  fmt.Sprintf("SM%016x%016x", s.sidPrefix, s.sidSeq.Add(1)),
+		Form: form,
+		At:   time.Now(),
+	}
+	c.User, _, _ = r.BasicAuth()
+	s.mu.Lock()
+	s.msgs = append(s.msgs, c)
+	s.mu.Unlock()
+	if s.take(&s.hangs, form) != nil {
+		select {
+		case <-r.Context().Done():
+		case <-s.done:
+		}
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.resource(c))
+}
+
+// take consumes one use of the first script in *q that matches form.
+func (s *Server) take(q *[]*script, form url.Values) *script {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, sc := range *q {
+		if sc.match != nil && !sc.match(form) {
+			continue
+		}
+		sc.n--
+		if sc.n <= 0 {
+			*q = append((*q)[:i:i], (*q)[i+1:]...)
+		}
+		return sc
+	}
+	return nil
+}
+
+// message is a Message resource, shaped like Twilio's JSON.
+type message struct {
+	AccountSID          string            `json:"account_sid"`
+	APIVersion          string            `json:"api_version"`
+	Body                string            `json:"body"`
+	DateCreated         string            `json:"date_created"`
+	DateSent            *string           `json:"date_sent"`
+	DateUpdated         string            `json:"date_updated"`
+	Direction           string            `json:"direction"`
+	ErrorCode           *int              `json:"error_code"`
+	ErrorMessage        *string           `json:"error_message"`
+	From                *string           `json:"from"`
+	MessagingServiceSID *string           `json:"messaging_service_sid"`
+	NumMedia            string            `json:"num_media"`
+	NumSegments         string            `json:"num_segments"`
+	Price               *string           `json:"price"`
+	PriceUnit           string            `json:"price_unit"`
+	SID                 string            `json:"sid"`
+	Status              string            `json:"status"`
+	SubresourceURIs     map[string]string `json:"subresource_uris"`
+	To                  string            `json:"to"`
+	URI                 string            `json:"uri"`
+}
+
+func (s *Server) resource(c Created) message {
+	date := c.At.UTC().Format(time.RFC1123Z) // Twilio's "Thu, 30 Jul 2015 20:12:31 +0000"
+	uri := messagesPath + s.AccountSID + "/Messages/" + c.SID
+	return message{
+		AccountSID:          s.AccountSID,
+		APIVersion:          "2010-04-01",
+		Body:                c.Form.Get("Body"),
+		DateCreated:         date,
+		DateUpdated:         date,
+		Direction:           "outbound-api",
+		From:                optional(c.Form.Get("From")),
+		MessagingServiceSID: optional(c.Form.Get("MessagingServiceSid")),
+		NumMedia:            "0",
+		NumSegments:         "1",
+		PriceUnit:           "USD",
+		SID:                 c.SID,
+		Status:              "queued",
+		SubresourceURIs:     map[string]string{"media": uri + "/Media.json"},
+		To:                  c.Form.Get("To"),
+		URI:                 uri + ".json",
+	}
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Paging limits, as Twilio's.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 1000
+)
+
+// list answers a Messages list: filters To, From, DateSent, DateSent> and
+// DateSent< (twilio-go sends RFC 3339 times; Twilio documents YYYY-MM-DD
+// dates, taken as whole UTC days), newest first, paged with PageSize, Page
+// and PageToken. Messages stand in for date_sent with their creation time.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f filter
+	var ok bool
+	if f.from, f.to, ok = dateFilters(q); !ok {
+		writeError(w, http.StatusBadRequest, 20001, "Invalid DateSent filter")
+		return
+	}
+	f.toAddr, f.fromAddr = q.Get("To"), q.Get("From")
+	size := defaultPageSize
+	if v := q.Get("PageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, 20001, "Invalid PageSize")
+			return
+		}
+		size = min(n, maxPageSize)
+	}
+	page := 0
+	if v := q.Get("Page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, 20001, "Invalid Page")
+			return
+		}
+		page = n
+	}
+
+	var matched []Created
+	s.mu.Lock()
+	for i := len(s.msgs) - 1; i >= 0; i-- {
+		if f.match(s.msgs[i]) {
+			matched = append(matched, s.msgs[i])
+		}
+	}
+	s.mu.Unlock()
+
+	start := min(page*size, len(matched))
+	end := min(start+size, len(matched))
+	out := make([]message, 0, end-start)
+	for _, c := range matched[start:end] {
+		out = append(out, s.resource(c))
+	}
+
+	token := q.Get("PageToken")
+	pageURI := func(n int, token string) string {
+		v := make(url.Values, len(q))
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("PageSize", strconv.Itoa(size))
+		v.Set("Page", strconv.Itoa(n))
+		v.Del("PageToken")
+		if token != "" {
+			v.Set("PageToken", token)
+		}
+		return r.URL.Path + "?" + v.Encode()
+	}
+	resp := listResponse{
+		Messages:     out,
+		Start:        start,
+		End:          max(end-1, start),
+		Page:         page,
+		PageSize:     size,
+		URI:          pageURI(page, token),
+		FirstPageURI: pageURI(0, ""),
+	}
+	if end < len(matched) {
+		next := pageURI(page+1, "PA"+matched[end-1].SID)
+		resp.NextPageURI = &next
+	}
+	if page > 0 {
+		prev := pageURI(page-1, "PB"+matched[start].SID)
+		resp.PreviousPageURI = &prev
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+type listResponse struct {
+	Messages        []message `json:"messages"`
+	End             int       `json:"end"`
+	FirstPageURI    string    `json:"first_page_uri"`
+	NextPageURI     *string   `json:"next_page_uri"`
+	Page            int       `json:"page"`
+	PageSize        int       `json:"page_size"`
+	PreviousPageURI *string   `json:"previous_page_uri"`
+	Start           int       `json:"start"`
+	URI             string    `json:"uri"`
+}
+
+type filter struct {
+	toAddr, fromAddr string
+	from, to         time.Time // inclusive from, exclusive to; zero means open
+}
+
+func (f filter) match(c Created) bool {
+	switch {
+	case f.toAddr != "" && c.Form.Get("To") != f.toAddr,
+		f.fromAddr != "" && c.Form.Get("From") != f.fromAddr,
+		!f.from.IsZero() && c.At.Before(f.from),
+		!f.to.IsZero() && !c.At.Before(f.to):
+		return false
+	}
+	return true
+}
+
+// dateFilters turns DateSent, DateSent> and DateSent< into a half-open
+// interval. Twilio reads DateSent> as "on or after" and DateSent< as "on or
+// before"; a date covers its whole UTC day, a time is taken to the second.
+func dateFilters(q url.Values) (from, to time.Time, ok bool) {
+	if v := q.Get("DateSent"); v != "" {
+		t, day, ok := parseDate(v)
+		if !ok {
+			return from, to, false
+		}
+		from, to = t, t.Add(day)
+	}
+	if v := q.Get("DateSent>"); v != "" {
+		t, _, ok := parseDate(v)
+		if !ok {
+			return from, to, false
+		}
+		if from.IsZero() || t.After(from) {
+			from = t
+		}
+	}
+	if v := q.Get("DateSent<"); v != "" {
+		t, span, ok := parseDate(v)
+		if !ok {
+			return from, to, false
+		}
+		if t = t.Add(span); to.IsZero() || t.Before(to) {
+			to = t
+		}
+	}
+	return from, to, true
+}
+
+// parseDate reads an RFC 3339 time or a YYYY-MM-DD date, and returns the span
+// it covers: a second, or a day.
+func parseDate(v string) (time.Time, time.Duration, bool) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, time.Second, true
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, 24 * time.Hour, true
+	}
+	return time.Time{}, 0, false
+}
+
+// twilioError is Twilio's error JSON.
+type twilioError struct {
+	Code     int    `json:"code"`
+	Message  string `json:"message"`
+	MoreInfo string `json:"more_info"`
+	Status   int    `json:"status"`
+}
+
+func writeError(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, twilioError{
+		Code: code, Message: msg, Status: status,
+		MoreInfo: "https://www.twilio.com/docs/errors/" + strconv.Itoa(code),
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
