@@ -23,20 +23,29 @@ func (s Space) SubscriberPattern() string { return string(s) + "{*}:sub" }
 // Topic is the set of subscriber ids of a topic.
 func (s Space) Topic(topic string) string { return string(s) + "{topics}:" + topic }
 
+// Everything broadcasts write shares the hash tag {q}: the queue, the
+// schedules and every broadcast's records, so delivery scripts can update a
+// ledger, counters and the queue in one step. Broadcast traffic is paced to
+// tens of messages a second, far below what one Redis node serves.
+
 // Broadcast is a broadcast's record: topic, texts, state and counters.
-func (s Space) Broadcast(id string) string { return string(s) + "{b:" + id + "}:meta" }
+func (s Space) Broadcast(id string) string { return string(s) + "{q}:b:" + id }
 
 // Ledger records, per recipient of a broadcast, whether the message went.
-func (s Space) Ledger(id string) string { return string(s) + "{b:" + id + "}:ledger" }
+func (s Space) Ledger(id string) string { return string(s) + "{q}:b:" + id + ":ledger" }
 
 // Reasons counts a broadcast's skipped and failed messages by reason.
-func (s Space) Reasons(id string) string { return string(s) + "{b:" + id + "}:reasons" }
+func (s Space) Reasons(id string) string { return string(s) + "{q}:b:" + id + ":reasons" }
 
 // Callbacks remembers which status callbacks of a broadcast were counted.
-func (s Space) Callbacks(id string) string { return string(s) + "{b:" + id + "}:cb" }
+func (s Space) Callbacks(id string) string { return string(s) + "{q}:b:" + id + ":cb" }
 
 // Broadcasts indexes broadcasts by creation time.
-func (s Space) Broadcasts() string { return string(s) + "broadcasts" }
+func (s Space) Broadcasts() string { return string(s) + "{q}:broadcasts" }
+
+// TopicBroadcasts indexes a topic's broadcasts by send time, to keep the
+// topic's promise of at most so many messages a month.
+func (s Space) TopicBroadcasts(topic string) string { return string(s) + "{q}:topic:" + topic }
 
 // Queue is the stream of (broadcast, recipient) deliveries workers consume.
 func (s Space) Queue() string { return string(s) + "{q}:stream" }
@@ -54,7 +63,7 @@ func (s Space) Rate() string { return string(s) + "{q}:rate" }
 func (s Space) DailyCap(day string) string { return string(s) + "{q}:cap:" + day }
 
 // Idempotency maps a hashed Idempotency-Key to the broadcast it created.
-func (s Space) Idempotency(hash string) string { return string(s) + "idem:" + hash }
+func (s Space) Idempotency(hash string) string { return string(s) + "{q}:idem:" + hash }
 
 // Audit is the stream of admin actions.
 func (s Space) Audit() string { return string(s) + "audit" }
