@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/senda-org/senda/bot/broadcast"
 )
 
 // Environments.
@@ -48,10 +51,68 @@ type Config struct {
 	// message), the language code new conversations start in, written
 	// "+50212345678=es,whatsapp:+14155238886=en".
 	LangByNumber map[string]string
+
+	Broadcast BroadcastConfig
 }
 
-// Getenv reads one setting; os.Getenv in production, a map in tests.
-type Getenv func(string) string
+// BroadcastConfig is what opt-in updates need. Subscriptions are on when
+// SENDA_SUBSCRIBER_KEY is set; delivery needs the Twilio REST settings too.
+type BroadcastConfig struct {
+	SubscriberKey     string            // SENDA_SUBSCRIBER_KEY: 32 bytes, base64; seals subscribers' addresses
+	SubscriberKeysOld string            // SENDA_SUBSCRIBER_KEYS_OLD: comma-separated keys still opened during a rotation
+	AdminTokens       map[string]string // SENDA_ADMIN_TOKENS: name:token,… for the admin API
+	TrustProxy        bool              // SENDA_TRUST_PROXY: take the client address from X-Forwarded-For (behind a proxy you run)
+
+	AccountSID          string  // TWILIO_ACCOUNT_SID
+	APIKey, APISecret   string  // TWILIO_API_KEY and TWILIO_API_SECRET, instead of the auth token
+	APIBase             string  // SENDA_TWILIO_API_BASE: default Twilio's; a Twilio-compatible mock for staging
+	MessagingServiceSID string  // SENDA_MESSAGING_SERVICE_SID
+	SMSFrom             string  // SENDA_TWILIO_FROM
+	WhatsAppFrom        string  // SENDA_WHATSAPP_FROM (whatsapp:+…)
+	MPS                 float64 // SENDA_TWILIO_MPS: messages per second for all workers together
+	QuietHours          string  // SENDA_QUIET_HOURS: e.g. 20:00-08:00; empty turns them off
+	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
+	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: WhatsApp template sends a day (Meta's tier)
+	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process
+}
+
+// Broadcast defaults, with the reasons for them.
+const (
+	// DefaultMPS is WhatsApp's default sender rate on Twilio; a long-code SMS
+	// sender manages about one segment a second and should set 1.
+	DefaultMPS = 10
+	// DefaultQuietHours is the window aggregators allow business SMS in
+	// Guatemala (08:00-20:00) turned around.
+	DefaultQuietHours = "20:00-08:00"
+	DefaultTimeZone   = "America/Guatemala"
+	// DefaultDailyCap is Meta's first tier for a new business: 250 people a day.
+	DefaultDailyCap = 250
+	DefaultWorkers  = 4
+	// MinAdminTokenLen keeps admin tokens out of guessing range.
+	MinAdminTokenLen = 16
+)
+
+// Subscriptions reports whether people may opt in to updates.
+func (b BroadcastConfig) Subscriptions() bool { return b.SubscriberKey != "" }
+
+// Delivery reports whether Twilio's REST API is configured to send them.
+func (b BroadcastConfig) Delivery() bool {
+	return b.AccountSID != "" && (b.MessagingServiceSID != "" || b.SMSFrom != "" || b.WhatsAppFrom != "")
+}
+
+// Getenv reads one setting and says whether it is set at all (an empty
+// value can mean something: SENDA_QUIET_HOURS= turns quiet hours off).
+// os.LookupEnv in production, a map in tests.
+type Getenv func(string) (string, bool)
+
+// get reads a setting, trimmed; unset reads as empty.
+func (g Getenv) get(name string) string {
+	v, _ := g(name)
+	return strings.TrimSpace(v)
+}
+
+// Plain adapts g to packages that take os.Getenv's signature.
+func (g Getenv) Plain() func(string) string { return g.get }
 
 // LoadConfig reads the configuration from the environment. It fails on
 // values that cannot be parsed; Validate checks that they fit together.
@@ -65,30 +126,72 @@ func LoadConfig(getenv Getenv) (Config, error) {
 		return v
 	}
 	c := Config{
-		Env:         strings.ToLower(strings.TrimSpace(getenv("SENDA_ENV"))),
-		Addr:        strings.TrimSpace(getenv("SENDA_ADDR")),
-		PublicURL:   strings.TrimSpace(getenv("SENDA_PUBLIC_URL")),
+		Env:         strings.ToLower(getenv.get("SENDA_ENV")),
+		Addr:        getenv.get("SENDA_ADDR"),
+		PublicURL:   getenv.get("SENDA_PUBLIC_URL"),
 		RedisURL:    secret("SENDA_REDIS_URL"),
 		AuthToken:   secret("TWILIO_AUTH_TOKEN"),
 		HashKey:     secret("SENDA_HASH_KEY"),
-		ContentDir:  strings.TrimSpace(getenv("SENDA_CONTENT_DIR")),
-		DefaultLang: strings.TrimSpace(getenv("SENDA_DEFAULT_LANG")),
+		ContentDir:  getenv.get("SENDA_CONTENT_DIR"),
+		DefaultLang: getenv.get("SENDA_DEFAULT_LANG"),
 		SessionTTL:  DefaultSessionTTL,
 	}
+	b := &c.Broadcast
+	b.SubscriberKey = secret("SENDA_SUBSCRIBER_KEY")
+	b.SubscriberKeysOld = secret("SENDA_SUBSCRIBER_KEYS_OLD")
+	b.APISecret = secret("TWILIO_API_SECRET")
+	b.AccountSID = getenv.get("TWILIO_ACCOUNT_SID")
+	b.APIKey = getenv.get("TWILIO_API_KEY")
+	b.APIBase = getenv.get("SENDA_TWILIO_API_BASE")
+	b.MessagingServiceSID = getenv.get("SENDA_MESSAGING_SERVICE_SID")
+	b.SMSFrom = getenv.get("SENDA_TWILIO_FROM")
+	b.WhatsAppFrom = getenv.get("SENDA_WHATSAPP_FROM")
+	b.TimeZone = getenv.get("SENDA_TIMEZONE")
+	if b.TimeZone == "" {
+		b.TimeZone = DefaultTimeZone
+	}
+	b.QuietHours = DefaultQuietHours
+	if v, ok := getenv("SENDA_QUIET_HOURS"); ok {
+		b.QuietHours = strings.TrimSpace(v) // set but empty: no quiet hours
+	}
+	if tokens := secret("SENDA_ADMIN_TOKENS"); tokens != "" {
+		m, err := parseAdminTokens(tokens)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		b.AdminTokens = m
+	}
+	b.TrustProxy = getenv.get("SENDA_TRUST_PROXY") == "true" || getenv.get("SENDA_TRUST_PROXY") == "1"
+	number := func(name string, def float64) float64 {
+		v := getenv.get(name)
+		if v == "" {
+			return def
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q is not a number", name, v))
+			return def
+		}
+		return f
+	}
+	b.MPS = number("SENDA_TWILIO_MPS", DefaultMPS)
+	b.DailyCap = int(number("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap))
+	b.Workers = int(number("SENDA_WORKERS", DefaultWorkers))
+
 	if c.Env == "" {
 		c.Env = EnvDevelopment
 	}
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}
-	if v := strings.TrimSpace(getenv("SENDA_SESSION_TTL")); v != "" {
+	if v := getenv.get("SENDA_SESSION_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("SENDA_SESSION_TTL=%q is not a duration: write it like 30m or 1h", v))
 		}
 		c.SessionTTL = d
 	}
-	if v := strings.TrimSpace(getenv("SENDA_NUMBER_LANGS")); v != "" {
+	if v := getenv.get("SENDA_NUMBER_LANGS"); v != "" {
 		m, err := parseNumberLangs(v)
 		if err != nil {
 			errs = append(errs, err)
@@ -100,8 +203,8 @@ func LoadConfig(getenv Getenv) (Config, error) {
 
 // readSecret returns NAME, or the content of the file NAME_FILE names.
 func readSecret(getenv Getenv, name string) (string, error) {
-	v := strings.TrimSpace(getenv(name))
-	path := strings.TrimSpace(getenv(name + "_FILE"))
+	v := getenv.get(name)
+	path := getenv.get(name + "_FILE")
 	switch {
 	case path == "":
 		return v, nil
@@ -124,6 +227,24 @@ func parseNumberLangs(v string) (map[string]string, error) {
 			return nil, fmt.Errorf("SENDA_NUMBER_LANGS: %q is not NUMBER=LANG; write it like +50212345678=es,whatsapp:+14155238886=en", pair)
 		}
 		m[num] = strings.ToLower(lang)
+	}
+	return m, nil
+}
+
+func parseAdminTokens(v string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, pair := range strings.Split(v, ",") {
+		name, token, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		name, token = strings.TrimSpace(name), strings.TrimSpace(token)
+		switch {
+		case !ok || name == "" || token == "":
+			return nil, errors.New("SENDA_ADMIN_TOKENS: write it as name:token,name2:token2 (the name shows in the audit log)")
+		case len(token) < MinAdminTokenLen:
+			return nil, fmt.Errorf("SENDA_ADMIN_TOKENS: the token of %q is shorter than %d characters; make one with `openssl rand -hex 24`", name, MinAdminTokenLen)
+		case m[name] != "":
+			return nil, fmt.Errorf("SENDA_ADMIN_TOKENS: the name %q appears twice", name)
+		}
+		m[name] = token
 	}
 	return m, nil
 }
@@ -161,6 +282,7 @@ func (c Config) Validate() error {
 			problems = append(problems, err.Error())
 		}
 	}
+	problems = append(problems, c.Broadcast.validate(c.Production(), c.AuthToken)...)
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
 	}
@@ -184,4 +306,56 @@ func checkPublicURL(s string) error {
 		return fmt.Errorf("SENDA_PUBLIC_URL=%q must not have a query or fragment; give only scheme, host and an optional path prefix.", s)
 	}
 	return nil
+}
+
+// validate checks the broadcast settings, in whole sentences. In production,
+// turning subscriptions on means the updates must be deliverable and
+// manageable, so everything that needs is required.
+func (b BroadcastConfig) validate(production bool, authToken string) []string {
+	var problems []string
+	if b.SubscriberKeysOld != "" && b.SubscriberKey == "" {
+		problems = append(problems, "SENDA_SUBSCRIBER_KEYS_OLD is set without SENDA_SUBSCRIBER_KEY; set the new key too.")
+	}
+	if (b.APIKey == "") != (b.APISecret == "") {
+		problems = append(problems, "TWILIO_API_KEY and TWILIO_API_SECRET go together; set both or neither.")
+	}
+	if !b.Subscriptions() {
+		return problems // the rest only matters once people can subscribe
+	}
+	if b.MPS <= 0 || b.MPS > 1000 {
+		problems = append(problems, fmt.Sprintf("SENDA_TWILIO_MPS=%v: use a rate between 0.01 and 1000 messages a second (1 for a long code, 10 for WhatsApp by default).", b.MPS))
+	}
+	if b.DailyCap < 0 {
+		problems = append(problems, "SENDA_WHATSAPP_DAILY_CAP must not be negative; 0 means no cap.")
+	}
+	if b.Workers < 1 || b.Workers > 256 {
+		problems = append(problems, fmt.Sprintf("SENDA_WORKERS=%d: use between 1 and 256.", b.Workers))
+	}
+	if _, err := broadcast.ParseQuietHours(b.QuietHours, b.TimeZone); err != nil {
+		problems = append(problems, err.Error()+".")
+	}
+	if b.APIBase != "" {
+		if u, err := url.Parse(b.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("SENDA_TWILIO_API_BASE=%q must be an absolute http(s) URL.", b.APIBase))
+		}
+	}
+	if production {
+		var missing []string
+		if b.AccountSID == "" {
+			missing = append(missing, "TWILIO_ACCOUNT_SID")
+		}
+		if authToken == "" && b.APIKey == "" {
+			missing = append(missing, "TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET")
+		}
+		if b.MessagingServiceSID == "" && b.SMSFrom == "" && b.WhatsAppFrom == "" {
+			missing = append(missing, "SENDA_MESSAGING_SERVICE_SID or SENDA_TWILIO_FROM / SENDA_WHATSAPP_FROM")
+		}
+		if len(b.AdminTokens) == 0 {
+			missing = append(missing, "SENDA_ADMIN_TOKENS")
+		}
+		if len(missing) > 0 {
+			problems = append(problems, fmt.Sprintf("SENDA_SUBSCRIBER_KEY turns subscriptions on, which in production also needs %s.", strings.Join(missing, ", ")))
+		}
+	}
+	return problems
 }

@@ -10,7 +10,9 @@ import (
 	"github.com/senda-org/senda/bot/ident"
 )
 
-func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+func env(m map[string]string) Getenv {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func TestLoadConfigDefaults(t *testing.T) {
 	t.Parallel()

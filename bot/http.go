@@ -14,7 +14,14 @@ func (s *Service) routes() {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	if s.cfg.Broadcast.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
 	e.POST(MessagesPath, s.handleMessage)
+	e.POST(StatusPath, s.handleStatus)
+	s.adminRoutes(e)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/readyz", s.handleReady)
 	e.GET("/metrics", s.handleMetrics)

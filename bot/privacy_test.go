@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/ident"
-	"github.com/senda-org/senda/bot/internal/redistest"
+	"github.com/senda-org/senda/bot/redistest"
 )
 
 // person is someone texting Senda, with everything Twilio sends about them.

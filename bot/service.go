@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,12 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/rkey"
+	"github.com/senda-org/senda/bot/sealer"
+	"github.com/senda-org/senda/bot/subscribers"
+	"github.com/senda-org/senda/bot/twilioapi"
 	"github.com/senda-org/senda/bot/twiliosig"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
@@ -48,22 +54,30 @@ type Deps struct {
 	// session cache off.
 	CacheSize int
 	Now       func() time.Time
+	// Sender replaces the Twilio REST client (tests use a fake).
+	Sender broadcast.Sender
 }
 
 // Service is a running Senda: the webhook, sessions, health and metrics.
 type Service struct {
-	cfg       Config
-	log       *slog.Logger
-	rdb       redis.UniversalClient
-	ownsRedis bool
-	embedded  *EmbeddedRedis
-	sessions  *Sessions
-	hasher    *ident.Hasher
-	validator *twiliosig.Validator
-	metrics   *metrics
-	eng       atomic.Pointer[flows.Engine]
-	echo      *echo.Echo
-	reloadMu  sync.Mutex
+	cfg        Config
+	log        *slog.Logger
+	rdb        redis.UniversalClient
+	ownsRedis  bool
+	embedded   *EmbeddedRedis
+	keys       rkey.Space
+	sessions   *Sessions
+	hasher     *ident.Hasher
+	validator  *twiliosig.Validator
+	metrics    *metrics
+	eng        atomic.Pointer[flows.Engine]
+	echo       *echo.Echo
+	reloadMu   sync.Mutex
+	subs       *subscribers.Store // always: BAJA deletes even when subscriptions are off
+	broadcasts *broadcast.Store   // nil when subscriptions are off
+	sender     broadcast.Sender   // nil when Twilio's REST API is not configured
+	admins     []adminToken
+	now        func() time.Time
 }
 
 // NewService validates the configuration and wires Senda in order: Redis,
@@ -114,6 +128,11 @@ func NewService(ctx context.Context, cfg Config, log *slog.Logger, deps Deps) (s
 	case cacheSize < 0:
 		cacheSize = 0
 	}
+	s.keys = rkey.Space(prefix)
+	s.now = deps.Now
+	if s.now == nil {
+		s.now = time.Now
+	}
 	s.sessions = NewSessions(s.rdb, SessionOptions{Prefix: prefix, TTL: cfg.SessionTTL, CacheSize: cacheSize, Now: deps.Now})
 
 	pack := deps.Pack
@@ -125,8 +144,111 @@ func NewService(ctx context.Context, cfg Config, log *slog.Logger, deps Deps) (s
 	if err := s.setPack(pack); err != nil {
 		return nil, err
 	}
+	if err := s.setupBroadcasts(deps); err != nil {
+		return nil, err
+	}
 	s.routes()
 	return s, nil
+}
+
+// setupBroadcasts builds the subscriber store and, when subscriptions are
+// on, the broadcast store, the Twilio sender and the admin tokens.
+func (s *Service) setupBroadcasts(deps Deps) error {
+	b := s.cfg.Broadcast
+	var ring *sealer.Keyring
+	if b.Subscriptions() {
+		var err error
+		if ring, err = sealer.FromEnv(func(name string) string {
+			switch name {
+			case "SENDA_SUBSCRIBER_KEY":
+				return b.SubscriberKey
+			case "SENDA_SUBSCRIBER_KEYS_OLD":
+				return b.SubscriberKeysOld
+			}
+			return ""
+		}); err != nil {
+			return err
+		}
+	}
+	s.subs = subscribers.New(s.rdb, s.keys, ring, s.now)
+	s.admins = adminTokens(b.AdminTokens)
+	if ring == nil {
+		return nil
+	}
+	s.broadcasts = broadcast.NewStore(s.rdb, s.keys, s.subs, func() *content.Pack { return s.engine().Pack() }, s.now)
+	switch {
+	case deps.Sender != nil:
+		s.sender = deps.Sender
+	case b.Delivery():
+		client, err := twilioapi.New(twilioapi.Config{
+			AccountSID: b.AccountSID, AuthToken: s.cfg.AuthToken, APIKey: b.APIKey, APISecret: b.APISecret,
+			APIBase: b.APIBase, MessagingServiceSID: b.MessagingServiceSID, SMSFrom: b.SMSFrom, WhatsAppFrom: b.WhatsAppFrom,
+			Privacy: true,
+		})
+		if err != nil {
+			return err
+		}
+		s.sender = client
+	default:
+		s.log.Warn("subscriptions are on but Twilio's REST API is not configured: broadcasts queue up and nothing is sent; set TWILIO_ACCOUNT_SID and a sender")
+	}
+	if len(s.admins) == 0 {
+		s.log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API is off, so no broadcast can be sent")
+	}
+	return nil
+}
+
+// Delivers reports whether this service can deliver broadcasts.
+func (s *Service) Delivers() bool { return s.broadcasts != nil && s.sender != nil }
+
+// RunWorkers delivers broadcasts until ctx ends (see broadcast.Worker).
+// Blocking stream reads use a Redis client of their own, with a small pool.
+func (s *Service) RunWorkers(ctx context.Context, tune func(*broadcast.WorkerConfig)) error {
+	if !s.Delivers() {
+		return errors.New("broadcast workers need SENDA_SUBSCRIBER_KEY and Twilio's REST settings (TWILIO_ACCOUNT_SID and a sender)")
+	}
+	b := s.cfg.Broadcast
+	quiet, err := broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
+	if err != nil {
+		return err
+	}
+	cfg := broadcast.WorkerConfig{Workers: b.Workers, MPS: b.MPS, Quiet: quiet, DailyCap: b.DailyCap}
+	if s.cfg.PublicURL != "" {
+		cfg.StatusCallback = strings.TrimSuffix(s.cfg.PublicURL, "/") + StatusPath
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	block, err := s.blockingClient()
+	if err != nil {
+		return err
+	}
+	defer block.Close()
+	s.log.Info("broadcast workers started", "workers", cfg.Workers, "mps", cfg.MPS, "quiet_hours", quiet.String(), "daily_cap", cfg.DailyCap)
+	return broadcast.NewWorker(cfg, s.broadcasts, s.sender, block, s.log).Run(ctx)
+}
+
+// blockingClient opens a second connection pool to the same Redis for the
+// workers' blocking reads.
+func (s *Service) blockingClient() (redis.UniversalClient, error) {
+	url := s.cfg.RedisURL
+	if s.embedded != nil {
+		url = s.embedded.URL()
+	}
+	if url == "" {
+		// A Redis handed in by a caller (tests): share its address.
+		if c, ok := s.rdb.(*redis.Client); ok {
+			o := *c.Options()
+			o.PoolSize = 2
+			return redis.NewClient(&o), nil
+		}
+		return nil, errors.New("broadcast workers need SENDA_REDIS_URL")
+	}
+	opts, err := ParseRedisURL(url)
+	if err != nil {
+		return nil, err
+	}
+	return opts.WithPoolSize(2).Client(), nil
 }
 
 func (s *Service) connectRedis(ctx context.Context, deps Deps) error {
@@ -190,7 +312,7 @@ func (s *Service) setPack(p *content.Pack) error {
 			return fmt.Errorf("SENDA_NUMBER_LANGS gives a number the language %q, which the content pack lacks (it has %s)", code, languageList(p))
 		}
 	}
-	s.eng.Store(flows.New(p, flows.Options{Subscriptions: false}))
+	s.eng.Store(flows.New(p, flows.Options{Subscriptions: s.cfg.Broadcast.Subscriptions()}))
 	return nil
 }
 
@@ -223,18 +345,58 @@ func (s *Service) Reload() error {
 	return nil
 }
 
-// resolve finishes steps that need I/O before their state is stored.
+// resolve finishes steps that need I/O before their state is stored: the
+// "my updates" screen shows which topics the person receives.
 func (s *Service) resolve(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error) {
+	if r.Effect.Kind != flows.EffectShowMyTopics {
+		return r, nil
+	}
+	topics, err := s.subs.Topics(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	var mask uint16
+	for i, t := range s.engine().Pack().Topics {
+		if slices.Contains(topics, t.ID) {
+			mask |= 1 << i
+		}
+	}
+	r.State = s.engine().MyTopics(r.State, mask)
 	return r, nil
 }
 
 // apply carries out a step's effects after its state was stored.
 func (s *Service) apply(ctx context.Context, id ident.SenderID, msg inbound, ch content.Channel, out Outcome) error {
+	p := s.engine().Pack()
+	topic := func() string {
+		if t := out.Effect.Topic; t >= 0 && t < len(p.Topics) {
+			return p.Topics[t].ID
+		}
+		return ""
+	}
+	switch out.Effect.Kind {
+	case flows.EffectSubscribe:
+		lang := p.Languages[out.State.Lang].Code
+		if t := topic(); t != "" {
+			s.metrics.add(metricKey{"subscriptions_total", "topic", t}, 1)
+			return s.subs.Subscribe(ctx, id, msg.from, ch, lang, t)
+		}
+	case flows.EffectUnsubscribeTopic:
+		if t := topic(); t != "" {
+			return s.subs.Unsubscribe(ctx, id, t)
+		}
+	case flows.EffectUnsubscribeAll:
+		s.metrics.count("optouts_total")
+		return s.subs.Delete(ctx, id, p.TopicIDs())
+	}
 	return nil
 }
 
 // Handler returns the HTTP handler: the webhook, health and metrics.
 func (s *Service) Handler() http.Handler { return s.echo }
+
+// Subscribers returns the subscriber store.
+func (s *Service) Subscribers() *subscribers.Store { return s.subs }
 
 // Redis returns the Redis client the service uses.
 func (s *Service) Redis() redis.UniversalClient { return s.rdb }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/senda-org/senda/bot/internal/redistest"
+	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/content"
 )
 

@@ -111,3 +111,9 @@ func looksLikeNumber(a string) bool {
 	}
 	return digits > 0
 }
+
+// Label returns a keyed hash of a value in a domain, for other things that
+// must be recognizable but not readable, such as an admin client's address.
+func (h *Hasher) Label(domain, value string) [32]byte {
+	return h.sum(domain, ":", value)
+}

@@ -1,11 +1,12 @@
-// Package redistest gives tests a real Redis connection and a key prefix of
+// Package redistest gives tests (of any package in the module) a real Redis connection and a key prefix of
 // their own, so tests can run in parallel against one server.
 //
 // The server is SENDA_TEST_REDIS_URL when set: then a server that does not
 // answer fails the test (CI sets it, so a missing Redis can never pass
 // quietly). When it is unset, the default redis://127.0.0.1:6379/0 is used
 // if it answers, and otherwise an embedded miniredis, said once, so that
-// `go test ./...` passes on a fresh machine.
+// `go test ./...` passes on a fresh machine. SENDA_TEST_REDIS_URL=embedded
+// forces the embedded server, to check that fallback.
 package redistest
 
 import (
@@ -38,11 +39,12 @@ var (
 )
 
 func setup() {
-	if u := os.Getenv(EnvURL); u != "" {
+	u := os.Getenv(EnvURL)
+	if u != "" && u != "embedded" {
 		url = u
 		return
 	}
-	if reachable(DefaultURL) {
+	if u == "" && reachable(DefaultURL) {
 		url = DefaultURL
 		return
 	}
@@ -51,7 +53,9 @@ func setup() {
 		return
 	}
 	url = "redis://" + embedded.Addr() + "/0"
-	fmt.Fprintf(os.Stderr, "redistest: %s is unset and nothing answers on %s; using an embedded miniredis (set %s to test against a real server)\n", EnvURL, DefaultURL, EnvURL)
+	if u == "" {
+		fmt.Fprintf(os.Stderr, "redistest: %s is unset and nothing answers on %s; using an embedded miniredis (set %s to test against a real server)\n", EnvURL, DefaultURL, EnvURL)
+	}
 }
 
 func reachable(u string) bool {

@@ -14,7 +14,7 @@ import (
 	"github.com/senda-org/senda/content"
 )
 
-func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv bot.Getenv) int {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	channel := fs.String("channel", "whatsapp", "sms or whatsapp: SMS shows the one-segment pages people get by SMS")
@@ -36,7 +36,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		Env:         bot.EnvDevelopment,
 		Addr:        bot.DefaultAddr,
 		SessionTTL:  bot.DefaultSessionTTL,
-		ContentDir:  getenv("SENDA_CONTENT_DIR"),
+		ContentDir:  getenv.Plain()("SENDA_CONTENT_DIR"),
 		DefaultLang: *lang,
 		HashKey:     "",
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/senda-org/senda/bot"
+
 	"github.com/senda-org/senda/content"
 )
 
@@ -19,7 +21,7 @@ $SENDA_CONTENT_DIR, or the embedded default pack. Exits 1 when the pack has
 errors.
 `
 
-func runContent(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+func runContent(args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
 	if len(args) == 0 || args[0] != "check" {
 		fmt.Fprint(stderr, contentUsage)
 		return exitUsage
@@ -35,7 +37,7 @@ func runContent(args []string, stdout, stderr io.Writer, getenv func(string) str
 		fmt.Fprint(stderr, contentUsage)
 		return exitUsage
 	}
-	dir := getenv("SENDA_CONTENT_DIR")
+	dir := getenv.Plain()("SENDA_CONTENT_DIR")
 	if fs.NArg() == 1 {
 		dir = fs.Arg(0)
 	}

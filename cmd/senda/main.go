@@ -10,11 +10,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // quiet hours are counted in SENDA_TIMEZONE even where the system has no zone files
+
+	"github.com/senda-org/senda/bot"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv)
 	stop()
 	os.Exit(code)
 }
@@ -32,6 +35,10 @@ Usage:
   senda serve              run the Twilio webhook (embedded Redis in development)
   senda chat               try the conversation in this terminal
   senda content check DIR  check a content pack and show what each reply costs
+  senda worker             deliver broadcasts (serve does too)
+  senda broadcast ...      send and follow broadcasts through the admin API
+  senda subscribers rotate-key
+                           seal every stored address again with the current key
   senda help               show this help
 
 Run "senda COMMAND -h" for a command's flags. Settings come from SENDA_*
@@ -40,7 +47,7 @@ environment variables; flags override them. See README.md.
 
 // run is main without the process: tests drive it with their own streams
 // and environment.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv bot.Getenv) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -53,6 +60,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runChat(ctx, rest, stdin, stdout, stderr, getenv)
 	case "content":
 		return runContent(rest, stdout, stderr, getenv)
+	case "worker":
+		return runWorker(ctx, rest, stdout, stderr, getenv)
+	case "broadcast":
+		return runBroadcast(ctx, rest, stdin, stdout, stderr, getenv)
+	case "subscribers":
+		return runSubscribers(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

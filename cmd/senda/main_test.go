@@ -15,7 +15,7 @@ import (
 func runCmd(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, func(k string) string { return env[k] })
+	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	return code, stdout.String(), stderr.String()
 }
 
@@ -109,7 +109,7 @@ func TestServeAnswersAndStops(t *testing.T) {
 	done := make(chan int, 1)
 	var stdout, stderr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr}, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
+		done <- run(ctx, []string{"serve", "--addr", addr}, strings.NewReader(""), &stdout, &stderr, func(string) (string, bool) { return "", false })
 	}()
 	var resp *http.Response
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {

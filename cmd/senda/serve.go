@@ -45,7 +45,7 @@ func configFlags(fs *flag.FlagSet) func(*bot.Config) {
 }
 
 // loadConfig reads the environment, then applies flags over it.
-func loadConfig(getenv func(string) string, apply func(*bot.Config)) (bot.Config, error) {
+func loadConfig(getenv bot.Getenv, apply func(*bot.Config)) (bot.Config, error) {
 	cfg, err := bot.LoadConfig(getenv)
 	if err != nil {
 		return cfg, err
@@ -56,9 +56,9 @@ func loadConfig(getenv func(string) string, apply func(*bot.Config)) (bot.Config
 
 // newLogger writes JSON in production (for log collectors) and text in
 // development (for people). SENDA_LOG_LEVEL picks debug, info, warn or error.
-func newLogger(w io.Writer, cfg bot.Config, getenv func(string) string) *slog.Logger {
+func newLogger(w io.Writer, cfg bot.Config, getenv bot.Getenv) *slog.Logger {
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(getenv("SENDA_LOG_LEVEL"))); err != nil {
+	if err := level.UnmarshalText([]byte(getenv.Plain()("SENDA_LOG_LEVEL"))); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
@@ -68,7 +68,7 @@ func newLogger(w io.Writer, cfg bot.Config, getenv func(string) string) *slog.Lo
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	apply := configFlags(fs)
@@ -115,13 +115,31 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}()
 
+	// Workers stop after the webhook stops taking messages, and Redis is
+	// closed last (deferred above): stop in the reverse order of start.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	workersDone := make(chan struct{})
+	if svc.Delivers() {
+		go func() {
+			defer close(workersDone)
+			if err := svc.RunWorkers(ctx, nil); err != nil {
+				log.Error("broadcast workers stopped", "err", err)
+			}
+		}()
+	} else {
+		close(workersDone)
+	}
 	start := time.Now()
+	code := exitOK
 	if err := svc.Serve(ctx, ln); err != nil {
 		log.Error("serve", "err", err)
-		return exitError
+		code = exitError
 	}
+	stop()
+	<-workersDone
 	log.Info("stopped", "uptime", time.Since(start).Round(time.Second).String())
-	return exitOK
+	return code
 }
 
 // hostPort turns a listen address like [::]:8080 into one curl can reach.
