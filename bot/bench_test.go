@@ -1,6 +1,10 @@
 package bot
 
 import (
+	"context"
+	"runtime"
+	"time"
+
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +12,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/content"
 )
 
 // benchRequests builds signed webhook requests from many senders, each
@@ -73,4 +80,56 @@ func BenchmarkWebhookParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkBroadcast10k delivers a broadcast to 10,000 WhatsApp
+// subscribers through the real workers, ledger and Twilio client to the fake
+// Twilio, with no rate limit: how fast Senda itself can go. Each iteration is
+// one whole broadcast; run it with -benchtime 1x (a topic allows only a few a
+// month). It reports messages per second and allocations per message (the
+// fake Twilio's own work, in the same process, is counted too).
+func BenchmarkBroadcast10k(b *testing.B) {
+	const n = 10_000
+	fake, client := fakeSender(b)
+	ts := newTestService(b, broadcastConfig(), Deps{Sender: client})
+	ctx := context.Background()
+	for i := range n {
+		addr := fmt.Sprintf("whatsapp:+5023%07d", i)
+		if err := ts.subs.Subscribe(ctx, ts.hasher.Sender(content.WhatsApp, addr), addr, content.WhatsApp, "es", "seguridad"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	startWorkers(b, ts, func(c *broadcast.WorkerConfig) { fastWorkers(c); c.Workers = 16 })
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		st := ts.createBroadcast(b, broadcast.Request{Topic: "seguridad", Text: map[string]string{"es": fmt.Sprintf("Alerta %d.", i)}})
+		for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
+			got, err := ts.broadcasts.Get(ctx, st.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if got.State == broadcast.StateDone {
+				if got.Sent != n {
+					b.Fatalf("sent %d of %d", got.Sent, n)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("not done after 5 minutes: %+v", got)
+			}
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	msgs := float64(n * b.N)
+	b.ReportMetric(msgs/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/msgs, "allocs/msg")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/msgs, "B/msg")
+	if got := len(fake.Messages()); got != n*b.N {
+		b.Fatalf("the fake got %d messages, want %d", got, n*b.N)
+	}
 }

@@ -519,12 +519,15 @@ func (w *Worker) finishOwned(ctx context.Context, d delivery, o outcome) error {
 
 func (w *Worker) finish(ctx context.Context, d delivery, o outcome) error {
 	keys := w.store.keys
-	err := finishScript.Run(ctx, w.store.rdb, []string{keys.Ledger(d.bid), keys.Broadcast(d.bid), keys.Reasons(d.bid)},
-		d.rid, d.token, o.final, o.counter, o.reason, w.store.now().UnixMilli()).Err()
+	res, err := finishScript.Run(ctx, w.store.rdb, []string{keys.Ledger(d.bid), keys.Broadcast(d.bid), keys.Reasons(d.bid)},
+		d.rid, d.token, o.final, o.counter, o.reason, w.store.now().UnixMilli()).Int()
 	if err != nil {
 		return fmt.Errorf("broadcast: record outcome: %w", err)
 	}
-	return w.store.expireIfSettled(ctx, d.bid)
+	if res == 2 { // the last outcome: the broadcast is done
+		w.store.expire(ctx, d.bid)
+	}
+	return nil
 }
 
 // retry puts a delivery aside with exponential backoff and jitter. unknown
@@ -642,18 +645,6 @@ func (s *Store) takeCap(ctx context.Context, limit int, now time.Time, loc *time
 		return false, fmt.Errorf("broadcast: daily cap: %w", err)
 	}
 	return n == 1, nil
-}
-
-// expireIfSettled sets the retention of a broadcast once it is done.
-func (s *Store) expireIfSettled(ctx context.Context, id string) error {
-	state, err := s.rdb.HGet(ctx, s.keys.Broadcast(id), fState).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("broadcast: state: %w", err)
-	}
-	if State(state) == StateDone {
-		s.expire(ctx, id)
-	}
-	return nil
 }
 
 // FanOutDue fans out every broadcast whose send time has come.

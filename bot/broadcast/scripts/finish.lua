@@ -4,7 +4,8 @@
 -- ARGV[1] recipient id   ARGV[2] delivery token   ARGV[3] final state (s, f:CODE, x:REASON)
 -- ARGV[4] counter to add one to (sent, failed, skipped)   ARGV[5] reason to count ('' for none)
 -- ARGV[6] now (ms)
--- Returns 1 when recorded, 0 when the delivery was not this caller's.
+-- Returns 1 when recorded, 2 when recorded and the broadcast is now done,
+-- 0 when the delivery was not this caller's.
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return 0 end
 local mine = 'p:' .. ARGV[2] .. ':'
@@ -20,5 +21,6 @@ local fin = redis.call('HINCRBY', KEYS[2], 'fin', 1)
 local b = redis.call('HMGET', KEYS[2], 'state', 'fanned', 'rcpt')
 if b[1] == 'sending' and b[2] == '1' and fin >= tonumber(b[3] or '0') then
   redis.call('HSET', KEYS[2], 'state', 'done', 'done_at', ARGV[6])
+  return 2
 end
 return 1
