@@ -68,27 +68,42 @@ func newLogger(w io.Writer, cfg bot.Config, getenv bot.Getenv) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+// startService is how every long-running command begins: flags over the
+// environment, a validated configuration, a logger, a wired service. check,
+// when set, adds the command's own requirements. A non-zero code means the
+// command must return it.
+func startService(ctx context.Context, name, usage string, args []string, stderr io.Writer, getenv bot.Getenv, check func(bot.Config) error) (*bot.Service, bot.Config, *slog.Logger, int) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	apply := configFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: senda serve [flags]\n\nRuns the Twilio webhook at POST "+bot.MessagesPath+", /healthz, /readyz and /metrics.\nSecrets (TWILIO_AUTH_TOKEN, SENDA_HASH_KEY, SENDA_REDIS_URL with a password) come only from the\nenvironment or NAME_FILE files. See README.md.\n\nFlags:\n")
+		fmt.Fprint(stderr, usage+"\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return nil, bot.Config{}, nil, exitUsage
 	}
 	cfg, err := loadConfig(getenv, apply)
-	if err != nil {
-		fmt.Fprintf(stderr, "senda: configuration: %v\n", err)
-		return exitError
+	if err == nil && check != nil {
+		err = check(cfg)
 	}
-	log := newLogger(stderr, cfg, getenv).With("component", "senda")
+	if err != nil {
+		fmt.Fprintf(stderr, "senda %s: configuration: %v\n", name, err)
+		return nil, cfg, nil, exitError
+	}
+	log := newLogger(stderr, cfg, getenv).With("component", "senda-"+name)
 	svc, err := bot.NewService(ctx, cfg, log, bot.Deps{})
 	if err != nil {
 		log.Error("start", "err", err)
-		return exitError
+		return nil, cfg, nil, exitError
+	}
+	return svc, cfg, log, exitOK
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
+	svc, cfg, log, code := startService(ctx, "serve", "Usage: senda serve [flags]\n\nRuns the Twilio webhook at POST "+bot.MessagesPath+", status callbacks, the admin API, /healthz, /readyz\nand /metrics, and broadcast workers when Twilio's REST settings are there. Secrets\n(TWILIO_AUTH_TOKEN, SENDA_HASH_KEY, SENDA_REDIS_URL with a password) come only from the\nenvironment or NAME_FILE files. See README.md.\n", args, stderr, getenv, nil)
+	if code != exitOK {
+		return code
 	}
 	defer svc.Close()
 
@@ -131,7 +146,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		close(workersDone)
 	}
 	start := time.Now()
-	code := exitOK
+	code = exitOK
 	if err := svc.Serve(ctx, ln); err != nil {
 		log.Error("serve", "err", err)
 		code = exitError

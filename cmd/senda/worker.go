@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 
@@ -10,30 +10,10 @@ import (
 )
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	apply := configFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: senda worker [flags]\n\nDelivers broadcasts without serving webhooks: run as many as the send rate needs; they share\nthe work through Redis, and SENDA_TWILIO_MPS holds them together. Every `senda serve` runs\nworkers too. Needs SENDA_SUBSCRIBER_KEY, SENDA_REDIS_URL and Twilio's REST settings.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	cfg, err := loadConfig(getenv, apply)
-	if err != nil {
-		fmt.Fprintf(stderr, "senda: configuration: %v\n", err)
-		return exitError
-	}
-	if cfg.RedisURL == "" {
-		fmt.Fprintln(stderr, "senda worker: SENDA_REDIS_URL is required: a worker shares its queue with the servers through Redis")
-		return exitError
-	}
-	log := newLogger(stderr, cfg, getenv).With("component", "senda-worker")
-	svc, err := bot.NewService(ctx, cfg, log, bot.Deps{})
-	if err != nil {
-		log.Error("start", "err", err)
-		return exitError
+	const usage = "Usage: senda worker [flags]\n\nDelivers broadcasts without serving webhooks: run as many as the send rate needs; they share\nthe work through Redis, and SENDA_TWILIO_MPS holds them together. Every `senda serve` runs\nworkers too. Needs SENDA_SUBSCRIBER_KEY, SENDA_REDIS_URL and Twilio's REST settings.\n"
+	svc, _, log, code := startService(ctx, "worker", usage, args, stderr, getenv, needRedis)
+	if code != exitOK {
+		return code
 	}
 	defer svc.Close()
 	if err := svc.RunWorkers(ctx, nil); err != nil {
@@ -43,26 +23,32 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	return exitOK
 }
 
+// needRedis refuses the embedded store for commands that must share state
+// with running servers.
+func needRedis(cfg bot.Config) error {
+	if cfg.RedisURL == "" {
+		return errors.New("SENDA_REDIS_URL is required: this command works on the same Redis as the servers")
+	}
+	return nil
+}
+
 func runSubscribers(ctx context.Context, args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
 	const usage = "Usage: senda subscribers rotate-key\n\nSeals every subscriber's address again with SENDA_SUBSCRIBER_KEY. To rotate: move the old key\nto SENDA_SUBSCRIBER_KEYS_OLD, set the new one as SENDA_SUBSCRIBER_KEY, restart Senda, run this,\nthen remove the old key. Safe to run while Senda runs, and to run again.\n"
-	if len(args) != 1 || args[0] != "rotate-key" {
+	if len(args) == 0 || args[0] != "rotate-key" {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	cfg, err := loadConfig(getenv, func(*bot.Config) {})
-	if err != nil {
-		fmt.Fprintf(stderr, "senda: configuration: %v\n", err)
-		return exitError
-	}
-	if cfg.RedisURL == "" || !cfg.Broadcast.Subscriptions() {
-		fmt.Fprintln(stderr, "senda subscribers rotate-key: needs SENDA_REDIS_URL and SENDA_SUBSCRIBER_KEY (with the old keys in SENDA_SUBSCRIBER_KEYS_OLD)")
-		return exitError
-	}
-	log := newLogger(stderr, cfg, getenv).With("component", "senda-rotate")
-	svc, err := bot.NewService(ctx, cfg, log, bot.Deps{})
-	if err != nil {
-		log.Error("start", "err", err)
-		return exitError
+	svc, _, _, code := startService(ctx, "subscribers", usage, args[1:], stderr, getenv, func(cfg bot.Config) error {
+		if err := needRedis(cfg); err != nil {
+			return err
+		}
+		if !cfg.Broadcast.Subscriptions() {
+			return errors.New("SENDA_SUBSCRIBER_KEY is required (with the old keys in SENDA_SUBSCRIBER_KEYS_OLD)")
+		}
+		return nil
+	})
+	if code != exitOK {
+		return code
 	}
 	defer svc.Close()
 	res, err := svc.Subscribers().Rotate(ctx)
