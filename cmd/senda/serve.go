@@ -9,8 +9,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot"
 )
@@ -92,12 +95,24 @@ func startService(ctx context.Context, name, usage string, args []string, stderr
 		return nil, cfg, nil, exitError
 	}
 	log := newLogger(stderr, cfg, getenv).With("component", "senda-"+name)
+	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{log.With("component", "redis")}) })
 	svc, err := bot.NewService(ctx, cfg, log, bot.Deps{})
 	if err != nil {
 		log.Error("start", "err", err)
 		return nil, cfg, nil, exitError
 	}
 	return svc, cfg, log, exitOK
+}
+
+// redisLogOnce guards go-redis's logger, a process-wide setting.
+var redisLogOnce sync.Once
+
+// redisLogger sends go-redis's own messages (pool and connection trouble)
+// through slog, so the log stays one structured stream.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn(fmt.Sprintf(format, v...))
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
