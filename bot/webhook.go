@@ -87,6 +87,13 @@ func (s *Service) process(ctx context.Context, msg inbound) content.Page {
 		return eng.Pack().Page(content.Screen{Kind: content.ScreenUnavailable}, lang, ch, 0)
 	}
 	out, err := s.sessions.Step(ctx, eng, id, s.hasher.Message(msg.sid), in, s.resolve)
+	if err != nil && ctx.Err() != nil {
+		// The caller hung up (Twilio gives up after 15 s): nobody is
+		// waiting for the reply, and Redis is not at fault.
+		s.log.Info("request abandoned by the caller", "channel", ch.String())
+		s.metrics.count("webhook_abandoned_total")
+		return unavailable(in.Lang)
+	}
 	if err != nil {
 		s.log.Error("step conversation", "channel", ch.String(), "err", err)
 		s.metrics.count("webhook_errors_total")
