@@ -5,6 +5,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
@@ -73,7 +74,7 @@ type BroadcastConfig struct {
 	QuietHours          string  // SENDA_QUIET_HOURS: e.g. 20:00-08:00; empty turns them off
 	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
 	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: WhatsApp template sends a day (Meta's tier)
-	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process
+	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
 }
 
 // Broadcast defaults, with the reasons for them.
@@ -87,10 +88,24 @@ const (
 	DefaultTimeZone   = "America/Guatemala"
 	// DefaultDailyCap is Meta's first tier for a new business: 250 people a day.
 	DefaultDailyCap = 250
-	DefaultWorkers  = 4
+	// twilioLatency is a generous time for Twilio to answer one create:
+	// each worker waits for it, so a process needs rate × latency of them
+	// to keep up with SENDA_TWILIO_MPS.
+	twilioLatency = 500 * time.Millisecond
+	minWorkers    = 4
 	// MinAdminTokenLen keeps admin tokens out of guessing range.
 	MinAdminTokenLen = 16
 )
+
+// WorkerCount is how many deliveries one process keeps in flight: as set,
+// or enough to hold SENDA_TWILIO_MPS while each waits up to half a second
+// for Twilio's answer (at least 4).
+func (b BroadcastConfig) WorkerCount() int {
+	if b.Workers > 0 {
+		return b.Workers
+	}
+	return min(max(minWorkers, int(math.Ceil(b.MPS*twilioLatency.Seconds()))), 256)
+}
 
 // Subscriptions reports whether people may opt in to updates.
 func (b BroadcastConfig) Subscriptions() bool { return b.SubscriberKey != "" }
@@ -176,7 +191,7 @@ func LoadConfig(getenv Getenv) (Config, error) {
 	}
 	b.MPS = number("SENDA_TWILIO_MPS", DefaultMPS)
 	b.DailyCap = int(number("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap))
-	b.Workers = int(number("SENDA_WORKERS", DefaultWorkers))
+	b.Workers = int(number("SENDA_WORKERS", 0))
 
 	if c.Env == "" {
 		c.Env = EnvDevelopment
@@ -328,8 +343,8 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	if b.DailyCap < 0 {
 		problems = append(problems, "SENDA_WHATSAPP_DAILY_CAP must not be negative; 0 means no cap.")
 	}
-	if b.Workers < 1 || b.Workers > 256 {
-		problems = append(problems, fmt.Sprintf("SENDA_WORKERS=%d: use between 1 and 256.", b.Workers))
+	if b.Workers < 0 || b.Workers > 256 {
+		problems = append(problems, fmt.Sprintf("SENDA_WORKERS=%d: use between 1 and 256, or leave it unset to size them from SENDA_TWILIO_MPS.", b.Workers))
 	}
 	if _, err := broadcast.ParseQuietHours(b.QuietHours, b.TimeZone); err != nil {
 		problems = append(problems, err.Error()+".")

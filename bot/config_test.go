@@ -156,3 +156,18 @@ func TestNormalizeAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkerCountFollowsTheRate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		mps     float64
+		workers int
+		want    int
+	}{
+		{1, 0, 4}, {10, 0, 5}, {50, 0, 25}, {100, 0, 50}, {1000, 0, 256}, {50, 3, 3},
+	} {
+		if got := (BroadcastConfig{MPS: c.mps, Workers: c.workers}).WorkerCount(); got != c.want {
+			t.Errorf("MPS %v, SENDA_WORKERS %d: %d workers, want %d", c.mps, c.workers, got, c.want)
+		}
+	}
+}

@@ -212,7 +212,7 @@ func (s *Service) RunWorkers(ctx context.Context, tune func(*broadcast.WorkerCon
 	if err != nil {
 		return err
 	}
-	cfg := broadcast.WorkerConfig{Workers: b.Workers, MPS: b.MPS, Quiet: quiet, DailyCap: b.DailyCap}
+	cfg := broadcast.WorkerConfig{Workers: b.WorkerCount(), MPS: b.MPS, Quiet: quiet, DailyCap: b.DailyCap}
 	if s.cfg.PublicURL != "" {
 		cfg.StatusCallback = strings.TrimSuffix(s.cfg.PublicURL, "/") + StatusPath
 	}

@@ -419,7 +419,9 @@ gen_file 3 "$WORK/count.tsv"
 senda_seen() { echo $(($(metric_sum messages_total) + $(metric_sum webhook_duplicates_total) + $(metric_sum webhook_errors_total))); }
 quiet
 c0=$(senda_seen)
-rc monitor >"$WORK/monitor.txt" 2>/dev/null &
+# redis-cli itself, not the rc function: $! must be its pid, or killing it
+# leaves a MONITOR client attached that slows Redis for everyone after.
+redis-cli -h "$HOST" -p "$REDIS_PORT" monitor >"$WORK/monitor.txt" 2>/dev/null &
 MON_PID=$!
 PIDS+=("$MON_PID")
 sleep 0.5
