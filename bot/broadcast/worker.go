@@ -396,11 +396,21 @@ func (w *Worker) tryDeliver(ctx context.Context, d delivery) error {
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
-	// BAJA may have come while this delivery waited its turn.
-	if still, err := w.subs.Exists(ctx, id); err != nil || !still {
-		if err != nil {
-			return err
-		}
+	// BAJA or a cancel may have come while this delivery waited its turn:
+	// look again, in one round trip, right before claiming it.
+	var exists *redis.IntCmd
+	var state *redis.StringCmd
+	if _, err := w.store.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, w.store.keys.Subscriber(id))
+		state = p.HGet(ctx, w.store.keys.Broadcast(d.bid), fState)
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("broadcast: recheck: %w", err)
+	}
+	switch {
+	case State(state.Val()) == StateCancelled:
+		return w.finishOwned(ctx, d, skipped("cancelled"))
+	case exists.Val() == 0:
 		return w.finishOwned(ctx, d, skipped("unsubscribed"))
 	}
 	claim, since, err := w.store.claim(ctx, d, w.store.now())

@@ -200,15 +200,6 @@ func (s *Store) Get(ctx context.Context, id ident.SenderID) (sub Subscriber, ok 
 	return sub, true, nil
 }
 
-// Exists reports whether id is subscribed to anything.
-func (s *Store) Exists(ctx context.Context, id ident.SenderID) (bool, error) {
-	n, err := s.rdb.Exists(ctx, s.keys.Subscriber(id)).Result()
-	if err != nil {
-		return false, fmt.Errorf("subscribers: exists: %w", err)
-	}
-	return n == 1, nil
-}
-
 // SuspendTemplates stops WhatsApp templates to id until the given time
 // (rounded up to the hour), after WhatsApp declined one.
 func (s *Store) SuspendTemplates(ctx context.Context, id ident.SenderID, until time.Time) error {
