@@ -412,7 +412,7 @@ if ! GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" diff --quiet HEAD -- cmd bot content fl
 	echo "| Senda's sent = fake's accepted, none failed | $SENT = $FINAL_MSGS, failed $FAILED | equal, 0 | $(pass "$SENT_OK") |"
 	echo "| processes that took deliveries (consumers) | $CONSUMERS | 2 | $(pass "$BOTH_OK") |"
 	echo "| rate from first to last message | $SPAN_RATE/s | | |"
-	echo "| accepted after the cancel answered (workers re-read a broadcast at most once a second) | $AFTER_CANCEL | | |"
+	echo "| accepted after the cancel answered (sends already in flight) | $AFTER_CANCEL | | |"
 	echo "| accepted more than 1.5 s after the cancel answered | $AFTER_CANCEL_LATE | | |"
 	echo "| skipped (reasons) | $SKIPPED $REASONS | | |"
 	echo "| left in the queue | $QUEUE_LEFT | | |"
