@@ -254,10 +254,7 @@ func (s *Service) handleTopics(c echo.Context) error {
 		}
 		out = append(out, topicStatus{ID: t.ID, Name: t.Name[0], Subscribers: n})
 	}
-	langs := make([]string, len(p.Languages))
-	for i, l := range p.Languages {
-		langs[i] = l.Code
-	}
+	langs := p.LanguageCodes()
 	return c.JSON(http.StatusOK, map[string]any{"topics": out, "languages": langs, "default_language": langs[0], "delivering": s.Delivers()})
 }
 

@@ -755,9 +755,9 @@ func TestMyTopicsCanBeSeenAndChanged(t *testing.T) {
 	s := ts.whatsapp("+50264440001")
 	s.optIn(t, "1")
 	s.optIn(t, "3")
-	got := s.say(t, "MENU")
-	got = s.say(t, "9")
-	got = s.say(t, "2") // my updates
+	s.say(t, "MENU")
+	s.say(t, "9")
+	got := s.say(t, "2") // my updates
 	if !strings.Contains(got, "1 Salud: SI") || !strings.Contains(got, "2 Seguridad: NO") || !strings.Contains(got, "3 Talleres: SI") {
 		t.Fatalf("my topics:\n%s", got)
 	}

@@ -305,23 +305,15 @@ func LoadPack(dir string, log *slog.Logger) (*content.Pack, error) {
 
 func (s *Service) setPack(p *content.Pack) error {
 	if s.cfg.DefaultLang != "" && p.LanguageIndex(s.cfg.DefaultLang) < 0 {
-		return fmt.Errorf("SENDA_DEFAULT_LANG=%q is not a language of the content pack (it has %s)", s.cfg.DefaultLang, languageList(p))
+		return fmt.Errorf("SENDA_DEFAULT_LANG=%q is not a language of the content pack (it has %s)", s.cfg.DefaultLang, strings.Join(p.LanguageCodes(), ", "))
 	}
 	for _, code := range s.cfg.LangByNumber {
 		if p.LanguageIndex(code) < 0 {
-			return fmt.Errorf("SENDA_NUMBER_LANGS gives a number the language %q, which the content pack lacks (it has %s)", code, languageList(p))
+			return fmt.Errorf("SENDA_NUMBER_LANGS gives a number the language %q, which the content pack lacks (it has %s)", code, strings.Join(p.LanguageCodes(), ", "))
 		}
 	}
 	s.eng.Store(flows.New(p, flows.Options{Subscriptions: s.cfg.Broadcast.Subscriptions()}))
 	return nil
-}
-
-func languageList(p *content.Pack) string {
-	codes := make([]string, len(p.Languages))
-	for i, l := range p.Languages {
-		codes[i] = l.Code
-	}
-	return strings.Join(codes, ", ")
 }
 
 func (s *Service) engine() *flows.Engine { return s.eng.Load() }

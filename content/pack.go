@@ -238,6 +238,15 @@ func withinOneEdit(a, b string) bool {
 	return false
 }
 
+// LanguageCodes lists the codes of the pack's languages, the default first.
+func (p *Pack) LanguageCodes() []string {
+	codes := make([]string, len(p.Languages))
+	for i, l := range p.Languages {
+		codes[i] = l.Code
+	}
+	return codes
+}
+
 // TopicIDs lists the ids of the pack's topics, in order.
 func (p *Pack) TopicIDs() []string {
 	ids := make([]string, len(p.Topics))

@@ -251,14 +251,6 @@ func lines(s string) []string {
 	return out
 }
 
-// renderProblem is something rendering found wrong with a screen.
-type renderProblem struct {
-	screen Screen
-	lang   int
-	ch     Channel
-	msg    string
-}
-
 // render builds every page of every screen once, so requests only look
 // pages up. It returns what does not fit the channel's budget.
 func (l *loader) render() {

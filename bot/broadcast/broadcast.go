@@ -123,7 +123,7 @@ func validate(req Request, p *content.Pack, now time.Time) (rendered, time.Time,
 	for _, lang := range slices.Sorted(maps.Keys(req.Text)) {
 		li := p.LanguageIndex(lang)
 		if li < 0 {
-			bad("text.%s: this pack has no language %q (it has %s).", lang, lang, languageCodes(p))
+			bad("text.%s: this pack has no language %q (it has %s).", lang, lang, strings.Join(p.LanguageCodes(), ", "))
 			continue
 		}
 		text := strings.TrimSpace(req.Text[lang])
@@ -178,14 +178,6 @@ func validate(req Request, p *content.Pack, now time.Time) (rendered, time.Time,
 		return nil, time.Time{}, &ValidationError{Problems: problems}
 	}
 	return out, sendAt, nil
-}
-
-func languageCodes(p *content.Pack) string {
-	codes := make([]string, len(p.Languages))
-	for i, l := range p.Languages {
-		codes[i] = l.Code
-	}
-	return strings.Join(codes, ", ")
 }
 
 // body picks the text for a subscriber's language and channel, falling back
