@@ -12,9 +12,10 @@ import (
 )
 
 // Denial is a Redis user on a private server that may run every command
-// but the denied ones. Commands it is denied fail with a NOPERM error, also
-// when called from a Lua script (EVAL, EVALSHA, FCALL) and on connections
-// that were open before the denial.
+// but the denied ones, also on connections opened before the denial. Redis 7
+// refuses a denied command with "NOPERM ..." when called directly, with
+// "ERR The user executing the script can't run this command ..." when a Lua
+// script calls it, and with EXECABORT for a MULTI/EXEC that queued it.
 type Denial struct {
 	s        *Server
 	User     string // the ACL user name
