@@ -43,7 +43,9 @@ func TestDenyLiftApply(t *testing.T) {
 		{"hdel", func() error { return c.HDel(ctx, "h", "f").Err() }},
 		{"srem", func() error { return c.SRem(ctx, "s", "m").Err() }},
 		{"evalsha", func() error { return c.EvalSha(ctx, hdelScript.Hash(), []string{"h"}, "f").Err() }},
-		{"hdel inside eval", func() error { return c.Eval(ctx, `return redis.call('HDEL', KEYS[1], ARGV[1])`, []string{"h"}, "f").Err() }},
+		{"hdel inside eval", func() error {
+			return c.Eval(ctx, `return redis.call('HDEL', KEYS[1], ARGV[1])`, []string{"h"}, "f").Err()
+		}},
 		{"hdel in a transaction", func() error {
 			_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error { p.HDel(ctx, "h", "f"); return nil })
 			return err
