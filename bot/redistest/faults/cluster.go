@@ -117,8 +117,11 @@ func (c *Cluster) Addrs() []string {
 // Nodes returns every node.
 func (c *Cluster) Nodes() []*Node { return append([]*Node(nil), c.nodes...) }
 
-// Options returns fresh ClusterClient options for the cluster, to adjust
-// before calling redis.NewClusterClient.
+// Options returns fresh ClusterClient options for the cluster (go-redis
+// defaults), to adjust before calling redis.NewClusterClient. With the
+// defaults a client keeps sending a dead master's slots to it until its
+// ClusterStateReloadInterval (60s) passes: connection errors do not make
+// go-redis reload the slot map.
 func (c *Cluster) Options() *redis.ClusterOptions {
 	return &redis.ClusterOptions{Addrs: c.Addrs()}
 }
@@ -191,9 +194,10 @@ func (c *Cluster) RestartNode(n *Node) error {
 	return nil
 }
 
-// WaitHealed waits until every live node reports cluster_state:ok, sees
-// every slot served by a live master (so the slots of killed masters are
-// served by promoted replicas), and every live replica's link is up.
+// WaitHealed waits until every live node reports cluster_state:ok, all
+// agree on which node serves each slot, every slot is served by a live
+// node (so the slots of killed masters are served by promoted replicas),
+// and every live replica's link is up.
 // Call it after KillMaster (failover) and after RestartNode (resync).
 func (c *Cluster) WaitHealed(ctx context.Context) error {
 	return c.waitStable(ctx, 0)
@@ -222,50 +226,61 @@ func (c *Cluster) healthy(ctx context.Context, known int) error {
 	for _, n := range live {
 		alive[n.Addr] = true
 	}
+	var first []string
 	for _, n := range live {
 		cl := n.client()
-		err := nodeHealthy(ctx, cl, n.Addr, known, alive)
+		owners, err := nodeHealthy(ctx, cl, n.Addr, known, alive)
 		cl.Close()
 		if err != nil {
 			return err
+		}
+		if first == nil {
+			first = owners
+			continue
+		}
+		for slot := range owners {
+			if owners[slot] != first[slot] {
+				return fmt.Errorf("%s sees slot %d served by %s, %s by %s", n.Addr, slot, owners[slot], live[0].Addr, first[slot])
+			}
 		}
 	}
 	return nil
 }
 
-func nodeHealthy(ctx context.Context, cl *redis.Client, addr string, known int, alive map[string]bool) error {
+// nodeHealthy checks one node and returns its view of the slots' owners.
+func nodeHealthy(ctx context.Context, cl *redis.Client, addr string, known int, alive map[string]bool) ([]string, error) {
 	info, err := cl.ClusterInfo(ctx).Result()
 	if err != nil {
-		return fmt.Errorf("%s: cluster info: %w", addr, err)
+		return nil, fmt.Errorf("%s: cluster info: %w", addr, err)
 	}
 	fields := infoFields(info)
 	if fields["cluster_state"] != "ok" {
-		return fmt.Errorf("%s: cluster_state:%s", addr, fields["cluster_state"])
+		return nil, fmt.Errorf("%s: cluster_state:%s", addr, fields["cluster_state"])
 	}
 	if known > 0 && fields["cluster_known_nodes"] != strconv.Itoa(known) {
-		return fmt.Errorf("%s: knows %s nodes, not %d", addr, fields["cluster_known_nodes"], known)
+		return nil, fmt.Errorf("%s: knows %s nodes, not %d", addr, fields["cluster_known_nodes"], known)
 	}
 	owners, err := slotOwners(ctx, cl)
 	if err != nil {
-		return fmt.Errorf("%s: %w", addr, err)
+		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
 	for slot, owner := range owners {
 		if owner == "" {
-			return fmt.Errorf("%s: slot %d is served by no one", addr, slot)
+			return nil, fmt.Errorf("%s: slot %d is served by no one", addr, slot)
 		}
 		if !alive[owner] {
-			return fmt.Errorf("%s: slot %d is still served by %s, which is down", addr, slot, owner)
+			return nil, fmt.Errorf("%s: slot %d is still served by %s, which is down", addr, slot, owner)
 		}
 	}
 	repl, err := cl.Info(ctx, "replication").Result()
 	if err != nil {
-		return fmt.Errorf("%s: info replication: %w", addr, err)
+		return nil, fmt.Errorf("%s: info replication: %w", addr, err)
 	}
 	rf := infoFields(repl)
 	if rf["role"] == "slave" && rf["master_link_status"] != "up" {
-		return fmt.Errorf("%s: replica link to %s:%s is %s", addr, rf["master_host"], rf["master_port"], rf["master_link_status"])
+		return nil, fmt.Errorf("%s: replica link to %s:%s is %s", addr, rf["master_host"], rf["master_port"], rf["master_link_status"])
 	}
-	return nil
+	return owners, nil
 }
 
 // slotOwners maps each of the 16384 slots to the address of its master as
