@@ -97,7 +97,8 @@ func freePorts(n int) ([]int, error) {
 type proc struct {
 	port     int
 	dir      string
-	password string // of the default user, to tell "answers" from "refuses"
+	password string   // of the default user, to tell "answers" from "refuses"
+	args     []string // after the config file, e.g. --sentinel
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -144,7 +145,7 @@ func (p *proc) start() error {
 	if p.cmd != nil {
 		return fmt.Errorf("redis-server on %s is already running", p.addr())
 	}
-	cmd := exec.Command("redis-server", filepath.Join(p.dir, "redis.conf"))
+	cmd := exec.Command("redis-server", append([]string{filepath.Join(p.dir, "redis.conf")}, p.args...)...)
 	// The server dies with the test binary even if a cleanup never runs.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var out bytes.Buffer

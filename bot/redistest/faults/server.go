@@ -34,29 +34,38 @@ type Server struct {
 func StartServer(t testing.TB, opts ServerOptions) *Server {
 	t.Helper()
 	requireBinaries(t, "redis-server")
+	s, err := startServer(t, t.TempDir(), opts, nil)
+	if err != nil {
+		t.Fatalf("faults: %v", err)
+	}
+	return s
+}
+
+// startServer starts a server in a directory under dir, with extra
+// arguments after its config file.
+func startServer(t testing.TB, dir string, opts ServerOptions, args []string) (*Server, error) {
 	var lines []string
 	if opts.AOF {
 		lines = append(lines, "appendonly yes", "appendfsync always")
 	}
 	lines = append(lines, opts.Config...)
-	dir := t.TempDir()
 	var lastErr error
 	for range 3 { // a port found free can be taken before the server binds it
 		ports, err := freePorts(1)
 		if err != nil {
-			t.Fatalf("faults: %v", err)
+			return nil, err
 		}
 		p, err := newProc(filepath.Join(dir, strconv.Itoa(ports[0])), ports[0], opts.Password, lines)
 		if err != nil {
-			t.Fatalf("faults: %v", err)
+			return nil, err
 		}
+		p.args = args
 		if lastErr = p.start(); lastErr == nil {
 			t.Cleanup(p.cleanup)
-			return &Server{t: t, opts: opts, p: p}
+			return &Server{t: t, opts: opts, p: p}, nil
 		}
 	}
-	t.Fatalf("faults: %v", lastErr)
-	return nil
+	return nil, lastErr
 }
 
 // Addr returns host:port.
