@@ -25,6 +25,7 @@ func roleOf(t *testing.T, n *Node) string {
 // route keys, kill the master of a key, wait for its replica to take over,
 // bring the old master back as a replica.
 func TestClusterFailover(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -169,6 +170,7 @@ func TestClusterFailover(t *testing.T) {
 // The cluster client options must reach every node: go-redis hooks added
 // per node with OnNewNode see and fail cluster commands.
 func TestClusterClientWithHook(t *testing.T) {
+	t.Parallel()
 	c := StartCluster(t, ClusterOptions{Masters: 3})
 	ctx := context.Background()
 	cc := c.NewClient()
