@@ -1,10 +1,12 @@
-// Package bot is Senda's service: the Twilio webhook, conversation sessions
-// in Redis, health checks, and the wiring that starts and stops them.
-package bot
+// Package config reads every Senda setting once, from SENDA_* and TWILIO_*
+// variables, into typed fields, and checks that they fit together. No other
+// package reads the environment.
+package config
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/url"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/sealer"
 )
 
 // Environments.
@@ -41,10 +44,12 @@ type Config struct {
 	Addr       string        // SENDA_ADDR: listen address
 	PublicURL  string        // SENDA_PUBLIC_URL: the base URL Twilio calls, e.g. https://senda.example.org
 	RedisURL   string        // SENDA_REDIS_URL: see ParseRedisURL; empty in development runs an embedded server
+	Redis      RedisOptions  // SENDA_REDIS_URL parsed; zero when it is empty
 	AuthToken  string        // TWILIO_AUTH_TOKEN: signs Twilio's requests
-	HashKey    string        // SENDA_HASH_KEY: keys the HMAC that names sessions
+	HashKey    []byte        // SENDA_HASH_KEY: keys the HMAC that names sessions
 	SessionTTL time.Duration // SENDA_SESSION_TTL: idle time before a conversation is forgotten
 	ContentDir string        // SENDA_CONTENT_DIR: a content pack folder; empty uses the embedded pack
+	LogLevel   slog.Level    // SENDA_LOG_LEVEL: debug, info (default), warn or error
 	// DefaultLang is SENDA_DEFAULT_LANG: the language code new conversations
 	// start in; empty means the pack's default language.
 	DefaultLang string
@@ -59,8 +64,8 @@ type Config struct {
 // BroadcastConfig is what opt-in updates need. Subscriptions are on when
 // SENDA_SUBSCRIBER_KEY is set; delivery needs the Twilio REST settings too.
 type BroadcastConfig struct {
-	SubscriberKey     string            // SENDA_SUBSCRIBER_KEY: 32 bytes, base64; seals subscribers' addresses
-	SubscriberKeysOld string            // SENDA_SUBSCRIBER_KEYS_OLD: comma-separated keys still opened during a rotation
+	SubscriberKey     []byte            // SENDA_SUBSCRIBER_KEY: 32 bytes, base64; seals subscribers' addresses
+	SubscriberKeysOld [][]byte          // SENDA_SUBSCRIBER_KEYS_OLD: comma-separated keys still opened during a rotation
 	AdminTokens       map[string]string // SENDA_ADMIN_TOKENS: name:token,… for the admin API
 	TrustProxy        bool              // SENDA_TRUST_PROXY: take the client address from X-Forwarded-For (behind a proxy you run)
 
@@ -75,6 +80,10 @@ type BroadcastConfig struct {
 	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
 	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: WhatsApp template sends a day (Meta's tier)
 	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
+	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
+	// does not parse once subscriptions are on.
+	Quiet    broadcast.QuietHours
+	quietErr error
 }
 
 // Broadcast defaults, with the reasons for them.
@@ -108,30 +117,47 @@ func (b BroadcastConfig) WorkerCount() int {
 }
 
 // Subscriptions reports whether people may opt in to updates.
-func (b BroadcastConfig) Subscriptions() bool { return b.SubscriberKey != "" }
+func (b BroadcastConfig) Subscriptions() bool { return len(b.SubscriberKey) > 0 }
+
+// Keyring builds the keyring that seals subscribers' addresses from the
+// keys; nil when subscriptions are off.
+func (b BroadcastConfig) Keyring() (*sealer.Keyring, error) {
+	if !b.Subscriptions() {
+		return nil, nil
+	}
+	return sealer.New(b.SubscriberKey, b.SubscriberKeysOld...)
+}
 
 // Delivery reports whether Twilio's REST API is configured to send them.
 func (b BroadcastConfig) Delivery() bool {
 	return b.AccountSID != "" && (b.MessagingServiceSID != "" || b.SMSFrom != "" || b.WhatsAppFrom != "")
 }
 
-// Getenv reads one setting and says whether it is set at all (an empty
+// Lookup reads one setting and says whether it is set at all (an empty
 // value can mean something: SENDA_QUIET_HOURS= turns quiet hours off).
 // os.LookupEnv in production, a map in tests.
-type Getenv func(string) (string, bool)
+type Lookup func(string) (string, bool)
 
 // get reads a setting, trimmed; unset reads as empty.
-func (g Getenv) get(name string) string {
+func (g Lookup) get(name string) string {
 	v, _ := g(name)
 	return strings.TrimSpace(v)
 }
 
-// Plain adapts g to packages that take os.Getenv's signature.
-func (g Getenv) Plain() func(string) string { return g.get }
+// Over returns a lookup that answers from values first, then from g:
+// command-line flags laid over the environment.
+func (g Lookup) Over(values map[string]string) Lookup {
+	return func(name string) (string, bool) {
+		if v, ok := values[name]; ok {
+			return v, true
+		}
+		return g(name)
+	}
+}
 
-// LoadConfig reads the configuration from the environment. It fails on
-// values that cannot be parsed; Validate checks that they fit together.
-func LoadConfig(getenv Getenv) (Config, error) {
+// Load reads the configuration from the environment. It fails on values
+// that cannot be parsed; Validate checks that they fit together.
+func Load(getenv Lookup) (Config, error) {
 	var errs []error
 	secret := func(name string) string {
 		v, err := readSecret(getenv, name)
@@ -146,14 +172,34 @@ func LoadConfig(getenv Getenv) (Config, error) {
 		PublicURL:   getenv.get("SENDA_PUBLIC_URL"),
 		RedisURL:    secret("SENDA_REDIS_URL"),
 		AuthToken:   secret("TWILIO_AUTH_TOKEN"),
-		HashKey:     secret("SENDA_HASH_KEY"),
+		HashKey:     []byte(secret("SENDA_HASH_KEY")),
 		ContentDir:  getenv.get("SENDA_CONTENT_DIR"),
 		DefaultLang: getenv.get("SENDA_DEFAULT_LANG"),
 		SessionTTL:  DefaultSessionTTL,
 	}
+	if v := getenv.get("SENDA_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("SENDA_LOG_LEVEL=%q: use debug, info, warn or error", v))
+		}
+	}
+	if c.RedisURL != "" {
+		opts, err := ParseRedisURL(c.RedisURL)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.Redis = opts
+	}
 	b := &c.Broadcast
-	b.SubscriberKey = secret("SENDA_SUBSCRIBER_KEY")
-	b.SubscriberKeysOld = secret("SENDA_SUBSCRIBER_KEYS_OLD")
+	cur, old, err := sealer.ParseKeys(secret("SENDA_SUBSCRIBER_KEY"), secret("SENDA_SUBSCRIBER_KEYS_OLD"))
+	if err == nil && cur != nil {
+		if _, err = sealer.New(cur, old...); err != nil { // two entries holding one key
+			err = fmt.Errorf("%w (old key n is entry n of SENDA_SUBSCRIBER_KEYS_OLD)", err)
+		}
+	}
+	if err != nil {
+		errs = append(errs, err)
+	}
+	b.SubscriberKey, b.SubscriberKeysOld = cur, old
 	b.APISecret = secret("TWILIO_API_SECRET")
 	b.AccountSID = getenv.get("TWILIO_ACCOUNT_SID")
 	b.APIKey = getenv.get("TWILIO_API_KEY")
@@ -189,9 +235,22 @@ func LoadConfig(getenv Getenv) (Config, error) {
 		}
 		return f
 	}
+	integer := func(name string, def int) int {
+		v := getenv.get(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q is not a whole number", name, v))
+			return def
+		}
+		return n
+	}
 	b.MPS = number("SENDA_TWILIO_MPS", DefaultMPS)
-	b.DailyCap = int(number("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap))
-	b.Workers = int(number("SENDA_WORKERS", 0))
+	b.DailyCap = integer("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap)
+	b.Workers = integer("SENDA_WORKERS", 0)
+	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
 
 	if c.Env == "" {
 		c.Env = EnvDevelopment
@@ -217,7 +276,7 @@ func LoadConfig(getenv Getenv) (Config, error) {
 }
 
 // readSecret returns NAME, or the content of the file NAME_FILE names.
-func readSecret(getenv Getenv, name string) (string, error) {
+func readSecret(getenv Lookup, name string) (string, error) {
 	v := getenv.get(name)
 	path := getenv.get(name + "_FILE")
 	switch {
@@ -278,7 +337,7 @@ func (c Config) Validate() error {
 		var missing []string
 		for _, s := range []struct{ name, value string }{
 			{"SENDA_REDIS_URL", c.RedisURL}, {"TWILIO_AUTH_TOKEN", c.AuthToken},
-			{"SENDA_HASH_KEY", c.HashKey}, {"SENDA_PUBLIC_URL", c.PublicURL},
+			{"SENDA_HASH_KEY", string(c.HashKey)}, {"SENDA_PUBLIC_URL", c.PublicURL},
 		} {
 			if s.value == "" {
 				missing = append(missing, s.name)
@@ -289,7 +348,7 @@ func (c Config) Validate() error {
 				strings.Join(missing, ", "), map[bool]string{true: "it", false: "them"}[len(missing) == 1]))
 		}
 	}
-	if c.HashKey != "" && len(c.HashKey) < MinHashKeyLen {
+	if len(c.HashKey) > 0 && len(c.HashKey) < MinHashKeyLen {
 		problems = append(problems, fmt.Sprintf("SENDA_HASH_KEY is %d bytes; use at least %d random bytes, e.g. the output of `openssl rand -base64 32`.", len(c.HashKey), MinHashKeyLen))
 	}
 	if c.PublicURL != "" {
@@ -300,11 +359,6 @@ func (c Config) Validate() error {
 	problems = append(problems, c.Broadcast.validate(c.Production(), c.AuthToken)...)
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
-	}
-	if c.RedisURL != "" {
-		if _, err := ParseRedisURL(c.RedisURL); err != nil {
-			problems = append(problems, err.Error())
-		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, " "))
@@ -328,7 +382,7 @@ func checkPublicURL(s string) error {
 // manageable, so everything that needs is required.
 func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	var problems []string
-	if b.SubscriberKeysOld != "" && b.SubscriberKey == "" {
+	if len(b.SubscriberKeysOld) > 0 && len(b.SubscriberKey) == 0 {
 		problems = append(problems, "SENDA_SUBSCRIBER_KEYS_OLD is set without SENDA_SUBSCRIBER_KEY; set the new key too.")
 	}
 	if (b.APIKey == "") != (b.APISecret == "") {
@@ -346,8 +400,8 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	if b.Workers < 0 || b.Workers > 256 {
 		problems = append(problems, fmt.Sprintf("SENDA_WORKERS=%d: use between 1 and 256, or leave it unset to size them from SENDA_TWILIO_MPS.", b.Workers))
 	}
-	if _, err := broadcast.ParseQuietHours(b.QuietHours, b.TimeZone); err != nil {
-		problems = append(problems, err.Error()+".")
+	if b.quietErr != nil {
+		problems = append(problems, b.quietErr.Error()+".")
 	}
 	if b.APIBase != "" {
 		if u, err := url.Parse(b.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -374,3 +428,20 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	}
 	return problems
 }
+
+// Client is what the command-line client of the admin API reads.
+type Client struct {
+	AdminURL   string // SENDA_ADMIN_URL: the admin API's base URL; empty means the default
+	AdminToken string // SENDA_ADMIN_TOKEN or SENDA_ADMIN_TOKEN_FILE: a token from the server's SENDA_ADMIN_TOKENS
+}
+
+// LoadClient reads the admin client's settings, and none of the server's:
+// a broadcast is sent from a shell that need not hold them.
+func LoadClient(getenv Lookup) (Client, error) {
+	token, err := readSecret(getenv, "SENDA_ADMIN_TOKEN")
+	return Client{AdminURL: getenv.get("SENDA_ADMIN_URL"), AdminToken: token}, err
+}
+
+// ContentDir reads SENDA_CONTENT_DIR alone, for commands that only look at
+// content (chat, content check) and must not fail on server settings.
+func ContentDir(getenv Lookup) string { return getenv.get("SENDA_CONTENT_DIR") }

@@ -1,4 +1,4 @@
-package bot
+package conversation
 
 import (
 	"context"
@@ -162,15 +162,6 @@ func (s *Sessions) compareAndSet(ctx context.Context, id ident.SenderID, expecte
 	}
 	current, _ := res[1].(string)
 	return false, current, nil
-}
-
-// Erase deletes a sender's session at once.
-func (s *Sessions) Erase(ctx context.Context, id ident.SenderID) error {
-	s.cache.remove(id)
-	if err := s.rdb.Del(ctx, s.keys.Session(id)).Err(); err != nil {
-		return fmt.Errorf("session: erase: %w", err)
-	}
-	return nil
 }
 
 // stateCache remembers the session values this replica wrote, so the next

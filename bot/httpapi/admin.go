@@ -1,4 +1,4 @@
-package bot
+package httpapi
 
 import (
 	"context"
@@ -17,14 +17,16 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/adminapi"
 	"github.com/senda-org/senda/bot/broadcast"
 )
 
 // Admin API limits.
 const (
 	maxAdminBody = 64 << 10
-	// A client address gets this many failed logins per window, then waits.
-	maxAuthFailures   = 10
+	// MaxAuthFailures is how many failed logins a client address gets per
+	// window before it must wait.
+	MaxAuthFailures   = 10
 	authFailureWindow = 15 * time.Minute
 	auditLength       = 10000 // audit entries kept
 )
@@ -36,44 +38,35 @@ type adminToken struct {
 	digest [sha256.Size]byte
 }
 
-func adminTokens(m map[string]string) []adminToken {
-	out := make([]adminToken, 0, len(m))
-	for name, token := range m {
-		out = append(out, adminToken{name: name, digest: sha256.Sum256([]byte(token))})
-	}
-	return out
-}
-
 // adminRoutes mounts the admin API under /admin.
-func (s *Service) adminRoutes(e *echo.Echo) {
-	g := e.Group("/admin", s.requireAdmin)
-	g.POST("/broadcasts", s.handleCreateBroadcast)
-	g.GET("/broadcasts", s.handleListBroadcasts)
-	g.GET("/broadcasts/:id", s.handleGetBroadcast)
-	g.POST("/broadcasts/:id/cancel", s.handleCancelBroadcast)
-	g.GET("/topics", s.handleTopics)
-	g.GET("/audit", s.handleAudit)
+func (s *Server) adminRoutes(e *echo.Echo) {
+	e.POST(adminapi.PathBroadcasts, s.handleCreateBroadcast, s.requireAdmin)
+	e.GET(adminapi.PathBroadcasts, s.handleListBroadcasts, s.requireAdmin)
+	e.GET(adminapi.BroadcastPath(":id"), s.handleGetBroadcast, s.requireAdmin)
+	e.POST(adminapi.CancelPath(":id"), s.handleCancelBroadcast, s.requireAdmin)
+	e.GET(adminapi.PathTopics, s.handleTopics, s.requireAdmin)
+	e.GET(adminapi.PathAudit, s.handleAudit, s.requireAdmin)
 }
 
 const adminNameKey = "admin"
 
 // requireAdmin checks the bearer token in constant time against every
 // configured token, and limits failed attempts per client address.
-func (s *Service) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if len(s.admins) == 0 {
-			return echo.NewHTTPError(http.StatusNotFound, "the admin API is off: set SENDA_ADMIN_TOKENS to turn it on")
+			return errAdminOff
 		}
 		ctx := c.Request().Context()
-		client := s.keys.AuthFailures(s.clientHash(c.RealIP()))
-		failures, err := s.rdb.Get(ctx, client).Int()
+		client := s.Keys.AuthFailures(s.clientHash(c.RealIP()))
+		failures, err := s.Redis.Get(ctx, client).Int()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("admin: read failed logins: %w", err)
 		}
-		if failures >= maxAuthFailures {
-			ttl, _ := s.rdb.TTL(ctx, client).Result()
+		if failures >= MaxAuthFailures {
+			ttl, _ := s.Redis.TTL(ctx, client).Result()
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(max(ttl, time.Second).Seconds())))
-			return echo.NewHTTPError(http.StatusTooManyRequests, fmt.Sprintf("too many failed logins from this address; try again in %d minutes", int(max(ttl, time.Minute).Minutes())))
+			return errAdminLockedOut.with(int(max(ttl, time.Minute).Minutes()))
 		}
 		token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 		name := ""
@@ -86,15 +79,15 @@ func (s *Service) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if name == "" {
-			pipe := s.rdb.TxPipeline()
+			pipe := s.Redis.TxPipeline()
 			pipe.Incr(ctx, client)
 			pipe.Expire(ctx, client, authFailureWindow)
 			if _, err := pipe.Exec(ctx); err != nil {
-				s.log.Warn("count failed admin login", "err", err)
+				s.Log.Warn("count failed admin login", "err", err)
 			}
-			s.metrics.count("admin_auth_failures_total")
+			s.Metrics.Count("admin_auth_failures_total")
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="senda"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "missing or invalid bearer token: send Authorization: Bearer TOKEN with a token from SENDA_ADMIN_TOKENS")
+			return errAdminToken
 		}
 		c.Set(adminNameKey, name)
 		return next(c)
@@ -102,8 +95,8 @@ func (s *Service) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // clientHash names a client address in Redis without keeping the address.
-func (s *Service) clientHash(addr string) string {
-	sum := s.hasher.Label("admin-client", addr)
+func (s *Server) clientHash(addr string) string {
+	sum := s.Hasher.Label("admin-client", addr)
 	return hex.EncodeToString(sum[:12])
 }
 
@@ -112,9 +105,9 @@ func adminName(c echo.Context) string {
 	return n
 }
 
-func (s *Service) broadcastsOn() error {
-	if s.broadcasts == nil {
-		return echo.NewHTTPError(http.StatusConflict, "broadcasts are off: set SENDA_SUBSCRIBER_KEY (and the Twilio settings) to turn them on")
+func (s *Server) broadcastsOn() error {
+	if s.Broadcasts == nil {
+		return errBroadcastsOff
 	}
 	return nil
 }
@@ -124,45 +117,45 @@ func (s *Service) broadcastsOn() error {
 func bindJSON(c echo.Context, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxAdminBody))
 	if err != nil {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "request body over 64 KiB")
+		return errAdminTooLarge
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "request body is not the expected JSON: "+err.Error())
+		return errAdminJSON.with(err)
 	}
 	return nil
 }
 
-func (s *Service) handleCreateBroadcast(c echo.Context) error {
+func (s *Server) handleCreateBroadcast(c echo.Context) error {
 	if err := s.broadcastsOn(); err != nil {
 		return err
 	}
-	var req broadcast.Request
+	var req adminapi.BroadcastRequest
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	name := adminName(c)
-	st, created, err := s.broadcasts.Create(ctx, req, name, c.Request().Header.Get("Idempotency-Key"))
+	st, created, err := s.Broadcasts.Create(ctx, fromAPI(req), name, c.Request().Header.Get(adminapi.HeaderIdempotencyKey))
 	var ve *broadcast.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, ve.Error())
+		return errBroadcastInvalid.with(ve)
 	case errors.Is(err, broadcast.ErrIdempotencyMismatch):
-		return echo.NewHTTPError(http.StatusConflict, err.Error())
+		return errIdempotency.with(err)
 	case err != nil:
 		return err
 	}
 	if !created {
-		c.Response().Header().Set("Idempotent-Replayed", "true")
+		c.Response().Header().Set(adminapi.HeaderReplayed, "true")
 		return c.JSON(http.StatusOK, s.created(st))
 	}
 	// A broadcast for now starts at once rather than at the next tick.
-	if !st.SendAt.After(s.now()) {
-		if err := s.broadcasts.FanOutDue(ctx); err != nil {
-			s.log.Warn("fan out now; a worker will retry", "broadcast", st.ID, "err", err)
-		} else if now, err := s.broadcasts.Get(ctx, st.ID); err == nil {
+	if !st.SendAt.After(s.Now()) {
+		if err := s.Broadcasts.FanOutDue(ctx); err != nil {
+			s.Log.Warn("fan out now; a worker will retry", "broadcast", st.ID, "err", err)
+		} else if now, err := s.Broadcasts.Get(ctx, st.ID); err == nil {
 			st = now
 		}
 	}
@@ -170,132 +163,135 @@ func (s *Service) handleCreateBroadcast(c echo.Context) error {
 	return c.JSON(http.StatusCreated, s.created(st))
 }
 
-// createdBroadcast is the answer to a create: the status, and a warning
-// when this process cannot deliver it (no Twilio settings here), since then
-// only a `senda worker` elsewhere will.
-type createdBroadcast struct {
-	broadcast.Status
-	Warning string `json:"warning,omitempty"`
-}
-
-func (s *Service) created(st broadcast.Status) createdBroadcast {
-	out := createdBroadcast{Status: st}
-	if !s.Delivers() {
+// created is the answer to a create: the status, and a warning when this
+// process cannot deliver it (no Twilio settings here), since then only a
+// `senda worker` elsewhere will.
+func (s *Server) created(st broadcast.Status) adminapi.Created {
+	out := adminapi.Created{Broadcast: toAPI(st)}
+	if !s.Deps.Delivers {
 		out.Warning = "this Senda has no Twilio REST settings (TWILIO_ACCOUNT_SID and a sender), so it delivers nothing; the broadcast waits for a `senda worker` that has them"
 	}
 	return out
 }
 
-func (s *Service) handleListBroadcasts(c echo.Context) error {
+func (s *Server) handleListBroadcasts(c echo.Context) error {
 	if err := s.broadcastsOn(); err != nil {
 		return err
 	}
-	limit := 20
+	limit := adminapi.DefaultListLimit
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return echo.NewHTTPError(http.StatusBadRequest, "limit must be a number from 1 to 100")
+		if err != nil || n < 1 || n > adminapi.MaxListLimit {
+			return errListLimit
 		}
 		limit = n
 	}
-	list, err := s.broadcasts.List(c.Request().Context(), limit)
+	list, err := s.Broadcasts.List(c.Request().Context(), limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"broadcasts": list})
+	out := adminapi.BroadcastList{Broadcasts: make([]adminapi.Broadcast, 0, len(list))}
+	for _, st := range list {
+		out.Broadcasts = append(out.Broadcasts, toAPI(st))
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
-func (s *Service) handleGetBroadcast(c echo.Context) error {
+func (s *Server) handleGetBroadcast(c echo.Context) error {
 	if err := s.broadcastsOn(); err != nil {
 		return err
 	}
-	st, err := s.broadcasts.Get(c.Request().Context(), c.Param("id"))
+	st, err := s.Broadcasts.Get(c.Request().Context(), c.Param("id"))
 	if errors.Is(err, broadcast.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("no broadcast with id %q; GET /admin/broadcasts lists them", c.Param("id")))
+		return errNoBroadcast.with(c.Param("id"))
 	}
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return c.JSON(http.StatusOK, toAPI(st))
 }
 
-func (s *Service) handleCancelBroadcast(c echo.Context) error {
+func (s *Server) handleCancelBroadcast(c echo.Context) error {
 	if err := s.broadcastsOn(); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	st, err := s.broadcasts.Cancel(ctx, c.Param("id"))
+	st, err := s.Broadcasts.Cancel(ctx, c.Param("id"))
 	switch {
 	case errors.Is(err, broadcast.ErrNotFound):
-		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("no broadcast with id %q; GET /admin/broadcasts lists them", c.Param("id")))
+		return errNoBroadcast.with(c.Param("id"))
 	case errors.Is(err, broadcast.ErrSettled):
-		return echo.NewHTTPError(http.StatusConflict, fmt.Sprintf("broadcast %s is already %s; there is nothing left to cancel", st.ID, st.State))
+		return errSettled.with(st.ID, st.State)
 	case err != nil:
 		return err
 	}
 	s.audit(ctx, adminName(c), "cancel", st.ID, map[string]any{"topic": st.Topic, "sent": st.Sent, "recipients": st.Recipients})
-	return c.JSON(http.StatusOK, st)
+	return c.JSON(http.StatusOK, toAPI(st))
 }
 
-// topicStatus is a topic as the admin API shows it.
-type topicStatus struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Subscribers int64  `json:"subscribers"`
-}
-
-func (s *Service) handleTopics(c echo.Context) error {
-	p := s.engine().Pack()
-	out := make([]topicStatus, 0, len(p.Topics))
+func (s *Server) handleTopics(c echo.Context) error {
+	p := s.Conversation.Pack()
+	out := make([]adminapi.Topic, 0, len(p.Topics))
 	for _, t := range p.Topics {
-		n, err := s.subs.Count(c.Request().Context(), t.ID)
+		n, err := s.Subscribers.Count(c.Request().Context(), t.ID)
 		if err != nil {
 			return err
 		}
-		out = append(out, topicStatus{ID: t.ID, Name: t.Name[0], Subscribers: n})
+		out = append(out, adminapi.Topic{ID: t.ID, Name: t.Name[0], Subscribers: n})
 	}
 	langs := p.LanguageCodes()
-	return c.JSON(http.StatusOK, map[string]any{"topics": out, "languages": langs, "default_language": langs[0], "delivering": s.Delivers()})
-}
-
-// auditEntry is one admin action as GET /admin/audit shows it.
-type auditEntry struct {
-	At        string         `json:"at"`
-	Token     string         `json:"token"`
-	Action    string         `json:"action"`
-	Broadcast string         `json:"broadcast"`
-	Details   map[string]any `json:"details"`
+	return c.JSON(http.StatusOK, adminapi.Topics{Topics: out, Languages: langs, DefaultLanguage: langs[0], Delivering: s.Deps.Delivers})
 }
 
 // audit records who did what to which broadcast, with counts, in Redis and
 // in the log. It holds token names and figures only, never an address.
-func (s *Service) audit(ctx context.Context, token, action, id string, details map[string]any) {
+func (s *Server) audit(ctx context.Context, token, action, id string, details map[string]any) {
 	d, _ := json.Marshal(details)
-	err := s.rdb.XAdd(ctx, &redis.XAddArgs{
-		Stream: s.keys.Audit(), MaxLen: auditLength, Approx: true,
+	err := s.Redis.XAdd(ctx, &redis.XAddArgs{
+		Stream: s.Keys.Audit(), MaxLen: auditLength, Approx: true,
 		Values: []any{"at", time.Now().UTC().Format(time.RFC3339), "token", token, "action", action, "broadcast", id, "details", string(d)},
 	}).Err()
 	if err != nil {
-		s.log.Error("write audit entry", "err", err)
+		s.Log.Error("write audit entry", "err", err)
 	}
 	args := []any{"token", token, "action", action, "broadcast", id}
 	for k, v := range details {
 		args = append(args, k, v)
 	}
-	s.log.Info("admin action", args...)
+	s.Log.Info("admin action", args...)
 }
 
-func (s *Service) handleAudit(c echo.Context) error {
-	msgs, err := s.rdb.XRevRangeN(c.Request().Context(), s.keys.Audit(), "+", "-", 100).Result()
+func (s *Server) handleAudit(c echo.Context) error {
+	msgs, err := s.Redis.XRevRangeN(c.Request().Context(), s.Keys.Audit(), "+", "-", 100).Result()
 	if err != nil {
 		return err
 	}
-	out := make([]auditEntry, 0, len(msgs))
+	out := make([]adminapi.AuditEntry, 0, len(msgs))
 	for _, m := range msgs {
 		str := func(k string) string { v, _ := m.Values[k].(string); return v }
-		e := auditEntry{At: str("at"), Token: str("token"), Action: str("action"), Broadcast: str("broadcast")}
+		e := adminapi.AuditEntry{At: str("at"), Token: str("token"), Action: str("action"), Broadcast: str("broadcast")}
 		json.Unmarshal([]byte(str("details")), &e.Details)
 		out = append(out, e)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"audit": out})
+	return c.JSON(http.StatusOK, adminapi.Audit{Audit: out})
+}
+
+// fromAPI turns the wire request into the broadcast package's.
+func fromAPI(r adminapi.BroadcastRequest) broadcast.Request {
+	out := broadcast.Request{Topic: r.Topic, Text: r.Text, SendAt: r.SendAt, Urgent: r.Urgent}
+	if r.Template != nil {
+		out.Template = &broadcast.Template{ContentSID: r.Template.ContentSID, Variables: r.Template.Variables}
+	}
+	return out
+}
+
+// toAPI turns a broadcast's status into the wire form.
+func toAPI(st broadcast.Status) adminapi.Broadcast {
+	return adminapi.Broadcast{
+		ID: st.ID, Topic: st.Topic, State: adminapi.State(st.State),
+		Recipients: st.Recipients, Sent: st.Sent, Delivered: st.Delivered, Failed: st.Failed,
+		Skipped: st.Skipped, Finished: st.Finished, Reasons: st.Reasons, Waiting: st.Waiting,
+		Urgent: st.Urgent, Template: st.Template, SendAt: st.SendAt, CreatedAt: st.CreatedAt,
+		CreatedBy: st.CreatedBy, DoneAt: st.DoneAt,
+	}
 }

@@ -1,4 +1,7 @@
-package bot
+// Package metrics holds Senda's aggregate counters and writes them in the
+// Prometheus text format. There is no per-person series and there never
+// will be one: labels are channels, screens, nodes, topics and statuses.
+package metrics
 
 import (
 	"fmt"
@@ -11,37 +14,39 @@ import (
 	"github.com/senda-org/senda/flows"
 )
 
-// metrics are aggregate counters: per channel, per screen and node, per
-// outcome. There is no per-person series and there never will be one.
-type metrics struct {
+// Set is a set of aggregate counters: per channel, per screen and node,
+// per outcome. It is safe for concurrent use.
+type Set struct {
 	mu sync.Mutex
-	n  map[metricKey]int64
+	n  map[key]int64
 }
 
-type metricKey struct {
+type key struct {
 	name, label, value string
 }
 
-func newMetrics() *metrics { return &metrics{n: make(map[metricKey]int64)} }
+// New returns an empty set.
+func New() *Set { return &Set{n: make(map[key]int64)} }
 
-func (m *metrics) add(k metricKey, d int64) {
+// Add adds d to the counter name{label="value"}.
+func (m *Set) Add(name, label, value string, d int64) {
 	m.mu.Lock()
-	m.n[k] += d
+	m.n[key{name, label, value}] += d
 	m.mu.Unlock()
 }
 
-// count counts an event without labels.
-func (m *metrics) count(name string) { m.add(metricKey{name: name}, 1) }
+// Count counts an event without labels.
+func (m *Set) Count(name string) { m.Add(name, "", "", 1) }
 
-// step counts a message that moved a conversation, by channel and by what
+// Step counts a message that moved a conversation, by channel and by what
 // it showed.
-func (m *metrics) step(ch content.Channel, p *content.Pack, st flows.State) {
-	m.add(metricKey{"messages_total", "channel", ch.String()}, 1)
+func (m *Set) Step(ch content.Channel, p *content.Pack, st flows.State) {
+	m.Add("messages_total", "channel", ch.String(), 1)
 	if st.Screen.Kind == content.ScreenNode && int(st.Screen.Arg) < len(p.Nodes) {
-		m.add(metricKey{"node_views_total", "node", p.Nodes[st.Screen.Arg].ID}, 1)
+		m.Add("node_views_total", "node", p.Nodes[st.Screen.Arg].ID, 1)
 		return
 	}
-	m.add(metricKey{"screen_views_total", "screen", screenName(st.Screen.Kind)}, 1)
+	m.Add("screen_views_total", "screen", screenName(st.Screen.Kind), 1)
 }
 
 func screenName(k content.ScreenKind) string {
@@ -50,19 +55,19 @@ func screenName(k content.ScreenKind) string {
 	return name
 }
 
-// write prints every counter in the Prometheus text format.
-func (m *metrics) write(w io.Writer) error {
+// Write prints every counter in the Prometheus text format.
+func (m *Set) Write(w io.Writer) error {
 	m.mu.Lock()
-	keys := make([]metricKey, 0, len(m.n))
+	keys := make([]key, 0, len(m.n))
 	for k := range m.n {
 		keys = append(keys, k)
 	}
-	values := make(map[metricKey]int64, len(m.n))
+	values := make(map[key]int64, len(m.n))
 	for k, v := range m.n {
 		values[k] = v
 	}
 	m.mu.Unlock()
-	slices.SortFunc(keys, func(a, b metricKey) int {
+	slices.SortFunc(keys, func(a, b key) int {
 		return strings.Compare(a.name+"\x00"+a.label+"\x00"+a.value, b.name+"\x00"+b.label+"\x00"+b.value)
 	})
 	for _, k := range keys {
