@@ -86,11 +86,11 @@ type App struct {
 // New validates the configuration and wires Senda in order: hash key and
 // signature check, Redis, content and conversation, subscribers and
 // broadcasts, HTTP. On failure it undoes what it started.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (a *App, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_ *App, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &App{cfg: cfg, log: log, deps: deps, metrics: metrics.New(), now: deps.Now}
+	a := &App{cfg: cfg, log: log, deps: deps, metrics: metrics.New(), now: deps.Now}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -225,6 +225,15 @@ func (a *App) connectRedis(ctx context.Context) error {
 		return fmt.Errorf("connect to redis: %w; is it running and is SENDA_REDIS_URL right?", err)
 	}
 	return nil
+}
+
+// Addr is the address Run serves on: the listener's, or cfg.Addr.
+func (a *App) Addr() net.Addr {
+	if a.deps.Listener != nil {
+		return a.deps.Listener.Addr()
+	}
+	addr, _ := net.ResolveTCPAddr("tcp", a.cfg.Addr)
+	return addr
 }
 
 // Delivers reports whether this process can deliver broadcasts.
