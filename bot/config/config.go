@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -155,124 +156,126 @@ func (g Lookup) Over(values map[string]string) Lookup {
 	}
 }
 
+// reader reads settings and collects what cannot be parsed.
+type reader struct {
+	getenv Lookup
+	errs   []error
+}
+
+func (r *reader) str(name string) string { return r.getenv.get(name) }
+
+func (r *reader) fail(err error) {
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+}
+
+// secret reads NAME or the file NAME_FILE names.
+func (r *reader) secret(name string) string {
+	v, err := readSecret(r.getenv, name)
+	r.fail(err)
+	return v
+}
+
+func (r *reader) number(name string, def float64) float64 {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		r.fail(fmt.Errorf("%s=%q is not a number", name, v))
+		return def
+	}
+	return f
+}
+
+func (r *reader) integer(name string, def int) int {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(fmt.Errorf("%s=%q is not a whole number", name, v))
+		return def
+	}
+	return n
+}
+
 // Load reads the configuration from the environment. It fails on values
 // that cannot be parsed; Validate checks that they fit together.
 func Load(getenv Lookup) (Config, error) {
-	var errs []error
-	secret := func(name string) string {
-		v, err := readSecret(getenv, name)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
+	r := &reader{getenv: getenv}
 	c := Config{
-		Env:         strings.ToLower(getenv.get("SENDA_ENV")),
-		Addr:        getenv.get("SENDA_ADDR"),
-		PublicURL:   getenv.get("SENDA_PUBLIC_URL"),
-		RedisURL:    secret("SENDA_REDIS_URL"),
-		AuthToken:   secret("TWILIO_AUTH_TOKEN"),
-		HashKey:     []byte(secret("SENDA_HASH_KEY")),
-		ContentDir:  getenv.get("SENDA_CONTENT_DIR"),
-		DefaultLang: getenv.get("SENDA_DEFAULT_LANG"),
+		Env:         cmp.Or(strings.ToLower(r.str("SENDA_ENV")), EnvDevelopment),
+		Addr:        cmp.Or(r.str("SENDA_ADDR"), DefaultAddr),
+		PublicURL:   r.str("SENDA_PUBLIC_URL"),
+		RedisURL:    r.secret("SENDA_REDIS_URL"),
+		AuthToken:   r.secret("TWILIO_AUTH_TOKEN"),
+		HashKey:     []byte(r.secret("SENDA_HASH_KEY")),
+		ContentDir:  r.str("SENDA_CONTENT_DIR"),
+		DefaultLang: r.str("SENDA_DEFAULT_LANG"),
 		SessionTTL:  DefaultSessionTTL,
 	}
-	if v := getenv.get("SENDA_LOG_LEVEL"); v != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			errs = append(errs, fmt.Errorf("SENDA_LOG_LEVEL=%q: use debug, info, warn or error", v))
-		}
+	if v := r.str("SENDA_LOG_LEVEL"); v != "" && c.LogLevel.UnmarshalText([]byte(v)) != nil {
+		r.fail(fmt.Errorf("SENDA_LOG_LEVEL=%q: use debug, info, warn or error", v))
 	}
 	if c.RedisURL != "" {
 		opts, err := ParseRedisURL(c.RedisURL)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		r.fail(err)
 		c.Redis = opts
 	}
-	b := &c.Broadcast
-	cur, old, err := sealer.ParseKeys(secret("SENDA_SUBSCRIBER_KEY"), secret("SENDA_SUBSCRIBER_KEYS_OLD"))
+	if v := r.str("SENDA_SESSION_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			r.fail(fmt.Errorf("SENDA_SESSION_TTL=%q is not a duration: write it like 30m or 1h", v))
+		}
+		c.SessionTTL = d
+	}
+	if v := r.str("SENDA_NUMBER_LANGS"); v != "" {
+		m, err := parseNumberLangs(v)
+		r.fail(err)
+		c.LangByNumber = m
+	}
+	c.Broadcast = r.broadcast()
+	return c, errors.Join(r.errs...)
+}
+
+// broadcast reads the settings of opt-in updates and of Twilio's REST API.
+func (r *reader) broadcast() BroadcastConfig {
+	var b BroadcastConfig
+	cur, old, err := sealer.ParseKeys(r.secret("SENDA_SUBSCRIBER_KEY"), r.secret("SENDA_SUBSCRIBER_KEYS_OLD"))
 	if err == nil && cur != nil {
 		if _, err = sealer.New(cur, old...); err != nil { // two entries holding one key
 			err = fmt.Errorf("%w (old key n is entry n of SENDA_SUBSCRIBER_KEYS_OLD)", err)
 		}
 	}
-	if err != nil {
-		errs = append(errs, err)
-	}
+	r.fail(err)
 	b.SubscriberKey, b.SubscriberKeysOld = cur, old
-	b.APISecret = secret("TWILIO_API_SECRET")
-	b.AccountSID = getenv.get("TWILIO_ACCOUNT_SID")
-	b.APIKey = getenv.get("TWILIO_API_KEY")
-	b.APIBase = getenv.get("SENDA_TWILIO_API_BASE")
-	b.MessagingServiceSID = getenv.get("SENDA_MESSAGING_SERVICE_SID")
-	b.SMSFrom = getenv.get("SENDA_TWILIO_FROM")
-	b.WhatsAppFrom = getenv.get("SENDA_WHATSAPP_FROM")
-	b.TimeZone = getenv.get("SENDA_TIMEZONE")
-	if b.TimeZone == "" {
-		b.TimeZone = DefaultTimeZone
-	}
+	b.APISecret = r.secret("TWILIO_API_SECRET")
+	b.AccountSID = r.str("TWILIO_ACCOUNT_SID")
+	b.APIKey = r.str("TWILIO_API_KEY")
+	b.APIBase = r.str("SENDA_TWILIO_API_BASE")
+	b.MessagingServiceSID = r.str("SENDA_MESSAGING_SERVICE_SID")
+	b.SMSFrom = r.str("SENDA_TWILIO_FROM")
+	b.WhatsAppFrom = r.str("SENDA_WHATSAPP_FROM")
+	b.TimeZone = cmp.Or(r.str("SENDA_TIMEZONE"), DefaultTimeZone)
 	b.QuietHours = DefaultQuietHours
-	if v, ok := getenv("SENDA_QUIET_HOURS"); ok {
+	if v, ok := r.getenv("SENDA_QUIET_HOURS"); ok {
 		b.QuietHours = strings.TrimSpace(v) // set but empty: no quiet hours
 	}
-	if tokens := secret("SENDA_ADMIN_TOKENS"); tokens != "" {
+	if tokens := r.secret("SENDA_ADMIN_TOKENS"); tokens != "" {
 		m, err := parseAdminTokens(tokens)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		r.fail(err)
 		b.AdminTokens = m
 	}
-	b.TrustProxy = getenv.get("SENDA_TRUST_PROXY") == "true" || getenv.get("SENDA_TRUST_PROXY") == "1"
-	number := func(name string, def float64) float64 {
-		v := getenv.get(name)
-		if v == "" {
-			return def
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q is not a number", name, v))
-			return def
-		}
-		return f
-	}
-	integer := func(name string, def int) int {
-		v := getenv.get(name)
-		if v == "" {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q is not a whole number", name, v))
-			return def
-		}
-		return n
-	}
-	b.MPS = number("SENDA_TWILIO_MPS", DefaultMPS)
-	b.DailyCap = integer("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap)
-	b.Workers = integer("SENDA_WORKERS", 0)
+	b.TrustProxy = r.str("SENDA_TRUST_PROXY") == "true" || r.str("SENDA_TRUST_PROXY") == "1"
+	b.MPS = r.number("SENDA_TWILIO_MPS", DefaultMPS)
+	b.DailyCap = r.integer("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap)
+	b.Workers = r.integer("SENDA_WORKERS", 0)
 	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
-
-	if c.Env == "" {
-		c.Env = EnvDevelopment
-	}
-	if c.Addr == "" {
-		c.Addr = DefaultAddr
-	}
-	if v := getenv.get("SENDA_SESSION_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("SENDA_SESSION_TTL=%q is not a duration: write it like 30m or 1h", v))
-		}
-		c.SessionTTL = d
-	}
-	if v := getenv.get("SENDA_NUMBER_LANGS"); v != "" {
-		m, err := parseNumberLangs(v)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		c.LangByNumber = m
-	}
-	return c, errors.Join(errs...)
+	return b
 }
 
 // readSecret returns NAME, or the content of the file NAME_FILE names.
@@ -409,20 +412,7 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 		}
 	}
 	if production {
-		var missing []string
-		if b.AccountSID == "" {
-			missing = append(missing, "TWILIO_ACCOUNT_SID")
-		}
-		if authToken == "" && b.APIKey == "" {
-			missing = append(missing, "TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET")
-		}
-		if b.MessagingServiceSID == "" && b.SMSFrom == "" && b.WhatsAppFrom == "" {
-			missing = append(missing, "SENDA_MESSAGING_SERVICE_SID or SENDA_TWILIO_FROM / SENDA_WHATSAPP_FROM")
-		}
-		if len(b.AdminTokens) == 0 {
-			missing = append(missing, "SENDA_ADMIN_TOKENS")
-		}
-		if len(missing) > 0 {
+		if missing := b.missingInProduction(authToken); len(missing) > 0 {
 			problems = append(problems, fmt.Sprintf("SENDA_SUBSCRIBER_KEY turns subscriptions on, which in production also needs %s.", strings.Join(missing, ", ")))
 		}
 	}
@@ -445,3 +435,22 @@ func LoadClient(getenv Lookup) (Client, error) {
 // ContentDir reads SENDA_CONTENT_DIR alone, for commands that only look at
 // content (chat, content check) and must not fail on server settings.
 func ContentDir(getenv Lookup) string { return getenv.get("SENDA_CONTENT_DIR") }
+
+// missingInProduction names what production needs once subscriptions are
+// on: a Twilio account, credentials, a sender and admin tokens.
+func (b BroadcastConfig) missingInProduction(authToken string) []string {
+	var missing []string
+	if b.AccountSID == "" {
+		missing = append(missing, "TWILIO_ACCOUNT_SID")
+	}
+	if authToken == "" && b.APIKey == "" {
+		missing = append(missing, "TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET")
+	}
+	if b.MessagingServiceSID == "" && b.SMSFrom == "" && b.WhatsAppFrom == "" {
+		missing = append(missing, "SENDA_MESSAGING_SERVICE_SID or SENDA_TWILIO_FROM / SENDA_WHATSAPP_FROM")
+	}
+	if len(b.AdminTokens) == 0 {
+		missing = append(missing, "SENDA_ADMIN_TOKENS")
+	}
+	return missing
+}

@@ -18,7 +18,7 @@ import (
 
 const broadcastEnvHelp = `Environment:
   SENDA_ADMIN_URL         the admin API's base URL, where senda serve listens
-                          (default ` + defaultAdminURL + `); --admin-url overrides it
+                          (default ` + client.DefaultURL + `); --admin-url overrides it
   SENDA_ADMIN_TOKEN       a token from the server's SENDA_ADMIN_TOKENS. Only from the
                           environment: a command line is visible to every user
   SENDA_ADMIN_TOKEN_FILE  or the path of a file whose content is the token
@@ -41,14 +41,6 @@ Run "senda broadcast COMMAND -h" for a command's flags. See docs/BROADCASTS.md.
 `
 
 const (
-	defaultAdminURL = "http://localhost:8080"
-	// adminRequestTimeout bounds one request to the admin API. Creating a
-	// broadcast fans it out before answering, which for many thousands of
-	// subscribers takes a few seconds.
-	adminRequestTimeout = 30 * time.Second
-	// maxAdminAnswer bounds what is read of an answer (a list of 100
-	// broadcasts is about 50 KiB).
-	maxAdminAnswer = 4 << 20
 	// maxTextFile bounds a --file; the admin API takes 64 KiB bodies.
 	maxTextFile = 64 << 10
 	// waitGiveUp is how long --wait keeps polling an admin API it cannot
@@ -102,7 +94,7 @@ func newSubcommand(name, synopsis, about string, stderr io.Writer) *subcommand {
 	fs := flag.NewFlagSet("broadcast "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	s := &subcommand{fs: fs, stderr: stderr}
-	s.adminURL = fs.String("admin-url", "", "the admin API's base URL (SENDA_ADMIN_URL, default "+defaultAdminURL+")")
+	s.adminURL = fs.String("admin-url", "", "the admin API's base URL (SENDA_ADMIN_URL, default "+client.DefaultURL+")")
 	s.asJSON = fs.Bool("json", false, "print the admin API's JSON answer as it is")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: senda broadcast %s\n\n%s\n%s\nFlags:\n", synopsis, about, broadcastEnvHelp)

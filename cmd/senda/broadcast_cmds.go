@@ -162,34 +162,12 @@ func follow(ctx context.Context, c *client.Client, st adminapi.Broadcast, raw []
 		wctx, cancel = context.WithTimeout(ctx, *wf.timeout)
 		defer cancel()
 	}
-	tty, cols := terminal(stderr)
-	var printed time.Time
-	draw := func(st adminapi.Broadcast) {
-		line := progressLine(st)
-		switch {
-		case tty:
-			// A line wider than the terminal would wrap, and the next
-			// redraw would start on the wrapped part.
-			if r := []rune(line); cols > 1 && len(r) >= cols {
-				line = string(r[:cols-2]) + "…"
-			}
-			fmt.Fprintf(stderr, "\r\x1b[K%s", line)
-		case printed.IsZero() || time.Since(printed) >= progressEvery || st.Settled():
-			fmt.Fprintln(stderr, line)
-			printed = time.Now()
-		}
-	}
+	p := newProgress(stderr)
 	finish := func() {
-		if tty {
-			fmt.Fprintln(stderr)
-		}
-		if asJSON {
-			writeJSON(stdout, raw)
-		} else {
-			printStatus(stdout, st)
-		}
+		p.endLine()
+		showBroadcast(stdout, st, raw, asJSON)
 	}
-	draw(st)
+	p.draw(st)
 	var failingSince time.Time
 	for !st.Settled() {
 		if !sleepCtx(wctx, *wf.interval) {
@@ -199,26 +177,20 @@ func follow(ctx context.Context, c *client.Client, st adminapi.Broadcast, raw []
 		switch {
 		case err == nil:
 			st, raw, failingSince = next, body, time.Time{}
-			draw(st)
+			p.draw(st)
 		case wctx.Err() != nil:
 			// Interrupted or timed out: handled below.
-		case client.Temporary(err):
-			if failingSince.IsZero() {
-				failingSince = time.Now()
-				if tty {
-					fmt.Fprintln(stderr)
-				}
-				fmt.Fprintf(stderr, "senda broadcast: %v\nStill trying...\n", err)
-			} else if time.Since(failingSince) > waitGiveUp {
-				fmt.Fprintf(stderr, "senda broadcast: gave up after %s without an answer; the broadcast goes on. Figures so far:\n", waitGiveUp)
-				finish()
-				return errReported
-			}
-		default:
-			if tty {
-				fmt.Fprintln(stderr)
-			}
+		case !client.Temporary(err):
+			p.endLine()
 			return fail(stderr, err)
+		case failingSince.IsZero():
+			failingSince = time.Now()
+			p.endLine()
+			fmt.Fprintf(stderr, "senda broadcast: %v\nStill trying...\n", err)
+		case time.Since(failingSince) > waitGiveUp:
+			fmt.Fprintf(stderr, "senda broadcast: gave up after %s without an answer; the broadcast goes on. Figures so far:\n", waitGiveUp)
+			finish()
+			return errReported
 		}
 	}
 	switch {
@@ -226,22 +198,68 @@ func follow(ctx context.Context, c *client.Client, st adminapi.Broadcast, raw []
 		finish()
 		return nil
 	case ctx.Err() != nil:
-		if tty {
-			fmt.Fprintln(stderr)
-			tty = false
-		}
+		p.stop()
 		fmt.Fprintf(stderr, "Stopped watching; broadcast %s goes on. Watch it again with: senda broadcast status %s --wait\n", st.ID, st.ID)
 		finish()
 		return nil
 	default:
-		if tty {
-			fmt.Fprintln(stderr)
-			tty = false
-		}
+		p.stop()
 		fmt.Fprintf(stderr, "senda broadcast: broadcast %s is still %s after %s; it goes on. Figures so far:\n", st.ID, st.State, *wf.timeout)
 		finish()
 		return errReported
 	}
+}
+
+// showBroadcast prints a broadcast: its JSON as the API sent it, or for
+// people.
+func showBroadcast(w io.Writer, st adminapi.Broadcast, raw []byte, asJSON bool) {
+	if asJSON {
+		writeJSON(w, raw)
+	} else {
+		printStatus(w, st)
+	}
+}
+
+// progress is the progress line of --wait.
+type progress struct {
+	w       io.Writer
+	tty     bool // redraw one line in place
+	cols    int
+	printed time.Time
+}
+
+func newProgress(w io.Writer) *progress {
+	tty, cols := terminal(w)
+	return &progress{w: w, tty: tty, cols: cols}
+}
+
+func (p *progress) draw(st adminapi.Broadcast) {
+	line := progressLine(st)
+	switch {
+	case p.tty:
+		// A line wider than the terminal would wrap, and the next redraw
+		// would start on the wrapped part.
+		if r := []rune(line); p.cols > 1 && len(r) >= p.cols {
+			line = string(r[:p.cols-2]) + "…"
+		}
+		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+	case p.printed.IsZero() || time.Since(p.printed) >= progressEvery || st.Settled():
+		fmt.Fprintln(p.w, line)
+		p.printed = time.Now()
+	}
+}
+
+// endLine ends the line being redrawn, so other output starts on its own.
+func (p *progress) endLine() {
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// stop ends the line for good: nothing is redrawn after it.
+func (p *progress) stop() {
+	p.endLine()
+	p.tty = false
 }
 
 // sleepCtx waits d, and reports false if ctx ended first.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -42,97 +43,75 @@ is never created twice by one command. To repeat a command safely after it
 failed, give it the key it printed.
 `
 
+// sendFlags are the flags of send.
+type sendFlags struct {
+	topic, lang, template, at, idemKey *string
+	urgent                             *bool
+	texts, files, vars                 listFlag
+	wait                               waitFlags
+}
+
+func addSendFlags(fs *flag.FlagSet) *sendFlags {
+	f := &sendFlags{}
+	f.topic = fs.String("topic", "", "the topic to send to, e.g. salud (senda broadcast topics lists them)")
+	fs.Var(&f.texts, "text", "the message `[LANG=]TEXT`, once per language")
+	fs.Var(&f.files, "file", "read the message from a file `[LANG=]PATH` (- for standard input), trimmed")
+	f.lang = fs.String("lang", defaultSendLang, "the language of a --text or --file without a LANG= prefix")
+	f.template = fs.String("template", "", "WhatsApp template (Content SID HX…) for people outside the 24-hour window")
+	fs.Var(&f.vars, "var", "a template variable `N=VALUE`, once per variable: --var 1=lunes --var 2=9:00")
+	f.at = fs.String("at", "", "send at this time, RFC 3339 with its UTC offset, e.g. 2026-12-01T09:00:00-06:00 (default: now)")
+	f.urgent = fs.Bool("urgent", false, "may go out during quiet hours (WhatsApp only; SMS still waits)")
+	f.idemKey = fs.String("idempotency-key", "", "reuse the key of an earlier attempt, so the broadcast is created once (default: a new random key)")
+	f.wait = addWaitFlags(fs)
+	return f
+}
+
 func broadcastSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv config.Lookup) error {
 	s := newSubcommand("send", "send --topic TOPIC --text TEXT [flags]", sendAbout, stderr)
-	fs := s.fs
-	topic := fs.String("topic", "", "the topic to send to, e.g. salud (senda broadcast topics lists them)")
-	var texts, files, vars listFlag
-	fs.Var(&texts, "text", "the message `[LANG=]TEXT`, once per language")
-	fs.Var(&files, "file", "read the message from a file `[LANG=]PATH` (- for standard input), trimmed")
-	lang := fs.String("lang", defaultSendLang, "the language of a --text or --file without a LANG= prefix")
-	template := fs.String("template", "", "WhatsApp template (Content SID HX…) for people outside the 24-hour window")
-	fs.Var(&vars, "var", "a template variable `N=VALUE`, once per variable: --var 1=lunes --var 2=9:00")
-	at := fs.String("at", "", "send at this time, RFC 3339 with its UTC offset, e.g. 2026-12-01T09:00:00-06:00 (default: now)")
-	urgent := fs.Bool("urgent", false, "may go out during quiet hours (WhatsApp only; SMS still waits)")
-	idemKey := fs.String("idempotency-key", "", "reuse the key of an earlier attempt, so the broadcast is created once (default: a new random key)")
-	wf := addWaitFlags(fs)
+	f := addSendFlags(s.fs)
 	if _, err := s.parse(args, 0); err != nil {
 		return err
 	}
-	if err := wf.check(s); err != nil {
+	if err := f.wait.check(s); err != nil {
 		return err
 	}
-	if *topic == "" {
-		return s.usageError("--topic is required (senda broadcast topics lists the topics)")
+	req, err := f.request(s, stdin)
+	if err != nil {
+		return err
 	}
-	if !langPattern.MatchString(*lang) {
-		return s.usageError("--lang %q is not a language code like es, en or cak", *lang)
-	}
-	req := adminapi.BroadcastRequest{Topic: *topic, Text: map[string]string{}, SendAt: *at, Urgent: *urgent}
-	add := func(l, text, from string) error {
-		if _, dup := req.Text[l]; dup {
-			return fmt.Errorf("the %s text is given twice (%s); give one --text or --file per language", l, from)
-		}
-		if text == "" {
-			return fmt.Errorf("the %s text is empty (%s)", l, from)
-		}
-		req.Text[l] = text
-		return nil
-	}
-	for _, v := range texts {
-		l, text := splitLang(v, *lang)
-		if err := add(l, strings.TrimSpace(text), "--text"); err != nil {
-			return s.usageError("%v", err)
-		}
-	}
-	stdinUsed := false
-	for _, v := range files {
-		l, path := splitLang(v, *lang)
-		if path == "-" {
-			if stdinUsed {
-				return s.usageError("only one --file can read standard input")
-			}
-			stdinUsed = true
-		}
-		text, err := readTextFile(path, stdin)
-		if err != nil {
-			return s.usageError("--file %s: %v", v, err)
-		}
-		if err := add(l, text, "--file "+path); err != nil {
-			return s.usageError("%v", err)
-		}
-	}
-	if len(req.Text) == 0 {
-		return s.usageError("give the message with --text or --file")
-	}
-	if *template != "" {
-		req.Template = &adminapi.Template{ContentSID: strings.TrimSpace(*template)}
-		for _, v := range vars {
-			k, val, ok := strings.Cut(v, "=")
-			k = strings.TrimSpace(k)
-			if !ok || k == "" {
-				return s.usageError("--var %q: write it as N=VALUE, e.g. --var 1=lunes", v)
-			}
-			if req.Template.Variables == nil {
-				req.Template.Variables = map[string]string{}
-			}
-			if _, dup := req.Template.Variables[k]; dup {
-				return s.usageError("--var %s is given twice", k)
-			}
-			req.Template.Variables[k] = val
-		}
-	} else if len(vars) > 0 {
-		return s.usageError("--var needs --template: variables fill in a WhatsApp template")
-	}
-	key := *idemKey
+	key := *f.idemKey
 	if key == "" {
 		key = randomKey()
 	}
-
 	c, err := newAdminClient(getenv, *s.adminURL, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	created, raw, replayed, err := createOnce(ctx, c, req, key, stderr)
+	if err != nil {
+		return err
+	}
+	st := created.Broadcast
+	if replayed {
+		fmt.Fprintf(stderr, "senda broadcast: idempotency key %q was already used in the last 24 hours: this is the broadcast it created then, and nothing new was sent\n", key)
+	}
+	switch {
+	case !*f.wait.wait && *s.asJSON:
+		writeJSON(stdout, raw)
+		return nil
+	case !*f.wait.wait:
+		printCreated(stdout, st, replayed)
+		return nil
+	case !*s.asJSON:
+		fmt.Fprintf(stderr, "Broadcast %s: topic %s, %s, %s.\n", st.ID, st.Topic, plural(st.Recipients, "recipient"), stateSentence(st))
+	}
+	return follow(ctx, c, st, raw, f.wait, *s.asJSON, stdout, stderr)
+}
+
+// createOnce creates the broadcast, trying once more after a temporary
+// error: the idempotency key keeps it from being created twice. A failure
+// is reported, with the key to try again with when the outcome is unknown.
+func createOnce(ctx context.Context, c *client.Client, req adminapi.BroadcastRequest, key string, stderr io.Writer) (adminapi.Created, []byte, bool, error) {
 	created, raw, replayed, err := c.Create(ctx, req, key)
 	if err != nil && client.Temporary(err) && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "senda broadcast: %v\nTrying once more (the idempotency key keeps it from being sent twice)...\n", err)
@@ -147,31 +126,110 @@ func broadcastSend(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		if client.Temporary(err) || errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "The broadcast may or may not have been created: senda broadcast list shows it. To try again without sending twice, run the same command with --idempotency-key %s (within 24 hours).\n", key)
 		}
-		return failed
+		return created, raw, replayed, failed
 	}
-	st := created.Broadcast
+	return created, raw, replayed, nil
+}
+
+// printCreated says what was created and how to follow it.
+func printCreated(w io.Writer, st adminapi.Broadcast, replayed bool) {
+	verb := "created"
 	if replayed {
-		fmt.Fprintf(stderr, "senda broadcast: idempotency key %q was already used in the last 24 hours: this is the broadcast it created then, and nothing new was sent\n", key)
+		verb = "already created"
 	}
-	if !*wf.wait {
-		if *s.asJSON {
-			writeJSON(stdout, raw)
-			return nil
+	fmt.Fprintf(w, "Broadcast %s %s: topic %s, %s, %s.\n", st.ID, verb, st.Topic, plural(st.Recipients, "recipient"), stateSentence(st))
+	if !st.Settled() {
+		fmt.Fprintf(w, "Follow it with: senda broadcast status %s --wait\n", st.ID)
+	}
+}
+
+// request builds the admin API request from the flags; a mistake is a
+// usage error, reported.
+func (f *sendFlags) request(s *subcommand, stdin io.Reader) (adminapi.BroadcastRequest, error) {
+	if *f.topic == "" {
+		return adminapi.BroadcastRequest{}, s.usageError("--topic is required (senda broadcast topics lists the topics)")
+	}
+	if !langPattern.MatchString(*f.lang) {
+		return adminapi.BroadcastRequest{}, s.usageError("--lang %q is not a language code like es, en or cak", *f.lang)
+	}
+	req := adminapi.BroadcastRequest{Topic: *f.topic, SendAt: *f.at, Urgent: *f.urgent}
+	text, err := f.messages(s, stdin)
+	if err != nil {
+		return req, err
+	}
+	req.Text = text
+	if req.Template, err = f.whatsappTemplate(s); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+// messages collects the --text and --file messages by language.
+func (f *sendFlags) messages(s *subcommand, stdin io.Reader) (map[string]string, error) {
+	text := map[string]string{}
+	add := func(l, t, from string) error {
+		if _, dup := text[l]; dup {
+			return s.usageError("the %s text is given twice (%s); give one --text or --file per language", l, from)
 		}
-		verb := "created"
-		if replayed {
-			verb = "already created"
+		if t == "" {
+			return s.usageError("the %s text is empty (%s)", l, from)
 		}
-		fmt.Fprintf(stdout, "Broadcast %s %s: topic %s, %s, %s.\n", st.ID, verb, st.Topic, plural(st.Recipients, "recipient"), stateSentence(st))
-		if !st.Settled() {
-			fmt.Fprintf(stdout, "Follow it with: senda broadcast status %s --wait\n", st.ID)
-		}
+		text[l] = t
 		return nil
 	}
-	if !*s.asJSON {
-		fmt.Fprintf(stderr, "Broadcast %s: topic %s, %s, %s.\n", st.ID, st.Topic, plural(st.Recipients, "recipient"), stateSentence(st))
+	for _, v := range f.texts {
+		l, t := splitLang(v, *f.lang)
+		if err := add(l, strings.TrimSpace(t), "--text"); err != nil {
+			return nil, err
+		}
 	}
-	return follow(ctx, c, st, raw, wf, *s.asJSON, stdout, stderr)
+	stdinUsed := false
+	for _, v := range f.files {
+		l, path := splitLang(v, *f.lang)
+		if path == "-" {
+			if stdinUsed {
+				return nil, s.usageError("only one --file can read standard input")
+			}
+			stdinUsed = true
+		}
+		t, err := readTextFile(path, stdin)
+		if err != nil {
+			return nil, s.usageError("--file %s: %v", v, err)
+		}
+		if err := add(l, t, "--file "+path); err != nil {
+			return nil, err
+		}
+	}
+	if len(text) == 0 {
+		return nil, s.usageError("give the message with --text or --file")
+	}
+	return text, nil
+}
+
+// whatsappTemplate builds the WhatsApp template from --template and --var.
+func (f *sendFlags) whatsappTemplate(s *subcommand) (*adminapi.Template, error) {
+	if *f.template == "" {
+		if len(f.vars) > 0 {
+			return nil, s.usageError("--var needs --template: variables fill in a WhatsApp template")
+		}
+		return nil, nil
+	}
+	t := &adminapi.Template{ContentSID: strings.TrimSpace(*f.template)}
+	for _, v := range f.vars {
+		k, val, ok := strings.Cut(v, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, s.usageError("--var %q: write it as N=VALUE, e.g. --var 1=lunes", v)
+		}
+		if t.Variables == nil {
+			t.Variables = map[string]string{}
+		}
+		if _, dup := t.Variables[k]; dup {
+			return nil, s.usageError("--var %s is given twice", k)
+		}
+		t.Variables[k] = val
+	}
+	return t, nil
 }
 
 // langPattern is a content pack's language code (content/load.go).
