@@ -40,12 +40,15 @@ type adminToken struct {
 
 // adminRoutes mounts the admin API under /admin.
 func (s *Server) adminRoutes(e *echo.Echo) {
-	e.POST(adminapi.PathBroadcasts, s.handleCreateBroadcast, s.requireAdmin)
-	e.GET(adminapi.PathBroadcasts, s.handleListBroadcasts, s.requireAdmin)
-	e.GET(adminapi.BroadcastPath(":id"), s.handleGetBroadcast, s.requireAdmin)
-	e.POST(adminapi.CancelPath(":id"), s.handleCancelBroadcast, s.requireAdmin)
-	e.GET(adminapi.PathTopics, s.handleTopics, s.requireAdmin)
-	e.GET(adminapi.PathAudit, s.handleAudit, s.requireAdmin)
+	// A group, so that unknown paths under /admin ask for a token too.
+	g := e.Group(adminapi.PathPrefix, s.requireAdmin)
+	rel := func(path string) string { return strings.TrimPrefix(path, adminapi.PathPrefix) }
+	g.POST(rel(adminapi.PathBroadcasts), s.handleCreateBroadcast)
+	g.GET(rel(adminapi.PathBroadcasts), s.handleListBroadcasts)
+	g.GET(rel(adminapi.BroadcastPath(":id")), s.handleGetBroadcast)
+	g.POST(rel(adminapi.CancelPath(":id")), s.handleCancelBroadcast)
+	g.GET(rel(adminapi.PathTopics), s.handleTopics)
+	g.GET(rel(adminapi.PathAudit), s.handleAudit)
 }
 
 const adminNameKey = "admin"
