@@ -70,7 +70,7 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // swaps the content pack for messages that arrive afterwards.
 type Conversation struct {
 	set      Settings
-	sessions *Sessions
+	sessions *sessionStore
 	hasher   *ident.Hasher
 	subs     *subscribers.Store
 	metrics  *metrics.Set
@@ -86,7 +86,7 @@ func New(rdb redis.UniversalClient, hasher *ident.Hasher, subs *subscribers.Stor
 		opt(&o)
 	}
 	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log}
-	c.sessions = NewSessions(rdb, SessionOptions{Prefix: set.Prefix, TTL: set.SessionTTL, CacheSize: o.cacheSize, Now: o.now})
+	c.sessions = newSessionStore(rdb, sessionOptions{Prefix: set.Prefix, TTL: set.SessionTTL, CacheSize: o.cacheSize, Now: o.now})
 	if err := c.setPack(pack); err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (c *Conversation) resolve(ctx context.Context, eng *flows.Engine, id ident.
 }
 
 // apply carries out a step's effects after its state was stored.
-func (c *Conversation) apply(ctx context.Context, p *content.Pack, id ident.SenderID, msg Inbound, ch content.Channel, out Outcome) error {
+func (c *Conversation) apply(ctx context.Context, p *content.Pack, id ident.SenderID, msg Inbound, ch content.Channel, out outcome) error {
 	topic := func() string {
 		if t := out.Effect.Topic; t >= 0 && t < len(p.Topics) {
 			return p.Topics[t].ID
