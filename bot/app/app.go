@@ -71,7 +71,7 @@ type App struct {
 	deps         Deps
 	rdb          redis.UniversalClient
 	ownsRedis    bool
-	embedded     *EmbeddedRedis
+	embedded     *embeddedRedis
 	keys         rkey.Space
 	hasher       *ident.Hasher
 	metrics      *metrics.Set
@@ -207,7 +207,7 @@ func (a *App) connectRedis(ctx context.Context) error {
 		a.rdb = a.deps.Redis
 		return nil
 	case a.cfg.RedisURL == "":
-		e, err := StartEmbeddedRedis()
+		e, err := startEmbeddedRedis()
 		if err != nil {
 			return err
 		}

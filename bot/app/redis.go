@@ -7,28 +7,28 @@ import (
 	"github.com/alicebob/miniredis/v2"
 )
 
-// EmbeddedRedis is an in-process Redis-compatible server for development and
+// embeddedRedis is an in-process Redis-compatible server for development and
 // for trying Senda with nothing installed. It keeps everything in memory.
-type EmbeddedRedis struct {
+type embeddedRedis struct {
 	srv  *miniredis.Miniredis
 	stop chan struct{}
 	done chan struct{}
 }
 
-// StartEmbeddedRedis starts an embedded server on a free loopback port.
-func StartEmbeddedRedis() (*EmbeddedRedis, error) {
+// startEmbeddedRedis starts an embedded server on a free loopback port.
+func startEmbeddedRedis() (*embeddedRedis, error) {
 	srv := miniredis.NewMiniRedis()
 	if err := srv.StartAddr("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("start embedded redis: %w", err)
 	}
-	e := &EmbeddedRedis{srv: srv, stop: make(chan struct{}), done: make(chan struct{})}
+	e := &embeddedRedis{srv: srv, stop: make(chan struct{}), done: make(chan struct{})}
 	go e.tick()
 	return e, nil
 }
 
 // tick moves the embedded server's clock with the wall clock: miniredis only
 // expires keys when told time has passed, and sessions must expire here too.
-func (e *EmbeddedRedis) tick() {
+func (e *embeddedRedis) tick() {
 	defer close(e.done)
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -45,10 +45,10 @@ func (e *EmbeddedRedis) tick() {
 }
 
 // URL is the address clients connect to.
-func (e *EmbeddedRedis) URL() string { return "redis://" + e.srv.Addr() + "/0" }
+func (e *embeddedRedis) URL() string { return "redis://" + e.srv.Addr() + "/0" }
 
 // Close stops the server; what it held is gone.
-func (e *EmbeddedRedis) Close() {
+func (e *embeddedRedis) Close() {
 	close(e.stop)
 	<-e.done
 	e.srv.Close()
