@@ -12,12 +12,13 @@ test:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	go vet ./...
-	@command -v staticcheck >/dev/null && staticcheck ./... || echo "staticcheck not installed: go install honnef.co/go/tools/cmd/staticcheck@latest"
+	@PATH="$$PATH:$$(go env GOPATH)/bin"; command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@latest
+	PATH="$$PATH:$$(go env GOPATH)/bin" staticcheck ./...
 
 check: lint test
 
 bench:
-	go test -run '^$$' -bench . -benchmem ./flows/ ./bot/ ./bot/twiliosig/ ./bot/sealer/ ./bot/twilioapi/
+	go test -run '^$$' -bench . -benchmem ./flows/ ./bot/app/ ./bot/twiliosig/ ./bot/sealer/ ./bot/twilioapi/
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzStep -fuzztime 60s ./flows/

@@ -23,6 +23,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/senda-org/senda/bot/config/osenv"
 )
 
 // EnvURL names the variable that points tests at a Redis server.
@@ -39,7 +41,7 @@ var (
 )
 
 func setup() {
-	u := os.Getenv(EnvURL)
+	u := osenv.Get(EnvURL)
 	if u != "" && u != "embedded" {
 		url = u
 		return

@@ -162,48 +162,37 @@ func keyName(i int) string {
 	return fmt.Sprintf("old key %d", i)
 }
 
-// FromEnv builds a keyring from SENDA_SUBSCRIBER_KEY and
-// SENDA_SUBSCRIBER_KEYS_OLD (comma-separated base64 keys; empty entries and
-// whitespace are ignored); getenv is os.Getenv in production. It returns
-// (nil, nil) when SENDA_SUBSCRIBER_KEY is empty (subscriptions are off), and
-// an error when only old keys are set.
-func FromEnv(getenv func(string) string) (*Keyring, error) {
-	cur := strings.TrimSpace(getenv(envCurrent))
+// ParseKeys decodes SENDA_SUBSCRIBER_KEY and SENDA_SUBSCRIBER_KEYS_OLD
+// (comma-separated base64 keys; empty entries and whitespace are ignored)
+// into key bytes for New. Both are nil when current is empty (subscriptions
+// are off); only old keys is an error.
+func ParseKeys(current, old string) ([]byte, [][]byte, error) {
+	cur := strings.TrimSpace(current)
 	var oldB64 []string
-	for s := range strings.SplitSeq(getenv(envOld), ",") {
+	for s := range strings.SplitSeq(old, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			oldB64 = append(oldB64, s)
 		}
 	}
 	if cur == "" {
 		if len(oldB64) > 0 {
-			return nil, fmt.Errorf("sealer: %s is set but %s is empty; old keys can only open values, set a current key to seal", envOld, envCurrent)
+			return nil, nil, fmt.Errorf("sealer: %s is set but %s is empty; old keys can only open values, set a current key to seal", envOld, envCurrent)
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
-
-	current, err := ParseKey(envCurrent, cur)
+	key, err := ParseKey(envCurrent, cur)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	keys := [][]byte{current}
-	defer func() {
-		for _, key := range keys {
-			clear(key)
-		}
-	}()
+	var olds [][]byte
 	for i, s := range oldB64 {
-		key, err := ParseKey(fmt.Sprintf("%s entry %d", envOld, i+1), s)
+		k, err := ParseKey(fmt.Sprintf("%s entry %d", envOld, i+1), s)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		keys = append(keys, key)
+		olds = append(olds, k)
 	}
-	k, err := New(keys[0], keys[1:]...)
-	if err != nil {
-		return nil, fmt.Errorf("%w (old key n is entry n of %s)", err, envOld)
-	}
-	return k, nil
+	return key, olds, nil
 }
 
 // Current returns the id of the sealing key.

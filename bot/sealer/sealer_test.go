@@ -538,7 +538,20 @@ func TestNewCopiesNothing(t *testing.T) {
 	}
 }
 
-func TestFromEnv(t *testing.T) {
+// fromEnv is what Senda does with the two settings: parse, then build.
+func fromEnv(env func(string) string) (*Keyring, error) {
+	cur, old, err := ParseKeys(env(envCurrent), env(envOld))
+	if err != nil || cur == nil {
+		return nil, err
+	}
+	k, err := New(cur, old...)
+	if err != nil {
+		return nil, fmt.Errorf("%w (old key n is entry n of %s)", err, envOld)
+	}
+	return k, nil
+}
+
+func TestParseKeys(t *testing.T) {
 	k1, k2, k3 := testKey(1), testKey(2), testKey(3)
 	std := base64.StdEncoding.EncodeToString
 	url := base64.RawURLEncoding.EncodeToString
@@ -597,7 +610,7 @@ func TestFromEnv(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			k, err := FromEnv(env(tc.env))
+			k, err := fromEnv(env(tc.env))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("FromEnv = %v, %v; want error containing %q", k, err, tc.wantErr)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,8 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/senda-org/senda/bot"
+	"github.com/senda-org/senda/bot/adminapi"
+	"github.com/senda-org/senda/bot/app"
 	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/twilioapi"
@@ -32,7 +33,7 @@ const testAdminToken = "ngo-token-0123456789abcdef0123"
 // adminFixture is a real Senda service on the test Redis, its admin API
 // served over HTTP, and a record of every request the CLI made.
 type adminFixture struct {
-	svc    *bot.Service
+	svc    *app.App
 	srv    *httptest.Server
 	env    map[string]string
 	hasher *ident.Hasher
@@ -59,24 +60,25 @@ func newAdminFixture(t *testing.T, opts fixtureOptions) *adminFixture {
 	rdb, prefix := redistest.Client(t)
 	key := make([]byte, 32)
 	rand.Read(key)
-	cfg := bot.Config{
-		Env:        bot.EnvDevelopment,
-		Addr:       bot.DefaultAddr,
-		SessionTTL: bot.DefaultSessionTTL,
-		HashKey:    strings.Repeat("k", bot.MinHashKeyLen),
-		Broadcast: bot.BroadcastConfig{
-			SubscriberKey: base64.StdEncoding.EncodeToString(key),
+	cfg := config.Config{
+		Env:        config.EnvDevelopment,
+		Addr:       config.DefaultAddr,
+		SessionTTL: config.DefaultSessionTTL,
+		HashKey:    []byte(strings.Repeat("k", config.MinHashKeyLen)),
+		Broadcast: config.BroadcastConfig{
+			SubscriberKey: key,
 			AdminTokens:   map[string]string{"ngo": testAdminToken},
-			MPS:           bot.DefaultMPS,
+			MPS:           config.DefaultMPS,
 			Workers:       2,
-			TimeZone:      bot.DefaultTimeZone,
+			TimeZone:      config.DefaultTimeZone,
+			Quiet:         mustQuiet(t, "", config.DefaultTimeZone),
 		},
 	}
 	if opts.noTokens {
 		cfg.Broadcast.AdminTokens = nil
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := bot.NewService(context.Background(), cfg, log, bot.Deps{Redis: rdb, Prefix: prefix, Sender: opts.sender})
+	svc, err := app.New(context.Background(), cfg, log, app.Deps{Redis: rdb, Prefix: prefix, Sender: opts.sender})
 	if err != nil {
 		t.Fatalf("service: %v", err)
 	}
@@ -124,12 +126,12 @@ func (f *adminFixture) requests() []seenRequest {
 }
 
 // lastPOST returns the body of the last POST /admin/broadcasts, decoded.
-func (f *adminFixture) lastPOST(t *testing.T) (broadcast.Request, http.Header) {
+func (f *adminFixture) lastPOST(t *testing.T) (adminapi.BroadcastRequest, http.Header) {
 	t.Helper()
 	reqs := f.requests()
 	for i := len(reqs) - 1; i >= 0; i-- {
 		if r := reqs[i]; r.method == http.MethodPost && r.path == "/admin/broadcasts" {
-			var req broadcast.Request
+			var req adminapi.BroadcastRequest
 			if err := json.Unmarshal(r.body, &req); err != nil {
 				t.Fatalf("the CLI posted something other than a Request: %v\n%s", err, r.body)
 			}
@@ -137,7 +139,7 @@ func (f *adminFixture) lastPOST(t *testing.T) (broadcast.Request, http.Header) {
 		}
 	}
 	t.Fatal("no POST /admin/broadcasts was made")
-	return broadcast.Request{}, nil
+	return adminapi.BroadcastRequest{}, nil
 }
 
 // cli runs `senda ARGS` with the fixture's environment.
@@ -169,13 +171,13 @@ func (f *adminFixture) send(t *testing.T, stdin string, args ...string) string {
 }
 
 // status fetches a broadcast through `senda broadcast status ID --json`.
-func (f *adminFixture) status(t *testing.T, id string) broadcast.Status {
+func (f *adminFixture) status(t *testing.T, id string) adminapi.Broadcast {
 	t.Helper()
 	code, out, errOut := f.cli(t, "", "broadcast", "status", id, "--json")
 	if code != exitOK {
 		t.Fatalf("status %s: exit %d: %s", id, code, errOut)
 	}
-	var st broadcast.Status
+	var st adminapi.Broadcast
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status --json printed something other than a status: %v\n%s", err, out)
 	}
@@ -220,7 +222,7 @@ func TestBroadcastSendText(t *testing.T) {
 	}
 
 	st := f.status(t, id)
-	if st.ID != id || st.Topic != "salud" || st.Recipients != 3 || st.State != broadcast.StateSending || st.Urgent || st.Template || st.CreatedBy != "ngo" {
+	if st.ID != id || st.Topic != "salud" || st.Recipients != 3 || st.State != adminapi.StateSending || st.Urgent || st.Template || st.CreatedBy != "ngo" {
 		t.Errorf("status %+v", st)
 	}
 
@@ -257,7 +259,7 @@ func TestBroadcastSendFilesTemplateSchedule(t *testing.T) {
 		t.Errorf("send_at %q urgent %v", req.SendAt, req.Urgent)
 	}
 	st := f.status(t, id)
-	if st.State != broadcast.StateScheduled || !st.Urgent || !st.Template || !st.SendAt.Equal(at) || st.Recipients != 1 {
+	if st.State != adminapi.StateScheduled || !st.Urgent || !st.Template || !st.SendAt.Equal(at) || st.Recipients != 1 {
 		t.Errorf("status %+v", st)
 	}
 
@@ -445,7 +447,7 @@ func TestBroadcastIdempotency(t *testing.T) {
 	mustContain(t, "second send", errOut, "was already used in the last 24 hours", "nothing new was sent")
 
 	code, out, _ = f.cli(t, "", "broadcast", "list", "--json")
-	var list struct{ Broadcasts []broadcast.Status }
+	var list struct{ Broadcasts []adminapi.Broadcast }
 	if code != exitOK || json.Unmarshal([]byte(out), &list) != nil || len(list.Broadcasts) != 1 || list.Broadcasts[0].ID != first {
 		t.Errorf("list after two sends with one key: exit %d\n%s", code, out)
 	}
@@ -502,7 +504,7 @@ func TestBroadcastCancelTwice(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "Broadcast "+id+" cancelled: 0 of 2 recipients had been sent") {
 		t.Fatalf("cancel: exit %d\n%s%s", code, out, errOut)
 	}
-	if st := f.status(t, id); st.State != broadcast.StateCancelled || st.DoneAt == nil {
+	if st := f.status(t, id); st.State != adminapi.StateCancelled || st.DoneAt == nil {
 		t.Errorf("after cancel: %+v", st)
 	}
 	code, _, errOut = f.cli(t, "", "broadcast", "cancel", id)
@@ -584,8 +586,8 @@ func TestBroadcastSendWaitDone(t *testing.T) {
 	// status of a settled broadcast with --wait returns at once.
 	id := regexp.MustCompile(`Broadcast ([0-9a-f]{17}):`).FindStringSubmatch(errOut)[1]
 	code, out, _ = f.cli(t, "", "broadcast", "status", id, "--wait", "--json")
-	var st broadcast.Status
-	if code != exitOK || json.Unmarshal([]byte(out), &st) != nil || st.State != broadcast.StateDone || st.Reasons["21610"] != 1 || st.Reasons["outside_window"] != 1 {
+	var st adminapi.Broadcast
+	if code != exitOK || json.Unmarshal([]byte(out), &st) != nil || st.State != adminapi.StateDone || st.Reasons["21610"] != 1 || st.Reasons["outside_window"] != 1 {
 		t.Errorf("status --wait --json of a done broadcast: exit %d\n%s", code, out)
 	}
 }
@@ -605,7 +607,7 @@ func TestBroadcastStatusWaiting(t *testing.T) {
 		f.subscribe(t, a, "es", "salud")
 	}
 	id := f.send(t, "", "--topic", "salud", "--text", "Hola")
-	var st broadcast.Status
+	var st adminapi.Broadcast
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if st = f.status(t, id); st.Waiting["quiet_hours"] == 3 {
 			break
@@ -637,7 +639,7 @@ func TestBroadcastStatusWaiting(t *testing.T) {
 	}
 	mustContain(t, "interrupted stderr", errOut, "Stopped watching; broadcast "+id+" goes on")
 	mustContain(t, "interrupted stdout", out, "topic salud, sending")
-	if st := f.status(t, id); st.State != broadcast.StateSending {
+	if st := f.status(t, id); st.State != adminapi.StateSending {
 		t.Errorf("the broadcast stopped with the watcher: %s", st.State)
 	}
 
@@ -672,7 +674,7 @@ func TestBroadcastStatusAndTopics(t *testing.T) {
 		"recipients  2  subscribed to salud", "sent        0  accepted by Twilio", "delivered   0", "failed      0", "skipped     0")
 
 	code, out, _ = f.cli(t, "", "broadcast", "status", "--json", id)
-	var st broadcast.Status
+	var st adminapi.Broadcast
 	if code != exitOK || json.Unmarshal([]byte(out), &st) != nil || st.ID != id {
 		t.Errorf("status --json before the id: exit %d\n%s", code, out)
 	}
@@ -738,7 +740,7 @@ func TestSplitLang(t *testing.T) {
 
 func TestProgressLine(t *testing.T) {
 	t.Parallel()
-	st := broadcast.Status{State: broadcast.StateSending, Recipients: 1000, Sent: 312, Failed: 3, Skipped: 12,
+	st := adminapi.Broadcast{State: adminapi.StateSending, Recipients: 1000, Sent: 312, Failed: 3, Skipped: 12,
 		Waiting: map[string]int64{"quiet_hours": 400, "retry": 2}}
 	want := "[######..............] 312/1000 sent 3 failed 12 skipped · waiting: quiet hours 400 retry 2"
 	if got := progressLine(st); got != want {
@@ -746,15 +748,15 @@ func TestProgressLine(t *testing.T) {
 	}
 	// Failed status callbacks also count messages already sent: the bar
 	// stays within its width, and full only when done.
-	st = broadcast.Status{State: broadcast.StateSending, Recipients: 10, Sent: 10, Failed: 2}
+	st = adminapi.Broadcast{State: adminapi.StateSending, Recipients: 10, Sent: 10, Failed: 2}
 	if got := progressLine(st); !strings.HasPrefix(got, "[####################]") {
 		t.Errorf("over-counted progress: %q", got)
 	}
-	st = broadcast.Status{State: broadcast.StateSending, Recipients: 100, Sent: 99}
+	st = adminapi.Broadcast{State: adminapi.StateSending, Recipients: 100, Sent: 99}
 	if got := progressLine(st); !strings.HasPrefix(got, "[###################.]") {
 		t.Errorf("99%% shows as %q", got)
 	}
-	if got := progressLine(broadcast.Status{State: broadcast.StateDone}); !strings.HasPrefix(got, "[####################] 0/0") {
+	if got := progressLine(adminapi.Broadcast{State: adminapi.StateDone}); !strings.HasPrefix(got, "[####################] 0/0") {
 		t.Errorf("empty done broadcast: %q", got)
 	}
 }
@@ -775,4 +777,13 @@ func TestExplainReason(t *testing.T) {
 			t.Errorf("explainReason(%s) = %q, want it to mention %q", code, got, want)
 		}
 	}
+}
+
+func mustQuiet(t *testing.T, span, zone string) broadcast.QuietHours {
+	t.Helper()
+	q, err := broadcast.ParseQuietHours(span, zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }

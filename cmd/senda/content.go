@@ -7,8 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/senda-org/senda/bot"
-
+	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/content"
 )
 
@@ -21,23 +20,26 @@ $SENDA_CONTENT_DIR, or the embedded default pack. Exits 1 when the pack has
 errors.
 `
 
-func runContent(args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
+func runContent(args []string, stdout, stderr io.Writer, getenv config.Lookup) error {
 	if len(args) == 0 || args[0] != "check" {
 		fmt.Fprint(stderr, contentUsage)
-		return exitUsage
+		return errUsage
 	}
 	fs := flag.NewFlagSet("content check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, contentUsage) }
 	quiet := fs.Bool("q", false, "print only errors and warnings, no table")
 	if err := fs.Parse(args[1:]); err != nil {
-		return exitUsage
+		if err == flag.ErrHelp {
+			return err
+		}
+		return errUsage
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprint(stderr, contentUsage)
-		return exitUsage
+		return errUsage
 	}
-	dir := getenv.Plain()("SENDA_CONTENT_DIR")
+	dir := config.ContentDir(getenv)
 	if fs.NArg() == 1 {
 		dir = fs.Arg(0)
 	}
@@ -58,18 +60,17 @@ func runContent(args []string, stdout, stderr io.Writer, getenv bot.Getenv) int 
 	}
 	var le *content.LoadError
 	if err != nil && !errors.As(err, &le) {
-		fmt.Fprintf(stderr, "senda: %v\n", err)
-		return exitError
+		return err
 	}
 	if err != nil {
 		fmt.Fprintf(stdout, "\n%s: %d error(s), %d warning(s)\n", name, len(report.Errors()), len(report.Warnings()))
-		return exitError
+		return errReported
 	}
 	if !*quiet {
 		writeStats(stdout, pack)
 	}
 	fmt.Fprintf(stdout, "\n%s: ok, %d nodes, %d topics, %d languages, %d warning(s)\n", name, len(pack.Nodes), len(pack.Topics), len(pack.Languages), len(report.Warnings()))
-	return exitOK
+	return nil
 }
 
 func writeStats(w io.Writer, p *content.Pack) {

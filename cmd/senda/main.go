@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +14,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // quiet hours are counted in SENDA_TIMEZONE even where the system has no zone files
 
-	"github.com/senda-org/senda/bot"
+	"github.com/senda-org/senda/bot/config"
 )
 
 func main() {
@@ -46,30 +48,57 @@ environment variables; flags override them. See README.md.
 `
 
 // run is main without the process: tests drive it with their own streams
-// and environment.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv bot.Getenv) int {
+// and environment. Commands return errors; this is the one place they
+// become exit codes.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv config.Lookup) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	var err error
 	switch cmd {
 	case "serve":
-		return runServe(ctx, rest, stdout, stderr, getenv)
+		err = runServe(ctx, rest, stdout, stderr, getenv)
 	case "chat":
-		return runChat(ctx, rest, stdin, stdout, stderr, getenv)
+		err = runChat(ctx, rest, stdin, stdout, stderr, getenv)
 	case "content":
-		return runContent(rest, stdout, stderr, getenv)
+		err = runContent(rest, stdout, stderr, getenv)
 	case "worker":
-		return runWorker(ctx, rest, stdout, stderr, getenv)
+		err = runWorker(ctx, rest, stderr, getenv)
 	case "broadcast":
-		return runBroadcast(ctx, rest, stdin, stdout, stderr, getenv)
+		err = runBroadcast(ctx, rest, stdin, stdout, stderr, getenv)
 	case "subscribers":
-		return runSubscribers(ctx, rest, stdout, stderr, getenv)
+		err = runSubscribers(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
-		return exitOK
+	default:
+		fmt.Fprintf(stderr, "senda: unknown command %q\n\n%s", cmd, usage)
+		err = errUsage
 	}
-	fmt.Fprintf(stderr, "senda: unknown command %q\n\n%s", cmd, usage)
-	return exitUsage
+	return exitCode(cmd, err, stderr)
+}
+
+// errUsage means the command line was wrong; the command has said how.
+var errUsage = errors.New("usage")
+
+// errReported means the command failed and has already told the user.
+var errReported = errors.New("reported")
+
+// exitCode maps a command's error to the process's exit code, printing it
+// unless the command already did.
+func exitCode(cmd string, err error, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		return exitUsage
+	case errors.Is(err, errReported):
+		return exitError
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "senda %s: interrupted\n", cmd)
+		return exitError
+	}
+	fmt.Fprintf(stderr, "senda %s: %v\n", cmd, err)
+	return exitError
 }

@@ -7,101 +7,110 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/senda-org/senda/bot"
+	"github.com/senda-org/senda/bot/app"
+	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/httpapi"
 )
 
 // configFlags registers the flags that mirror SENDA_* variables on fs. The
-// returned function applies the flags that were set over cfg. Secrets have
-// no flags: a command line is visible to every user of the machine.
-func configFlags(fs *flag.FlagSet) func(*bot.Config) {
-	env := fs.String("env", "", "development or production (SENDA_ENV)")
-	addr := fs.String("addr", "", "listen address (SENDA_ADDR, default "+bot.DefaultAddr+")")
-	publicURL := fs.String("public-url", "", "base URL Twilio calls, e.g. https://senda.example.org (SENDA_PUBLIC_URL)")
-	redisURL := fs.String("redis-url", "", "Redis URL (SENDA_REDIS_URL); empty in development runs an embedded server")
-	contentDir := fs.String("content-dir", "", "content pack folder (SENDA_CONTENT_DIR); empty uses the embedded pack")
-	ttl := fs.Duration("session-ttl", 0, "idle time before a conversation is forgotten (SENDA_SESSION_TTL, default 30m)")
-	lang := fs.String("lang", "", "language new conversations start in (SENDA_DEFAULT_LANG)")
-	return func(c *bot.Config) {
-		set := func(dst *string, v string) {
+// returned function lays the flags that were set over the environment.
+// Secrets have no flags: a command line is visible to every user of the
+// machine.
+func configFlags(fs *flag.FlagSet) func(config.Lookup) config.Lookup {
+	names := map[string]string{}
+	str := func(flagName, env, help string) {
+		fs.Func(flagName, help, func(v string) error { names[env] = v; return nil })
+	}
+	str("env", "SENDA_ENV", "development or production (SENDA_ENV)")
+	str("addr", "SENDA_ADDR", "listen address (SENDA_ADDR, default "+config.DefaultAddr+")")
+	str("public-url", "SENDA_PUBLIC_URL", "base URL Twilio calls, e.g. https://senda.example.org (SENDA_PUBLIC_URL)")
+	str("redis-url", "SENDA_REDIS_URL", "Redis URL (SENDA_REDIS_URL); empty in development runs an embedded server")
+	str("content-dir", "SENDA_CONTENT_DIR", "content pack folder (SENDA_CONTENT_DIR); empty uses the embedded pack")
+	str("session-ttl", "SENDA_SESSION_TTL", "idle time before a conversation is forgotten (SENDA_SESSION_TTL, default 30m)")
+	str("lang", "SENDA_DEFAULT_LANG", "language new conversations start in (SENDA_DEFAULT_LANG)")
+	return func(getenv config.Lookup) config.Lookup {
+		// A flag given as "" keeps the environment's value, as before.
+		set := map[string]string{}
+		for k, v := range names {
 			if v != "" {
-				*dst = v
+				set[k] = v
 			}
 		}
-		set(&c.Env, *env)
-		set(&c.Addr, *addr)
-		set(&c.PublicURL, *publicURL)
-		set(&c.RedisURL, *redisURL)
-		set(&c.ContentDir, *contentDir)
-		set(&c.DefaultLang, *lang)
-		if *ttl != 0 {
-			c.SessionTTL = *ttl
+		if _, ok := set["SENDA_REDIS_URL"]; ok {
+			set["SENDA_REDIS_URL_FILE"] = "" // the flag wins over a file too
 		}
+		return getenv.Over(set)
 	}
-}
-
-// loadConfig reads the environment, then applies flags over it.
-func loadConfig(getenv bot.Getenv, apply func(*bot.Config)) (bot.Config, error) {
-	cfg, err := bot.LoadConfig(getenv)
-	if err != nil {
-		return cfg, err
-	}
-	apply(&cfg)
-	return cfg, cfg.Validate()
 }
 
 // newLogger writes JSON in production (for log collectors) and text in
-// development (for people). SENDA_LOG_LEVEL picks debug, info, warn or error.
-func newLogger(w io.Writer, cfg bot.Config, getenv bot.Getenv) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(getenv.Plain()("SENDA_LOG_LEVEL"))); err != nil {
-		level = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: level}
+// development (for people), at SENDA_LOG_LEVEL.
+func newLogger(w io.Writer, cfg config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.Production() {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// startService is how every long-running command begins: flags over the
-// environment, a validated configuration, a logger, a wired service. check,
-// when set, adds the command's own requirements. A non-zero code means the
-// command must return it.
-func startService(ctx context.Context, name, usage string, args []string, stderr io.Writer, getenv bot.Getenv, check func(bot.Config) error) (*bot.Service, bot.Config, *slog.Logger, int) {
+// started is what every long-running command begins with.
+type started struct {
+	app *app.App
+	cfg config.Config
+	log *slog.Logger
+}
+
+// startApp is how every long-running command begins: flags over the
+// environment, a validated configuration, a logger, a wired app. check,
+// when set, adds the command's own requirements; listen, when set, opens
+// the listener before the app is wired.
+func startApp(ctx context.Context, name, usage string, args []string, stderr io.Writer, getenv config.Lookup, check func(config.Config) error, listen bool) (*started, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	apply := configFlags(fs)
+	over := configFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage+"\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, bot.Config{}, nil, exitUsage
+		if err == flag.ErrHelp {
+			return nil, err
+		}
+		return nil, errUsage
 	}
-	cfg, err := loadConfig(getenv, apply)
+	cfg, err := config.Load(over(getenv))
+	if err == nil {
+		err = cfg.Validate()
+	}
 	if err == nil && check != nil {
 		err = check(cfg)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "senda %s: configuration: %v\n", name, err)
-		return nil, cfg, nil, exitError
+		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	log := newLogger(stderr, cfg, getenv).With("component", "senda-"+name)
+	log := newLogger(stderr, cfg).With("component", "senda-"+name)
 	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{log.With("component", "redis")}) })
-	svc, err := bot.NewService(ctx, cfg, log, bot.Deps{})
-	if err != nil {
-		log.Error("start", "err", err)
-		return nil, cfg, nil, exitError
+	var deps app.Deps
+	if listen {
+		if deps.Listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+			log.Error("listen", "addr", cfg.Addr, "err", err)
+			return nil, errReported
+		}
 	}
-	return svc, cfg, log, exitOK
+	a, err := app.New(ctx, cfg, log, deps)
+	if err != nil {
+		if deps.Listener != nil {
+			deps.Listener.Close()
+		}
+		log.Error("start", "err", err)
+		return nil, errReported
+	}
+	return &started{app: a, cfg: cfg, log: log}, nil
 }
 
 // redisLogOnce guards go-redis's logger, a process-wide setting.
@@ -115,61 +124,27 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 	l.log.Warn(fmt.Sprintf(format, v...))
 }
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv bot.Getenv) int {
-	svc, cfg, log, code := startService(ctx, "serve", "Usage: senda serve [flags]\n\nRuns the Twilio webhook at POST "+bot.MessagesPath+", status callbacks, the admin API, /healthz, /readyz\nand /metrics, and broadcast workers when Twilio's REST settings are there. Secrets\n(TWILIO_AUTH_TOKEN, SENDA_HASH_KEY, SENDA_REDIS_URL with a password) come only from the\nenvironment or NAME_FILE files. See README.md.\n", args, stderr, getenv, nil)
-	if code != exitOK {
-		return code
-	}
-	defer svc.Close()
+const serveUsage = "Usage: senda serve [flags]\n\nRuns the Twilio webhook at POST " + httpapi.MessagesPath + ", status callbacks, the admin API, /healthz, /readyz\nand /metrics, and broadcast workers when Twilio's REST settings are there. Secrets\n(TWILIO_AUTH_TOKEN, SENDA_HASH_KEY, SENDA_REDIS_URL with a password) come only from the\nenvironment or NAME_FILE files. See README.md.\n"
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv config.Lookup) error {
+	s, err := startApp(ctx, "serve", serveUsage, args, stderr, getenv, nil, true)
 	if err != nil {
-		log.Error("listen", "addr", cfg.Addr, "err", err)
-		return exitError
+		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "webhook", bot.MessagesPath)
-	if !cfg.Production() {
+	defer s.app.Close()
+	if !s.cfg.Production() {
+		addr := s.app.Addr()
 		fmt.Fprintf(stdout, "Senda is listening on %s. Try it (no signature is checked without TWILIO_AUTH_TOKEN):\n"+
 			"  curl -d From=%%2B15550001111 -d Body=HOLA -d MessageSid=SM1 http://%s%s\n"+
-			"or talk to it in the terminal: go run ./cmd/senda chat\n", ln.Addr(), hostPort(ln.Addr()), bot.MessagesPath)
-	}
-
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for range hup {
-			if err := svc.Reload(); err != nil {
-				log.Error("reload content", "err", err)
-			}
-		}
-	}()
-
-	// Workers stop after the webhook stops taking messages, and Redis is
-	// closed last (deferred above): stop in the reverse order of start.
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	workersDone := make(chan struct{})
-	if svc.Delivers() {
-		go func() {
-			defer close(workersDone)
-			if err := svc.RunWorkers(ctx, nil); err != nil {
-				log.Error("broadcast workers stopped", "err", err)
-			}
-		}()
-	} else {
-		close(workersDone)
+			"or talk to it in the terminal: go run ./cmd/senda chat\n", addr, hostPort(addr), httpapi.MessagesPath)
 	}
 	start := time.Now()
-	code = exitOK
-	if err := svc.Serve(ctx, ln); err != nil {
-		log.Error("serve", "err", err)
-		code = exitError
+	if err := s.app.Run(ctx); err != nil {
+		s.log.Error("serve", "err", err)
+		return errReported
 	}
-	stop()
-	<-workersDone
-	log.Info("stopped", "uptime", time.Since(start).Round(time.Second).String())
-	return code
+	s.log.Info("stopped", "uptime", time.Since(start).Round(time.Second).String())
+	return nil
 }
 
 // hostPort turns a listen address like [::]:8080 into one curl can reach.

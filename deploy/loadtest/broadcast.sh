@@ -164,7 +164,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 if ((BENCH)); then
 	say "running BenchmarkBroadcast10k (unlimited rate, $BENCH_COUNT run(s))"
 	SENDA_TEST_REDIS_URL="redis://$HOST:$REDIS_PORT/$REDIS_DB" \
-		go test -run '^$' -bench Broadcast10k -benchtime 1x -count "$BENCH_COUNT" ./bot/ >"$WORK/bench.txt" 2>&1 ||
+		go test -run '^$' -bench Broadcast10k -benchtime 1x -count "$BENCH_COUNT" ./bot/app/ >"$WORK/bench.txt" 2>&1 ||
 		{
 			cat "$WORK/bench.txt" >&2
 			die "the benchmark failed"

@@ -23,7 +23,7 @@
 #                            during either run is shown but left out of the summary ...
 #   LOADTEST_EXTRA_ROUNDS=   ... and replaced by an extra round, up to this many (default: ROUNDS)
 #   LOADTEST_PROFILE=0       1: afterwards, profile both servers under load (perf) and
-#                            bot's BenchmarkWebhook (go test -cpuprofile)
+#                            bot/app's BenchmarkWebhook (go test -cpuprofile)
 #   LOADTEST_REV=            a commit (e.g. HEAD): build Senda from it, not the working tree
 #   LOADTEST_SESSION_KEYS=   regular expression of session keys (default: both layouts so far)
 #   LOADTEST_STRICT=0        1: exit 3 when a target is missed
@@ -510,16 +510,19 @@ if [[ $PROFILE == 1 ]]; then
 		echo "loadtest: perf is not installed; no profile of the servers" >&2
 	fi
 	# The handler alone, without HTTP server or load generator, in Go's
-	# profiler: bot's BenchmarkWebhook on the same Redis, when it exists.
+	# profiler: BenchmarkWebhook on the same Redis, when it exists (in
+	# bot/app since issue 6, in bot before).
 	src=$ROOT
 	if [[ -n $REV ]]; then src=$WORK/src; fi
-	if grep -qs 'func BenchmarkWebhook(' "$src"/bot/*_test.go; then
+	benchpkg=./bot/app/
+	[[ -d $src/bot/app ]] || benchpkg=./bot/
+	if grep -qs 'func BenchmarkWebhook(' "$src"/bot/*_test.go "$src"/bot/app/*_test.go; then
 		echo "loadtest: profiling bot's BenchmarkWebhook (go test -cpuprofile)" >&2
 		{
-			echo "# go test -bench 'BenchmarkWebhook\$' -benchtime 50000x -cpuprofile ./bot/ (Redis $HOST:$REDIS_PORT/$REDIS_DB)"
+			echo "# go test -bench 'BenchmarkWebhook\$' -benchtime 50000x -cpuprofile $benchpkg (Redis $HOST:$REDIS_PORT/$REDIS_DB)"
 			echo "The handler alone, called in-process (no HTTP server, no wrk)."
 			if (cd "$src" && SENDA_TEST_REDIS_URL="redis://$HOST:$REDIS_PORT/$REDIS_DB" go test -run '^$' -bench 'BenchmarkWebhook$' \
-				-benchtime 50000x -benchmem -count 1 -cpuprofile "$WORK/cpu.out" -o "$WORK/bot.test" ./bot/) >"$WORK/bench.txt" 2>&1; then
+				-benchtime 50000x -benchmem -count 1 -cpuprofile "$WORK/cpu.out" -o "$WORK/bot.test" "$benchpkg") >"$WORK/bench.txt" 2>&1; then
 				grep '^BenchmarkWebhook' "$WORK/bench.txt" || true
 				echo
 				echo "## top 15 (flat)"
@@ -528,7 +531,7 @@ if [[ $PROFILE == 1 ]]; then
 				echo "## Senda's functions and the Redis call (cumulative)"
 				go tool pprof -top -cum -nodecount=300 "$WORK/bot.test" "$WORK/cpu.out" 2>/dev/null |
 					grep -E 'senda-org/senda/(bot|content|flows)|go-redis/v9\.\(\*baseClient\)\._process$' |
-					grep -v -E 'Benchmark|benchRequests|twilioSignature|redistest|NewService|LoadPack|content\.(Default|Load)|loader' |
+					grep -v -E 'Benchmark|benchRequests|twilioSignature|redistest|NewService|app\.New|LoadPack|content\.(Default|Load)|loader' |
 					head -25 || true
 			else
 				echo "(the benchmark did not run:)"

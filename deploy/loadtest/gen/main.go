@@ -30,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/config/osenv"
 	"github.com/senda-org/senda/bot/twiliosig"
 )
 
@@ -48,7 +50,11 @@ func main() {
 }
 
 func run(target string, n, senders, start, smsPercent int, out string) error {
-	token := os.Getenv("TWILIO_AUTH_TOKEN")
+	cfg, err := config.Load(osenv.Lookup)
+	if err != nil {
+		return err
+	}
+	token := cfg.AuthToken
 	switch {
 	case token == "":
 		return errors.New("set TWILIO_AUTH_TOKEN to the auth token the server checks signatures with")

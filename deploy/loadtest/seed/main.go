@@ -27,10 +27,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/senda-org/senda/bot"
+	"github.com/senda-org/senda/bot/app"
+	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/config/osenv"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/rkey"
-	"github.com/senda-org/senda/bot/sealer"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/content"
 )
@@ -39,7 +40,7 @@ func main() {
 	n := flag.Int("n", 10000, "how many subscribers")
 	topic := flag.String("topic", "seguridad", "the topic they subscribe to")
 	smsEvery := flag.Int("sms-every", 10, "every this-many-th subscriber is on SMS, the rest on WhatsApp (0: WhatsApp only)")
-	prefix := flag.String("prefix", bot.DefaultRedisPrefix, "Senda's Redis key prefix")
+	prefix := flag.String("prefix", app.DefaultRedisPrefix, "Senda's Redis key prefix")
 	lang := flag.String("lang", "es", "the subscribers' language")
 	conc := flag.Int("concurrency", 32, "subscriptions in flight at once")
 	flag.Usage = func() {
@@ -60,37 +61,26 @@ func main() {
 }
 
 func run(ctx context.Context, n int, topic string, smsEvery int, prefix, lang string, conc int) error {
-	cfg, err := bot.LoadConfig(os.LookupEnv)
+	cfg, err := config.Load(osenv.Lookup)
 	if err != nil {
 		return err
 	}
 	switch {
 	case cfg.RedisURL == "":
 		return errors.New("SENDA_REDIS_URL is not set")
-	case len(cfg.HashKey) < bot.MinHashKeyLen:
-		return fmt.Errorf("SENDA_HASH_KEY must be set, at least %d bytes, and the same as Senda's", bot.MinHashKeyLen)
-	case cfg.Broadcast.SubscriberKey == "":
+	case len(cfg.HashKey) < config.MinHashKeyLen:
+		return fmt.Errorf("SENDA_HASH_KEY must be set, at least %d bytes, and the same as Senda's", config.MinHashKeyLen)
+	case !cfg.Broadcast.Subscriptions():
 		return errors.New("SENDA_SUBSCRIBER_KEY is not set")
 	}
-	opts, err := bot.ParseRedisURL(cfg.RedisURL)
-	if err != nil {
-		return err
-	}
+	opts := cfg.Redis
 	if opts.Single == nil {
 		return errors.New("SENDA_REDIS_URL: only a single server is supported here")
 	}
 	if host, _, err := net.SplitHostPort(opts.Single.Addr); err != nil || !isLoopback(host) {
 		return fmt.Errorf("SENDA_REDIS_URL points at %s: only a loopback Redis is allowed (the seeded numbers are made up)", opts.Single.Addr)
 	}
-	ring, err := sealer.FromEnv(func(name string) string {
-		switch name {
-		case "SENDA_SUBSCRIBER_KEY":
-			return cfg.Broadcast.SubscriberKey
-		case "SENDA_SUBSCRIBER_KEYS_OLD":
-			return cfg.Broadcast.SubscriberKeysOld
-		}
-		return ""
-	})
+	ring, err := cfg.Broadcast.Keyring()
 	if err != nil {
 		return err
 	}

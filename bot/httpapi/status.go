@@ -1,4 +1,4 @@
-package bot
+package httpapi
 
 import (
 	"encoding/binary"
@@ -16,51 +16,47 @@ import (
 	"github.com/senda-org/senda/bot/twiliosig"
 )
 
-// StatusPath is where Twilio posts the status of broadcast messages; the
-// broadcast id rides in the query (?b=…), which the signature covers.
-const StatusPath = "/twilio/status"
-
 // handleStatus turns a status callback into delivered or failed counts, and
 // acts on errors that mean a person cannot or does not want to be reached.
 // Nothing of the callback is kept but the counts and a keyed hash of the
 // message id (so a repeated callback counts once).
-func (s *Service) handleStatus(c echo.Context) error {
+func (s *Server) handleStatus(c echo.Context) error {
 	params, err := s.readSigned(c)
 	if err != nil {
 		return err
 	}
-	if s.broadcasts == nil {
+	if s.Broadcasts == nil {
 		return c.NoContent(http.StatusNoContent)
 	}
 	id := c.QueryParam("b")
 	sid := twiliosig.Get(params, "MessageSid")
 	status := twiliosig.Get(params, "MessageStatus")
 	if id == "" || sid == "" || status == "" {
-		return echo.NewHTTPError(http.StatusBadRequest, "a status callback needs ?b=BROADCAST in its URL and MessageSid and MessageStatus in its body")
+		return errStatusFields
 	}
 	code, _ := strconv.Atoi(twiliosig.Get(params, "ErrorCode"))
 	ctx := c.Request().Context()
 	var h [8]byte
-	binary.BigEndian.PutUint64(h[:], s.hasher.Message(sid))
-	err = s.broadcasts.CountCallback(ctx, id, hex.EncodeToString(h[:]), status, code)
+	binary.BigEndian.PutUint64(h[:], s.Hasher.Message(sid))
+	err = s.Broadcasts.CountCallback(ctx, id, hex.EncodeToString(h[:]), status, code)
 	if err != nil && !errors.Is(err, broadcast.ErrNotFound) {
 		return err
 	}
 	if code != 0 {
 		to := twiliosig.Get(params, "To")
-		sub := s.hasher.Sender(ident.ChannelOf(to), to)
+		sub := s.Hasher.Sender(ident.ChannelOf(to), to)
 		switch twilioapi.Classify(code, 0) {
 		case twilioapi.KindOptedOut, twilioapi.KindBlocked, twilioapi.KindInvalidAddress:
-			if err := s.subs.Delete(ctx, sub, s.engine().Pack().TopicIDs()); err != nil {
+			if err := s.Subscribers.Delete(ctx, sub, s.Conversation.Pack().TopicIDs()); err != nil {
 				return err
 			}
 		case twilioapi.KindMarketingDeclined:
-			if err := s.subs.SuspendTemplates(ctx, sub, s.now().Add(7*24*time.Hour)); err != nil {
+			if err := s.Subscribers.SuspendTemplates(ctx, sub, s.Now().Add(7*24*time.Hour)); err != nil {
 				return err
 			}
 		}
 	}
-	s.metrics.add(metricKey{"status_callbacks_total", "status", callbackStatus(status)}, 1)
+	s.Metrics.Add("status_callbacks_total", "status", callbackStatus(status), 1)
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -1,10 +1,13 @@
-// Package bot is Senda's service: the Twilio webhook, conversation sessions
-// in Redis, health checks, and the wiring that starts and stops them.
-package bot
+// Package config reads every Senda setting once, from SENDA_* and TWILIO_*
+// variables, into typed fields, and checks that they fit together. No other
+// package reads the environment.
+package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/url"
 	"os"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/sealer"
 )
 
 // Environments.
@@ -41,10 +45,12 @@ type Config struct {
 	Addr       string        // SENDA_ADDR: listen address
 	PublicURL  string        // SENDA_PUBLIC_URL: the base URL Twilio calls, e.g. https://senda.example.org
 	RedisURL   string        // SENDA_REDIS_URL: see ParseRedisURL; empty in development runs an embedded server
+	Redis      RedisOptions  // SENDA_REDIS_URL parsed; zero when it is empty
 	AuthToken  string        // TWILIO_AUTH_TOKEN: signs Twilio's requests
-	HashKey    string        // SENDA_HASH_KEY: keys the HMAC that names sessions
+	HashKey    []byte        // SENDA_HASH_KEY: keys the HMAC that names sessions
 	SessionTTL time.Duration // SENDA_SESSION_TTL: idle time before a conversation is forgotten
 	ContentDir string        // SENDA_CONTENT_DIR: a content pack folder; empty uses the embedded pack
+	LogLevel   slog.Level    // SENDA_LOG_LEVEL: debug, info (default), warn or error
 	// DefaultLang is SENDA_DEFAULT_LANG: the language code new conversations
 	// start in; empty means the pack's default language.
 	DefaultLang string
@@ -59,8 +65,8 @@ type Config struct {
 // BroadcastConfig is what opt-in updates need. Subscriptions are on when
 // SENDA_SUBSCRIBER_KEY is set; delivery needs the Twilio REST settings too.
 type BroadcastConfig struct {
-	SubscriberKey     string            // SENDA_SUBSCRIBER_KEY: 32 bytes, base64; seals subscribers' addresses
-	SubscriberKeysOld string            // SENDA_SUBSCRIBER_KEYS_OLD: comma-separated keys still opened during a rotation
+	SubscriberKey     []byte            // SENDA_SUBSCRIBER_KEY: 32 bytes, base64; seals subscribers' addresses
+	SubscriberKeysOld [][]byte          // SENDA_SUBSCRIBER_KEYS_OLD: comma-separated keys still opened during a rotation
 	AdminTokens       map[string]string // SENDA_ADMIN_TOKENS: name:token,… for the admin API
 	TrustProxy        bool              // SENDA_TRUST_PROXY: take the client address from X-Forwarded-For (behind a proxy you run)
 
@@ -75,6 +81,10 @@ type BroadcastConfig struct {
 	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
 	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: WhatsApp template sends a day (Meta's tier)
 	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
+	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
+	// does not parse once subscriptions are on.
+	Quiet    broadcast.QuietHours
+	quietErr error
 }
 
 // Broadcast defaults, with the reasons for them.
@@ -108,116 +118,168 @@ func (b BroadcastConfig) WorkerCount() int {
 }
 
 // Subscriptions reports whether people may opt in to updates.
-func (b BroadcastConfig) Subscriptions() bool { return b.SubscriberKey != "" }
+func (b BroadcastConfig) Subscriptions() bool { return len(b.SubscriberKey) > 0 }
+
+// Keyring builds the keyring that seals subscribers' addresses from the
+// keys; nil when subscriptions are off.
+func (b BroadcastConfig) Keyring() (*sealer.Keyring, error) {
+	if !b.Subscriptions() {
+		return nil, nil
+	}
+	return sealer.New(b.SubscriberKey, b.SubscriberKeysOld...)
+}
 
 // Delivery reports whether Twilio's REST API is configured to send them.
 func (b BroadcastConfig) Delivery() bool {
 	return b.AccountSID != "" && (b.MessagingServiceSID != "" || b.SMSFrom != "" || b.WhatsAppFrom != "")
 }
 
-// Getenv reads one setting and says whether it is set at all (an empty
+// Lookup reads one setting and says whether it is set at all (an empty
 // value can mean something: SENDA_QUIET_HOURS= turns quiet hours off).
 // os.LookupEnv in production, a map in tests.
-type Getenv func(string) (string, bool)
+type Lookup func(string) (string, bool)
 
 // get reads a setting, trimmed; unset reads as empty.
-func (g Getenv) get(name string) string {
+func (g Lookup) get(name string) string {
 	v, _ := g(name)
 	return strings.TrimSpace(v)
 }
 
-// Plain adapts g to packages that take os.Getenv's signature.
-func (g Getenv) Plain() func(string) string { return g.get }
-
-// LoadConfig reads the configuration from the environment. It fails on
-// values that cannot be parsed; Validate checks that they fit together.
-func LoadConfig(getenv Getenv) (Config, error) {
-	var errs []error
-	secret := func(name string) string {
-		v, err := readSecret(getenv, name)
-		if err != nil {
-			errs = append(errs, err)
+// Over returns a lookup that answers from values first, then from g:
+// command-line flags laid over the environment.
+func (g Lookup) Over(values map[string]string) Lookup {
+	return func(name string) (string, bool) {
+		if v, ok := values[name]; ok {
+			return v, true
 		}
-		return v
+		return g(name)
 	}
+}
+
+// reader reads settings and collects what cannot be parsed.
+type reader struct {
+	getenv Lookup
+	errs   []error
+}
+
+func (r *reader) str(name string) string { return r.getenv.get(name) }
+
+func (r *reader) fail(err error) {
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+}
+
+// secret reads NAME or the file NAME_FILE names.
+func (r *reader) secret(name string) string {
+	v, err := readSecret(r.getenv, name)
+	r.fail(err)
+	return v
+}
+
+func (r *reader) number(name string, def float64) float64 {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		r.fail(fmt.Errorf("%s=%q is not a number", name, v))
+		return def
+	}
+	return f
+}
+
+func (r *reader) integer(name string, def int) int {
+	v := r.str(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(fmt.Errorf("%s=%q is not a whole number", name, v))
+		return def
+	}
+	return n
+}
+
+// Load reads the configuration from the environment. It fails on values
+// that cannot be parsed; Validate checks that they fit together.
+func Load(getenv Lookup) (Config, error) {
+	r := &reader{getenv: getenv}
 	c := Config{
-		Env:         strings.ToLower(getenv.get("SENDA_ENV")),
-		Addr:        getenv.get("SENDA_ADDR"),
-		PublicURL:   getenv.get("SENDA_PUBLIC_URL"),
-		RedisURL:    secret("SENDA_REDIS_URL"),
-		AuthToken:   secret("TWILIO_AUTH_TOKEN"),
-		HashKey:     secret("SENDA_HASH_KEY"),
-		ContentDir:  getenv.get("SENDA_CONTENT_DIR"),
-		DefaultLang: getenv.get("SENDA_DEFAULT_LANG"),
+		Env:         cmp.Or(strings.ToLower(r.str("SENDA_ENV")), EnvDevelopment),
+		Addr:        cmp.Or(r.str("SENDA_ADDR"), DefaultAddr),
+		PublicURL:   r.str("SENDA_PUBLIC_URL"),
+		RedisURL:    r.secret("SENDA_REDIS_URL"),
+		AuthToken:   r.secret("TWILIO_AUTH_TOKEN"),
+		HashKey:     []byte(r.secret("SENDA_HASH_KEY")),
+		ContentDir:  r.str("SENDA_CONTENT_DIR"),
+		DefaultLang: r.str("SENDA_DEFAULT_LANG"),
 		SessionTTL:  DefaultSessionTTL,
 	}
-	b := &c.Broadcast
-	b.SubscriberKey = secret("SENDA_SUBSCRIBER_KEY")
-	b.SubscriberKeysOld = secret("SENDA_SUBSCRIBER_KEYS_OLD")
-	b.APISecret = secret("TWILIO_API_SECRET")
-	b.AccountSID = getenv.get("TWILIO_ACCOUNT_SID")
-	b.APIKey = getenv.get("TWILIO_API_KEY")
-	b.APIBase = getenv.get("SENDA_TWILIO_API_BASE")
-	b.MessagingServiceSID = getenv.get("SENDA_MESSAGING_SERVICE_SID")
-	b.SMSFrom = getenv.get("SENDA_TWILIO_FROM")
-	b.WhatsAppFrom = getenv.get("SENDA_WHATSAPP_FROM")
-	b.TimeZone = getenv.get("SENDA_TIMEZONE")
-	if b.TimeZone == "" {
-		b.TimeZone = DefaultTimeZone
+	if v := r.str("SENDA_LOG_LEVEL"); v != "" && c.LogLevel.UnmarshalText([]byte(v)) != nil {
+		r.fail(fmt.Errorf("SENDA_LOG_LEVEL=%q: use debug, info, warn or error", v))
 	}
-	b.QuietHours = DefaultQuietHours
-	if v, ok := getenv("SENDA_QUIET_HOURS"); ok {
-		b.QuietHours = strings.TrimSpace(v) // set but empty: no quiet hours
+	if c.RedisURL != "" {
+		opts, err := ParseRedisURL(c.RedisURL)
+		r.fail(err)
+		c.Redis = opts
 	}
-	if tokens := secret("SENDA_ADMIN_TOKENS"); tokens != "" {
-		m, err := parseAdminTokens(tokens)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		b.AdminTokens = m
-	}
-	b.TrustProxy = getenv.get("SENDA_TRUST_PROXY") == "true" || getenv.get("SENDA_TRUST_PROXY") == "1"
-	number := func(name string, def float64) float64 {
-		v := getenv.get(name)
-		if v == "" {
-			return def
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q is not a number", name, v))
-			return def
-		}
-		return f
-	}
-	b.MPS = number("SENDA_TWILIO_MPS", DefaultMPS)
-	b.DailyCap = int(number("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap))
-	b.Workers = int(number("SENDA_WORKERS", 0))
-
-	if c.Env == "" {
-		c.Env = EnvDevelopment
-	}
-	if c.Addr == "" {
-		c.Addr = DefaultAddr
-	}
-	if v := getenv.get("SENDA_SESSION_TTL"); v != "" {
+	if v := r.str("SENDA_SESSION_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("SENDA_SESSION_TTL=%q is not a duration: write it like 30m or 1h", v))
+			r.fail(fmt.Errorf("SENDA_SESSION_TTL=%q is not a duration: write it like 30m or 1h", v))
 		}
 		c.SessionTTL = d
 	}
-	if v := getenv.get("SENDA_NUMBER_LANGS"); v != "" {
+	if v := r.str("SENDA_NUMBER_LANGS"); v != "" {
 		m, err := parseNumberLangs(v)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		r.fail(err)
 		c.LangByNumber = m
 	}
-	return c, errors.Join(errs...)
+	c.Broadcast = r.broadcast()
+	return c, errors.Join(r.errs...)
+}
+
+// broadcast reads the settings of opt-in updates and of Twilio's REST API.
+func (r *reader) broadcast() BroadcastConfig {
+	var b BroadcastConfig
+	cur, old, err := sealer.ParseKeys(r.secret("SENDA_SUBSCRIBER_KEY"), r.secret("SENDA_SUBSCRIBER_KEYS_OLD"))
+	if err == nil && cur != nil {
+		if _, err = sealer.New(cur, old...); err != nil { // two entries holding one key
+			err = fmt.Errorf("%w (old key n is entry n of SENDA_SUBSCRIBER_KEYS_OLD)", err)
+		}
+	}
+	r.fail(err)
+	b.SubscriberKey, b.SubscriberKeysOld = cur, old
+	b.APISecret = r.secret("TWILIO_API_SECRET")
+	b.AccountSID = r.str("TWILIO_ACCOUNT_SID")
+	b.APIKey = r.str("TWILIO_API_KEY")
+	b.APIBase = r.str("SENDA_TWILIO_API_BASE")
+	b.MessagingServiceSID = r.str("SENDA_MESSAGING_SERVICE_SID")
+	b.SMSFrom = r.str("SENDA_TWILIO_FROM")
+	b.WhatsAppFrom = r.str("SENDA_WHATSAPP_FROM")
+	b.TimeZone = cmp.Or(r.str("SENDA_TIMEZONE"), DefaultTimeZone)
+	b.QuietHours = DefaultQuietHours
+	if v, ok := r.getenv("SENDA_QUIET_HOURS"); ok {
+		b.QuietHours = strings.TrimSpace(v) // set but empty: no quiet hours
+	}
+	if tokens := r.secret("SENDA_ADMIN_TOKENS"); tokens != "" {
+		m, err := parseAdminTokens(tokens)
+		r.fail(err)
+		b.AdminTokens = m
+	}
+	b.TrustProxy = r.str("SENDA_TRUST_PROXY") == "true" || r.str("SENDA_TRUST_PROXY") == "1"
+	b.MPS = r.number("SENDA_TWILIO_MPS", DefaultMPS)
+	b.DailyCap = r.integer("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap)
+	b.Workers = r.integer("SENDA_WORKERS", 0)
+	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
+	return b
 }
 
 // readSecret returns NAME, or the content of the file NAME_FILE names.
-func readSecret(getenv Getenv, name string) (string, error) {
+func readSecret(getenv Lookup, name string) (string, error) {
 	v := getenv.get(name)
 	path := getenv.get(name + "_FILE")
 	switch {
@@ -278,7 +340,7 @@ func (c Config) Validate() error {
 		var missing []string
 		for _, s := range []struct{ name, value string }{
 			{"SENDA_REDIS_URL", c.RedisURL}, {"TWILIO_AUTH_TOKEN", c.AuthToken},
-			{"SENDA_HASH_KEY", c.HashKey}, {"SENDA_PUBLIC_URL", c.PublicURL},
+			{"SENDA_HASH_KEY", string(c.HashKey)}, {"SENDA_PUBLIC_URL", c.PublicURL},
 		} {
 			if s.value == "" {
 				missing = append(missing, s.name)
@@ -289,7 +351,7 @@ func (c Config) Validate() error {
 				strings.Join(missing, ", "), map[bool]string{true: "it", false: "them"}[len(missing) == 1]))
 		}
 	}
-	if c.HashKey != "" && len(c.HashKey) < MinHashKeyLen {
+	if len(c.HashKey) > 0 && len(c.HashKey) < MinHashKeyLen {
 		problems = append(problems, fmt.Sprintf("SENDA_HASH_KEY is %d bytes; use at least %d random bytes, e.g. the output of `openssl rand -base64 32`.", len(c.HashKey), MinHashKeyLen))
 	}
 	if c.PublicURL != "" {
@@ -300,11 +362,6 @@ func (c Config) Validate() error {
 	problems = append(problems, c.Broadcast.validate(c.Production(), c.AuthToken)...)
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
-	}
-	if c.RedisURL != "" {
-		if _, err := ParseRedisURL(c.RedisURL); err != nil {
-			problems = append(problems, err.Error())
-		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, " "))
@@ -328,7 +385,7 @@ func checkPublicURL(s string) error {
 // manageable, so everything that needs is required.
 func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	var problems []string
-	if b.SubscriberKeysOld != "" && b.SubscriberKey == "" {
+	if len(b.SubscriberKeysOld) > 0 && len(b.SubscriberKey) == 0 {
 		problems = append(problems, "SENDA_SUBSCRIBER_KEYS_OLD is set without SENDA_SUBSCRIBER_KEY; set the new key too.")
 	}
 	if (b.APIKey == "") != (b.APISecret == "") {
@@ -346,8 +403,8 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	if b.Workers < 0 || b.Workers > 256 {
 		problems = append(problems, fmt.Sprintf("SENDA_WORKERS=%d: use between 1 and 256, or leave it unset to size them from SENDA_TWILIO_MPS.", b.Workers))
 	}
-	if _, err := broadcast.ParseQuietHours(b.QuietHours, b.TimeZone); err != nil {
-		problems = append(problems, err.Error()+".")
+	if b.quietErr != nil {
+		problems = append(problems, b.quietErr.Error()+".")
 	}
 	if b.APIBase != "" {
 		if u, err := url.Parse(b.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -355,22 +412,45 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 		}
 	}
 	if production {
-		var missing []string
-		if b.AccountSID == "" {
-			missing = append(missing, "TWILIO_ACCOUNT_SID")
-		}
-		if authToken == "" && b.APIKey == "" {
-			missing = append(missing, "TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET")
-		}
-		if b.MessagingServiceSID == "" && b.SMSFrom == "" && b.WhatsAppFrom == "" {
-			missing = append(missing, "SENDA_MESSAGING_SERVICE_SID or SENDA_TWILIO_FROM / SENDA_WHATSAPP_FROM")
-		}
-		if len(b.AdminTokens) == 0 {
-			missing = append(missing, "SENDA_ADMIN_TOKENS")
-		}
-		if len(missing) > 0 {
+		if missing := b.missingInProduction(authToken); len(missing) > 0 {
 			problems = append(problems, fmt.Sprintf("SENDA_SUBSCRIBER_KEY turns subscriptions on, which in production also needs %s.", strings.Join(missing, ", ")))
 		}
 	}
 	return problems
+}
+
+// Client is what the command-line client of the admin API reads.
+type Client struct {
+	AdminURL   string // SENDA_ADMIN_URL: the admin API's base URL; empty means the default
+	AdminToken string // SENDA_ADMIN_TOKEN or SENDA_ADMIN_TOKEN_FILE: a token from the server's SENDA_ADMIN_TOKENS
+}
+
+// LoadClient reads the admin client's settings, and none of the server's:
+// a broadcast is sent from a shell that need not hold them.
+func LoadClient(getenv Lookup) (Client, error) {
+	token, err := readSecret(getenv, "SENDA_ADMIN_TOKEN")
+	return Client{AdminURL: getenv.get("SENDA_ADMIN_URL"), AdminToken: token}, err
+}
+
+// ContentDir reads SENDA_CONTENT_DIR alone, for commands that only look at
+// content (chat, content check) and must not fail on server settings.
+func ContentDir(getenv Lookup) string { return getenv.get("SENDA_CONTENT_DIR") }
+
+// missingInProduction names what production needs once subscriptions are
+// on: a Twilio account, credentials, a sender and admin tokens.
+func (b BroadcastConfig) missingInProduction(authToken string) []string {
+	var missing []string
+	if b.AccountSID == "" {
+		missing = append(missing, "TWILIO_ACCOUNT_SID")
+	}
+	if authToken == "" && b.APIKey == "" {
+		missing = append(missing, "TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET")
+	}
+	if b.MessagingServiceSID == "" && b.SMSFrom == "" && b.WhatsAppFrom == "" {
+		missing = append(missing, "SENDA_MESSAGING_SERVICE_SID or SENDA_TWILIO_FROM / SENDA_WHATSAPP_FROM")
+	}
+	if len(b.AdminTokens) == 0 {
+		missing = append(missing, "SENDA_ADMIN_TOKENS")
+	}
+	return missing
 }

@@ -1,4 +1,4 @@
-package bot
+package app
 
 import (
 	"net/http"
@@ -7,10 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
 )
@@ -33,7 +31,7 @@ var people = []person{
 // digits, no profile name, no message text may appear.
 func TestPrivacyNothingPersonalIsKept(t *testing.T) {
 	t.Parallel()
-	ts := newTestService(t, testConfig(), Deps{})
+	ts, down := newFlakyService(t, testConfig())
 	for i, p := range people {
 		for _, ch := range []string{"sms", "whatsapp"} {
 			var s *sender
@@ -53,24 +51,21 @@ func TestPrivacyNothingPersonalIsKept(t *testing.T) {
 			ts.post(t, form)
 			ts.post(t, form)
 			forged := s.form(p.secret)
-			req := httptest.NewRequest(http.MethodPost, MessagesPath, strings.NewReader(forged.Encode()))
+			req := httptest.NewRequest(http.MethodPost, httpapi.MessagesPath, strings.NewReader(forged.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("X-Twilio-Signature", "forgedforgedforgedforged0000")
 			ts.Handler().ServeHTTP(httptest.NewRecorder(), req)
 		}
 	}
 	// A Redis failure makes the service log errors: they must not name anyone.
-	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond, MaxRetries: -1})
-	t.Cleanup(func() { dead.Close() })
-	live := ts.Service.sessions.rdb
-	ts.Service.sessions.rdb = dead
+	down.Store(true)
 	for _, p := range people {
 		s := ts.whatsapp(p.number)
 		s.extra = url.Values{"ProfileName": {p.profile}, "WaId": {p.waID}}
 		s.n = 5000
 		s.say(t, p.secret)
 	}
-	ts.Service.sessions.rdb = live
+	down.Store(false)
 	if !strings.Contains(ts.logs.String(), "step conversation") {
 		t.Fatal("the Redis failure was not logged; the log scan below would prove nothing about error paths")
 	}

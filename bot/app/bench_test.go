@@ -1,4 +1,4 @@
-package bot
+package app
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/content"
 )
 
@@ -33,7 +34,7 @@ func benchRequests(n, senders int) []struct{ body, sig string } {
 			"MessageType": {"text"}, "ApiVersion": {"2010-04-01"},
 		}
 		out[i].body = form.Encode()
-		out[i].sig = twilioSignature(testToken, testPublicURL+MessagesPath, form)
+		out[i].sig = twilioSignature(testToken, testPublicURL+httpapi.MessagesPath, form)
 	}
 	return out
 }
@@ -54,7 +55,7 @@ func BenchmarkWebhook(b *testing.B) {
 
 // serveSigned posts one pre-signed webhook request to the handler.
 func (ts *testService) serveSigned(body, sig string) int {
-	req := httptest.NewRequest(http.MethodPost, MessagesPath, strings.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, httpapi.MessagesPath, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Twilio-Signature", sig)
 	rec := httptest.NewRecorder()

@@ -1,4 +1,4 @@
-package bot
+package app
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/adminapi"
+	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/content"
 )
@@ -119,7 +121,9 @@ func TestWebhookRejects(t *testing.T) {
 	t.Parallel()
 	ts := newTestService(t, testConfig(), Deps{})
 	valid := url.Values{"From": {"+50255503001"}, "To": {"+50220000000"}, "Body": {"HOLA"}, "MessageSid": {"SM00000000000000000000000000000001"}}
-	sign := func(form url.Values) string { return twilioSignature(testToken, testPublicURL+MessagesPath, form) }
+	sign := func(form url.Values) string {
+		return twilioSignature(testToken, testPublicURL+httpapi.MessagesPath, form)
+	}
 	cases := []struct {
 		name   string
 		method string
@@ -131,14 +135,14 @@ func TestWebhookRejects(t *testing.T) {
 		{name: "no signature", body: valid.Encode(), want: http.StatusForbidden},
 		{name: "wrong signature", body: valid.Encode(), header: map[string]string{"X-Twilio-Signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}, want: http.StatusForbidden},
 		{name: "signed with another token", body: valid.Encode(),
-			header: map[string]string{"X-Twilio-Signature": twilioSignature("other-token", testPublicURL+MessagesPath, valid)}, want: http.StatusForbidden},
+			header: map[string]string{"X-Twilio-Signature": twilioSignature("other-token", testPublicURL+httpapi.MessagesPath, valid)}, want: http.StatusForbidden},
 		{name: "signed for the Host the server sees, not the public URL", body: valid.Encode(),
-			header: map[string]string{"X-Twilio-Signature": twilioSignature(testToken, "http://example.com"+MessagesPath, valid)}, want: http.StatusForbidden},
+			header: map[string]string{"X-Twilio-Signature": twilioSignature(testToken, "http://example.com"+httpapi.MessagesPath, valid)}, want: http.StatusForbidden},
 		{name: "tampered body", body: strings.Replace(valid.Encode(), "HOLA", "SALIR", 1), header: map[string]string{"X-Twilio-Signature": sign(valid)}, want: http.StatusForbidden},
 		{name: "missing From", body: without(valid, "From").Encode(), header: map[string]string{"X-Twilio-Signature": sign(without(valid, "From"))}, want: http.StatusBadRequest},
 		{name: "missing MessageSid", body: without(valid, "MessageSid").Encode(), header: map[string]string{"X-Twilio-Signature": sign(without(valid, "MessageSid"))}, want: http.StatusBadRequest},
 		{name: "malformed form", body: "From=%zz&Body=x", want: http.StatusBadRequest},
-		{name: "oversized body", body: "Body=" + strings.Repeat("a", MaxWebhookBody), want: http.StatusRequestEntityTooLarge},
+		{name: "oversized body", body: "Body=" + strings.Repeat("a", httpapi.MaxWebhookBody), want: http.StatusRequestEntityTooLarge},
 		{name: "json body", body: `{"From":"x"}`, header: map[string]string{"Content-Type": "application/json"}, want: http.StatusUnsupportedMediaType},
 		{name: "GET", method: http.MethodGet, want: http.StatusMethodNotAllowed},
 		{name: "unknown path", path: "/twilio/other", body: valid.Encode(), want: http.StatusNotFound},
@@ -151,7 +155,7 @@ func TestWebhookRejects(t *testing.T) {
 				method = http.MethodPost
 			}
 			if path == "" {
-				path = MessagesPath
+				path = httpapi.MessagesPath
 			}
 			req := httptest.NewRequest(method, path, strings.NewReader(c.body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -164,7 +168,7 @@ func TestWebhookRejects(t *testing.T) {
 				t.Fatalf("status %d, want %d; body %s", rec.Code, c.want, rec.Body.String())
 			}
 			if c.want != http.StatusOK {
-				var body errorBody
+				var body adminapi.Error
 				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error == "" {
 					t.Fatalf("error response is not JSON with an error message: %q", rec.Body.String())
 				}
@@ -187,9 +191,9 @@ func TestWebhookSignatureIgnoresHostHeader(t *testing.T) {
 	t.Parallel()
 	ts := newTestService(t, testConfig(), Deps{})
 	form := ts.sms("+50255504001").form("HOLA")
-	req := httptest.NewRequest(http.MethodPost, "http://10.0.0.7:8080"+MessagesPath, strings.NewReader(form.Encode()))
+	req := httptest.NewRequest(http.MethodPost, "http://10.0.0.7:8080"+httpapi.MessagesPath, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSignature(testToken, testPublicURL+MessagesPath, form))
+	req.Header.Set("X-Twilio-Signature", twilioSignature(testToken, testPublicURL+httpapi.MessagesPath, form))
 	req.Host = "internal-proxy:8080"
 	rec := httptest.NewRecorder()
 	ts.Handler().ServeHTTP(rec, req)
@@ -288,12 +292,11 @@ func TestSessionsTwoReplicasShareOneConversation(t *testing.T) {
 func TestSessionExpiresAndStartsOver(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
-	ts := newTestService(t, cfg, Deps{CacheSize: -1})
-	ts.sessions.ttl = 500 * time.Millisecond
+	ts := newTestService(t, cfg, Deps{CacheSize: -1, SessionTTL: 500 * time.Millisecond})
 	s := ts.sms("+50255508001")
 	s.say(t, "HOLA")
 	s.say(t, "2")
-	key := ts.sessions.Key(ts.hasher.Sender(content.SMS, "+50255508001"))
+	key := ts.keys.Session(ts.hasher.Sender(content.SMS, "+50255508001"))
 	ttl, err := ts.rdb.PTTL(context.Background(), key).Result()
 	if err != nil || ttl <= 0 || ttl > 500*time.Millisecond {
 		t.Fatalf("session key TTL = %v (%v), want (0, 500ms]", ttl, err)
@@ -319,7 +322,7 @@ func TestSessionMemoryPerIdleSession(t *testing.T) {
 	for _, in := range []string{"HOLA", "2", "4", "MAS"} { // a three-deep back stack
 		s.say(t, in)
 	}
-	key := ts.sessions.Key(ts.hasher.Sender(content.SMS, "+50255509001"))
+	key := ts.keys.Session(ts.hasher.Sender(content.SMS, "+50255509001"))
 	used, err := ts.rdb.MemoryUsage(context.Background(), key).Result()
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +335,7 @@ func TestSessionMemoryPerIdleSession(t *testing.T) {
 
 func TestHealthAndReady(t *testing.T) {
 	t.Parallel()
-	ts := newTestService(t, testConfig(), Deps{})
+	ts, down := newFlakyService(t, testConfig())
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
 		rec := httptest.NewRecorder()
 		ts.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -341,9 +344,7 @@ func TestHealthAndReady(t *testing.T) {
 		}
 	}
 	// A Redis that does not answer makes the replica not ready.
-	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond})
-	t.Cleanup(func() { dead.Close() })
-	ts.Service.rdb = dead
+	down.Store(true)
 	rec := httptest.NewRecorder()
 	ts.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != http.StatusServiceUnavailable {
@@ -353,10 +354,8 @@ func TestHealthAndReady(t *testing.T) {
 
 func TestWebhookRedisDownStillAnswers(t *testing.T) {
 	t.Parallel()
-	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
-	t.Cleanup(func() { dead.Close() })
-	ts := newTestService(t, testConfig(), Deps{})
-	ts.Service.sessions.rdb = dead
+	ts, down := newFlakyService(t, testConfig())
+	down.Store(true)
 	got := ts.sms("+50255510001").say(t, "HOLA")
 	if !strings.Contains(got, "problema") {
 		t.Fatalf("with Redis down the person should be told to try later, got:\n%s", got)

@@ -1,6 +1,7 @@
-package bot
+package config
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,13 +11,13 @@ import (
 	"github.com/senda-org/senda/bot/ident"
 )
 
-func env(m map[string]string) Getenv {
+func env(m map[string]string) Lookup {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
 func TestLoadConfigDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := LoadConfig(env(nil))
+	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 func TestProductionNamesEverythingMissingAtOnce(t *testing.T) {
 	t.Parallel()
-	c, err := LoadConfig(env(map[string]string{"SENDA_ENV": "production"}))
+	c, err := Load(env(map[string]string{"SENDA_ENV": "production"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestProductionNamesEverythingMissingAtOnce(t *testing.T) {
 		}
 	}
 	// With everything set it starts.
-	c, _ = LoadConfig(env(map[string]string{
+	c, _ = Load(env(map[string]string{
 		"SENDA_ENV": "production", "SENDA_REDIS_URL": "redis://localhost:6379/0", "TWILIO_AUTH_TOKEN": "t",
 		"SENDA_HASH_KEY": strings.Repeat("k", 32), "SENDA_PUBLIC_URL": "https://senda.example.org",
 	}))
@@ -66,10 +67,13 @@ func TestConfigErrors(t *testing.T) {
 		{"public url with query", map[string]string{"SENDA_PUBLIC_URL": "https://x.org/?a=1"}, "must not have a query"},
 		{"ttl too short", map[string]string{"SENDA_SESSION_TTL": "10s"}, "between 1m and 24h"},
 		{"bad redis scheme", map[string]string{"SENDA_REDIS_URL": "http://localhost:6379"}, "use redis://"},
+		{"bad log level", map[string]string{"SENDA_LOG_LEVEL": "loud"}, "use debug, info, warn or error"},
+		{"workers not a whole number", map[string]string{"SENDA_WORKERS": "2.5"}, "not a whole number"},
+		{"old subscriber keys alone", map[string]string{"SENDA_SUBSCRIBER_KEYS_OLD": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, "SENDA_SUBSCRIBER_KEY is empty"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := LoadConfig(env(c.env))
+			cfg, err := Load(env(c.env))
 			if err == nil {
 				err = cfg.Validate()
 			}
@@ -78,10 +82,10 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := LoadConfig(env(map[string]string{"SENDA_SESSION_TTL": "soon"})); err == nil || !strings.Contains(err.Error(), "30m") {
+	if _, err := Load(env(map[string]string{"SENDA_SESSION_TTL": "soon"})); err == nil || !strings.Contains(err.Error(), "30m") {
 		t.Fatalf("unparsable TTL: %v", err)
 	}
-	if _, err := LoadConfig(env(map[string]string{"SENDA_NUMBER_LANGS": "+502=es,oops"})); err == nil || !strings.Contains(err.Error(), "NUMBER=LANG") {
+	if _, err := Load(env(map[string]string{"SENDA_NUMBER_LANGS": "+502=es,oops"})); err == nil || !strings.Contains(err.Error(), "NUMBER=LANG") {
 		t.Fatalf("bad SENDA_NUMBER_LANGS: %v", err)
 	}
 }
@@ -93,17 +97,17 @@ func TestConfigSecretsFromFiles(t *testing.T) {
 	if err := os.WriteFile(path, []byte("from-a-file\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := LoadConfig(env(map[string]string{"TWILIO_AUTH_TOKEN_FILE": path}))
+	c, err := Load(env(map[string]string{"TWILIO_AUTH_TOKEN_FILE": path}))
 	if err != nil || c.AuthToken != "from-a-file" {
 		t.Fatalf("token = %q, %v", c.AuthToken, err)
 	}
-	if _, err := LoadConfig(env(map[string]string{"TWILIO_AUTH_TOKEN_FILE": path, "TWILIO_AUTH_TOKEN": "x"})); err == nil {
+	if _, err := Load(env(map[string]string{"TWILIO_AUTH_TOKEN_FILE": path, "TWILIO_AUTH_TOKEN": "x"})); err == nil {
 		t.Fatal("both a value and a file were accepted")
 	}
-	if _, err := LoadConfig(env(map[string]string{"SENDA_HASH_KEY_FILE": filepath.Join(dir, "missing")})); err == nil {
+	if _, err := Load(env(map[string]string{"SENDA_HASH_KEY_FILE": filepath.Join(dir, "missing")})); err == nil {
 		t.Fatal("a missing secret file was accepted")
 	}
-	c, err = LoadConfig(env(map[string]string{"SENDA_NUMBER_LANGS": "+50220000000=es, whatsapp:+14155238886=EN"}))
+	c, err = Load(env(map[string]string{"SENDA_NUMBER_LANGS": "+50220000000=es, whatsapp:+14155238886=EN"}))
 	if err != nil || c.LangByNumber["whatsapp:+14155238886"] != "en" || c.LangByNumber["+50220000000"] != "es" {
 		t.Fatalf("number languages = %v, %v", c.LangByNumber, err)
 	}
@@ -139,6 +143,32 @@ func TestParseRedisURL(t *testing.T) {
 	}
 	if small := single.WithPoolSize(2); small.Single.PoolSize != 2 || single.Single.PoolSize == 2 {
 		t.Fatal("WithPoolSize must copy")
+	}
+}
+
+func TestLoadTypedFields(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{
+		"SENDA_LOG_LEVEL": "debug", "SENDA_REDIS_URL": "redis://localhost:6379/3", "SENDA_WORKERS": "7",
+		"SENDA_SUBSCRIBER_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "SENDA_QUIET_HOURS": "21:00-07:00",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogLevel != slog.LevelDebug || c.Redis.Single == nil || c.Redis.Single.DB != 3 || c.Broadcast.Workers != 7 ||
+		len(c.Broadcast.SubscriberKey) != 32 || c.Broadcast.Quiet.String() == "" {
+		t.Fatalf("typed fields = %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := LoadClient(env(map[string]string{"SENDA_ADMIN_URL": " https://x.org ", "SENDA_ADMIN_TOKEN": "tok", "SENDA_WORKERS": "bad"}))
+	if err != nil || cl.AdminURL != "https://x.org" || cl.AdminToken != "tok" {
+		t.Fatalf("client = %+v, %v (server settings must not matter)", cl, err)
+	}
+	over := env(map[string]string{"SENDA_ADDR": ":1"}).Over(map[string]string{"SENDA_ADDR": ":2"})
+	if c, _ := Load(over); c.Addr != ":2" {
+		t.Fatalf("a flag did not override the environment: %q", c.Addr)
 	}
 }
 

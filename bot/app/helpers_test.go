@@ -1,4 +1,4 @@
-package bot
+package app
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,10 +15,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/redistest"
 )
 
@@ -46,27 +50,27 @@ func (s *syncBuffer) String() string {
 }
 
 type testService struct {
-	*Service
+	*App
 	rdb    redis.UniversalClient
 	prefix string
 	logs   *syncBuffer
 }
 
-func testConfig() Config {
-	return Config{
-		Env:        EnvDevelopment,
-		Addr:       DefaultAddr,
+func testConfig() config.Config {
+	return config.Config{
+		Env:        config.EnvDevelopment,
+		Addr:       config.DefaultAddr,
 		PublicURL:  testPublicURL,
 		AuthToken:  testToken,
-		HashKey:    testHashKey,
-		SessionTTL: DefaultSessionTTL,
+		HashKey:    []byte(testHashKey),
+		SessionTTL: config.DefaultSessionTTL,
 	}
 }
 
 // newTestService starts a service logging everything (debug included) to a
 // buffer. Unless deps name a Redis client and prefix, it gets the test
 // Redis with a key prefix of its own.
-func newTestService(t testing.TB, cfg Config, deps Deps) *testService {
+func newTestService(t testing.TB, cfg config.Config, deps Deps) *testService {
 	t.Helper()
 	if deps.Redis == nil {
 		deps.Redis, deps.Prefix = redistest.Client(t)
@@ -76,12 +80,12 @@ func newTestService(t testing.TB, cfg Config, deps Deps) *testService {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := NewService(context.Background(), cfg, log, deps)
+	svc, err := New(context.Background(), cfg, log, deps)
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	return &testService{Service: svc, rdb: deps.Redis, prefix: deps.Prefix, logs: logs}
+	return &testService{App: svc, rdb: deps.Redis, prefix: deps.Prefix, logs: logs}
 }
 
 // twilioSignature signs a request the way Twilio documents it, written here
@@ -109,9 +113,9 @@ func twilioSignature(token, fullURL string, form url.Values) string {
 // response.
 func (ts *testService) post(t testing.TB, form url.Values) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, MessagesPath, strings.NewReader(form.Encode()))
+	req := httptest.NewRequest(http.MethodPost, httpapi.MessagesPath, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSignature(testToken, testPublicURL+MessagesPath, form))
+	req.Header.Set("X-Twilio-Signature", twilioSignature(testToken, testPublicURL+httpapi.MessagesPath, form))
 	rec := httptest.NewRecorder()
 	ts.Handler().ServeHTTP(rec, req)
 	return rec
@@ -171,4 +175,45 @@ func messageText(t testing.TB, twiml string) string {
 	}
 	r := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&quot;", `"`, "&apos;", "'", "&#xA;", "\n", "&#39;", "'", "&#34;", `"`)
 	return r.Replace(twiml[i+len(open) : j])
+}
+
+// newFlakyService is newTestService over a Redis that stops answering
+// while the returned switch is on.
+func newFlakyService(t testing.TB, cfg config.Config) (*testService, *atomic.Bool) {
+	t.Helper()
+	rdb, prefix := redistest.Client(t)
+	down := &atomic.Bool{}
+	rdb.AddHook(outage{down})
+	t.Cleanup(func() { down.Store(false) }) // before redistest deletes the test's keys
+	return newTestService(t, cfg, Deps{Redis: rdb, Prefix: prefix}), down
+}
+
+// outage fails every Redis command while down is set, as a Redis that
+// stopped answering would.
+type outage struct{ down *atomic.Bool }
+
+var errOutage = errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+
+func (o outage) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (o outage) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if o.down.Load() {
+			cmd.SetErr(errOutage)
+			return errOutage
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (o outage) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if o.down.Load() {
+			for _, c := range cmds {
+				c.SetErr(errOutage)
+			}
+			return errOutage
+		}
+		return next(ctx, cmds)
+	}
 }

@@ -1,13 +1,11 @@
-package bot
+package config
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -134,61 +132,4 @@ func (o RedisOptions) WithPoolSize(n int) RedisOptions {
 		o.Cluster = &c
 	}
 	return o
-}
-
-// EmbeddedRedis is an in-process Redis-compatible server for development and
-// for trying Senda with nothing installed. It keeps everything in memory.
-type EmbeddedRedis struct {
-	srv  *miniredis.Miniredis
-	stop chan struct{}
-	done chan struct{}
-}
-
-// StartEmbeddedRedis starts an embedded server on a free loopback port.
-func StartEmbeddedRedis() (*EmbeddedRedis, error) {
-	srv := miniredis.NewMiniRedis()
-	if err := srv.StartAddr("127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("start embedded redis: %w", err)
-	}
-	e := &EmbeddedRedis{srv: srv, stop: make(chan struct{}), done: make(chan struct{})}
-	go e.tick()
-	return e, nil
-}
-
-// tick moves the embedded server's clock with the wall clock: miniredis only
-// expires keys when told time has passed, and sessions must expire here too.
-func (e *EmbeddedRedis) tick() {
-	defer close(e.done)
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	last := time.Now()
-	for {
-		select {
-		case <-e.stop:
-			return
-		case now := <-t.C:
-			e.srv.FastForward(now.Sub(last))
-			last = now
-		}
-	}
-}
-
-// URL is the address clients connect to.
-func (e *EmbeddedRedis) URL() string { return "redis://" + e.srv.Addr() + "/0" }
-
-// Close stops the server; what it held is gone.
-func (e *EmbeddedRedis) Close() {
-	close(e.stop)
-	<-e.done
-	e.srv.Close()
-}
-
-// ping checks that Redis answers within timeout.
-func ping(ctx context.Context, rdb redis.UniversalClient, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis ping: %w", err)
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package bot
+package conversation
 
 import (
 	"context"
@@ -26,10 +26,10 @@ var sessionStep = redis.NewScript(sessionStepLua)
 // at once, or Twilio delivering two messages in parallel.
 const sessionAttempts = 4
 
-// ErrSessionContention means a conversation kept changing under a step.
-var ErrSessionContention = errors.New("session: changed by another request on every attempt")
+// errSessionContention means a conversation kept changing under a step.
+var errSessionContention = errors.New("session: changed by another request on every attempt")
 
-// Sessions keeps conversation state in Redis under keyed hashes of senders,
+// sessionStore keeps conversation state in Redis under keyed hashes of senders,
 // with an idle expiry.
 //
 // A message normally costs one Redis round trip: the state a message starts
@@ -39,7 +39,7 @@ var ErrSessionContention = errors.New("session: changed by another request on ev
 // another replica answered in between, Redis expired it) the script returns
 // what Redis holds and the step is computed again from it, so Redis stays
 // the only truth and the cache only saves the read.
-type Sessions struct {
+type sessionStore struct {
 	rdb   redis.UniversalClient
 	keys  rkey.Space
 	ttl   time.Duration
@@ -47,8 +47,8 @@ type Sessions struct {
 	now   func() time.Time
 }
 
-// SessionOptions configure Sessions.
-type SessionOptions struct {
+// sessionOptions configure a sessionStore.
+type sessionOptions struct {
 	Prefix string        // key prefix, e.g. "senda:"
 	TTL    time.Duration // idle expiry
 	// CacheSize is how many states the in-process cache holds; 0 turns the
@@ -62,9 +62,9 @@ type SessionOptions struct {
 // (about 10 MB), far more than a line like Senda sees in half an hour.
 const DefaultCacheSize = 100_000
 
-// NewSessions returns a session store.
-func NewSessions(rdb redis.UniversalClient, opts SessionOptions) *Sessions {
-	s := &Sessions{rdb: rdb, keys: rkey.Space(opts.Prefix), ttl: opts.TTL, now: opts.Now}
+// newSessionStore returns a session store.
+func newSessionStore(rdb redis.UniversalClient, opts sessionOptions) *sessionStore {
+	s := &sessionStore{rdb: rdb, keys: rkey.Space(opts.Prefix), ttl: opts.TTL, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -74,20 +74,17 @@ func NewSessions(rdb redis.UniversalClient, opts SessionOptions) *Sessions {
 	return s
 }
 
-// Key returns the Redis key of a sender's session.
-func (s *Sessions) Key(id ident.SenderID) string { return s.keys.Session(id) }
-
-// Outcome is what a step did.
-type Outcome struct {
+// outcome is what a step did.
+type outcome struct {
 	flows.Result
 	// Duplicate means the message was seen before (a Twilio retry or a
 	// replay): Result.State is what was stored then and nothing changed.
 	Duplicate bool
 }
 
-// Resolver finishes a step's result with I/O the pure engine cannot do, such
+// resolver finishes a step's result with I/O the pure engine cannot do, such
 // as looking up which topics a person receives, before the state is stored.
-type Resolver func(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error)
+type resolver func(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error)
 
 // Step runs one inbound message through a conversation: it reads the state
 // (from the cache or Redis), steps the engine, and stores the new state with
@@ -96,7 +93,7 @@ type Resolver func(ctx context.Context, id ident.SenderID, r flows.Result) (flow
 // gets the same answer again without a second step. In the same round trip
 // a subscriber's record learns the hour of this message, which decides
 // whether WhatsApp broadcasts may go as free text.
-func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id ident.SenderID, msg uint64, in flows.Input, resolve Resolver) (Outcome, error) {
+func (s *sessionStore) Step(ctx context.Context, eng *flows.Engine, id ident.SenderID, msg uint64, in flows.Input, resolve resolver) (outcome, error) {
 	expected, _ := s.cache.get(id, s.now())
 	for range sessionAttempts {
 		st, isNew := flows.State{}, true
@@ -104,7 +101,7 @@ func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id ident.SenderI
 			decoded, err := eng.Decode([]byte(expected[8:]))
 			if err == nil {
 				if binary.BigEndian.Uint64([]byte(expected[:8])) == msg {
-					return Outcome{Result: flows.Result{State: decoded}, Duplicate: true}, nil
+					return outcome{Result: flows.Result{State: decoded}, Duplicate: true}, nil
 				}
 				st, isNew = decoded, false
 			}
@@ -114,7 +111,7 @@ func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id ident.SenderI
 		if resolve != nil {
 			var err error
 			if res, err = resolve(ctx, id, res); err != nil {
-				return Outcome{}, err
+				return outcome{}, err
 			}
 		}
 		value := ""
@@ -125,7 +122,7 @@ func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id ident.SenderI
 		}
 		stored, current, err := s.compareAndSet(ctx, id, expected, value)
 		if err != nil {
-			return Outcome{}, err
+			return outcome{}, err
 		}
 		if stored {
 			if value == "" {
@@ -133,18 +130,18 @@ func (s *Sessions) Step(ctx context.Context, eng *flows.Engine, id ident.SenderI
 			} else {
 				s.cache.put(id, value, s.now().Add(s.ttl-cacheMargin))
 			}
-			return Outcome{Result: res}, nil
+			return outcome{Result: res}, nil
 		}
 		expected = current
 	}
-	return Outcome{}, ErrSessionContention
+	return outcome{}, errSessionContention
 }
 
 // cacheMargin makes cached states go stale a little before Redis expires
 // them, so a state Redis has just dropped is not offered as the guess.
 const cacheMargin = time.Second
 
-func (s *Sessions) compareAndSet(ctx context.Context, id ident.SenderID, expected, value string) (bool, string, error) {
+func (s *sessionStore) compareAndSet(ctx context.Context, id ident.SenderID, expected, value string) (bool, string, error) {
 	keys := []string{s.keys.Session(id), s.keys.Subscriber(id)}
 	hour := s.now().Unix() / 3600
 	res, err := sessionStep.Run(ctx, s.rdb, keys, expected, value, s.ttl.Milliseconds(), hour).Slice()
@@ -162,15 +159,6 @@ func (s *Sessions) compareAndSet(ctx context.Context, id ident.SenderID, expecte
 	}
 	current, _ := res[1].(string)
 	return false, current, nil
-}
-
-// Erase deletes a sender's session at once.
-func (s *Sessions) Erase(ctx context.Context, id ident.SenderID) error {
-	s.cache.remove(id)
-	if err := s.rdb.Del(ctx, s.keys.Session(id)).Err(); err != nil {
-		return fmt.Errorf("session: erase: %w", err)
-	}
-	return nil
 }
 
 // stateCache remembers the session values this replica wrote, so the next

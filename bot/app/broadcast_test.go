@@ -1,9 +1,8 @@
-package bot
+package app
 
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/sealer"
@@ -30,10 +31,10 @@ const (
 	testWAFrom     = "whatsapp:+14155238886"
 )
 
-func randomKey() string {
+func randomKey() []byte {
 	b := make([]byte, 32)
 	rand.Read(b)
-	return base64.StdEncoding.EncodeToString(b)
+	return b
 }
 
 // clock is a settable clock for the service; it starts at the real time.
@@ -43,14 +44,24 @@ func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c
 func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 func (c *clock) set(t time.Time)         { c.offset.Store(int64(time.Until(t))) }
 func (c *clock) deps(d Deps) Deps        { d.Now = c.now; return d }
-func broadcastConfig() Config            { return broadcastConfigKey(randomKey()) }
-func broadcastConfigKey(key string) Config {
+func broadcastConfig() config.Config     { return broadcastConfigKey(randomKey()) }
+func broadcastConfigKey(key []byte) config.Config {
 	cfg := testConfig()
-	cfg.Broadcast = BroadcastConfig{
+	cfg.Broadcast = config.BroadcastConfig{
 		SubscriberKey: key, AdminTokens: map[string]string{"ngo": testAdminToken},
-		MPS: 1000, Workers: 4, QuietHours: "", TimeZone: DefaultTimeZone, DailyCap: 250,
+		MPS: 1000, Workers: 4, QuietHours: "", TimeZone: config.DefaultTimeZone, DailyCap: 250,
+		Quiet: quietHours("", config.DefaultTimeZone),
 	}
 	return cfg
+}
+
+// quietHours parses a span the way config.Load does.
+func quietHours(span, zone string) broadcast.QuietHours {
+	q, err := broadcast.ParseQuietHours(span, zone)
+	if err != nil {
+		panic(err)
+	}
+	return q
 }
 
 // fakeSender returns a real Twilio client pointed at a fake Twilio.
@@ -217,7 +228,7 @@ func TestBroadcastOptInDeliversOnceWithExactParameters(t *testing.T) {
 	for _, m := range msgs {
 		f := m.Form
 		to := f.Get("To")
-		if f.Get("StatusCallback") != testPublicURL+StatusPath+"?b="+st.ID || f.Get("ContentRetention") != "discard" || f.Get("AddressRetention") != "obfuscate" {
+		if f.Get("StatusCallback") != testPublicURL+httpapi.StatusPath+"?b="+st.ID || f.Get("ContentRetention") != "discard" || f.Get("AddressRetention") != "obfuscate" {
 			t.Errorf("message to %s: callback/retention %v", to, f)
 		}
 		switch {
@@ -485,11 +496,12 @@ func TestBroadcastQuietHoursHoldAllButUrgentWhatsApp(t *testing.T) {
 	t.Parallel()
 	fake, client := fakeSender(t)
 	clk := &clock{}
-	loc, _ := time.LoadLocation(DefaultTimeZone)
+	loc, _ := time.LoadLocation(config.DefaultTimeZone)
 	night := time.Date(2026, 11, 27, 22, 30, 0, 0, loc)
 	clk.set(night)
 	cfg := broadcastConfig()
 	cfg.Broadcast.QuietHours = "20:00-08:00"
+	cfg.Broadcast.Quiet = quietHours("20:00-08:00", config.DefaultTimeZone)
 	ts := newTestService(t, cfg, clk.deps(Deps{Sender: client}))
 	ts.sms("+50259990001").optIn(t, "1")
 	ts.whatsapp("+50259990002").optIn(t, "1")
@@ -538,7 +550,7 @@ func TestStatusCallbacksCountOnceAndAreSigned(t *testing.T) {
 	startWorkers(t, ts, fastWorkers)
 	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso."}})
 	ts.waitStatus(t, st.ID, "done", func(s broadcast.Status) bool { return s.State == broadcast.StateDone })
-	path := StatusPath + "?b=" + st.ID
+	path := httpapi.StatusPath + "?b=" + st.ID
 	callback := func(form url.Values, sign bool) int {
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -593,12 +605,12 @@ func TestAdminAuthentication(t *testing.T) {
 			t.Fatalf("token %q: %d %s", bad, rec.Code, rec.Body.String())
 		}
 	}
-	for range maxAuthFailures {
+	for range httpapi.MaxAuthFailures {
 		call("guess", "192.0.2.3")
 	}
 	rec := call(testAdminToken, "192.0.2.3")
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("after %d failures the address must wait, even with the right token: %d", maxAuthFailures, rec.Code)
+		t.Fatalf("after %d failures the address must wait, even with the right token: %d", httpapi.MaxAuthFailures, rec.Code)
 	}
 	if rec := call(testAdminToken, "192.0.2.4"); rec.Code != http.StatusOK {
 		t.Fatalf("another address is not locked out: %d", rec.Code)
@@ -677,7 +689,7 @@ func TestSubscriberAddressIsSealedAndKeysRotate(t *testing.T) {
 	// Rotate: the new key seals, the old one still opens until rotate-key ran.
 	newKey := randomKey()
 	cfg := broadcastConfigKey(newKey)
-	cfg.Broadcast.SubscriberKeysOld = oldKey
+	cfg.Broadcast.SubscriberKeysOld = [][]byte{oldKey}
 	rotated := newTestService(t, cfg, Deps{Redis: rdb, Prefix: prefix})
 	res, err := rotated.Subscribers().Rotate(context.Background())
 	if err != nil || res.Resealed != 2 || res.Failed != 0 {
@@ -693,7 +705,7 @@ func TestSubscriberAddressIsSealedAndKeysRotate(t *testing.T) {
 			t.Fatalf("after rotation the new key alone must open %s: %+v %v %v", n, sub, ok, err)
 		}
 	}
-	oldOnly, _ := sealer.FromEnv(func(string) string { return oldKey })
+	oldOnly, _ := sealer.New(oldKey)
 	raw := rdb.HGet(context.Background(), only.keys.Subscriber(only.hasher.Sender(content.WhatsApp, "whatsapp:"+numbers[0])), "a").Val()
 	if _, err := oldOnly.Open([]byte(raw), nil); err == nil {
 		t.Fatal("the old key still opens a rotated address")

@@ -1,0 +1,383 @@
+// Package app wires Senda together, in one place and in dependency order:
+// configuration → logger → Redis → content → conversation → HTTP →
+// broadcast workers. New builds it all (and undoes what it built when a
+// step fails); Run serves until the context ends, then stops everything in
+// reverse order under one shutdown deadline.
+package app
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/conversation"
+	"github.com/senda-org/senda/bot/httpapi"
+	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/metrics"
+	"github.com/senda-org/senda/bot/rkey"
+	"github.com/senda-org/senda/bot/subscribers"
+	"github.com/senda-org/senda/bot/twilioapi"
+	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/content"
+)
+
+// DefaultRedisPrefix starts every key Senda writes, so one Redis can hold
+// other data, or several Senda deployments, side by side.
+const DefaultRedisPrefix = "senda:"
+
+// ShutdownTimeout bounds the whole of stopping: the HTTP server finishing
+// requests in flight, then the workers finishing their deliveries. What is
+// still running then is abandoned, and logged.
+const ShutdownTimeout = 10 * time.Second
+
+// Deps are parts a caller may supply instead of having New build them from
+// the configuration (tests pass their own Redis and a fake Twilio).
+type Deps struct {
+	Redis redis.UniversalClient // when nil, connect to cfg.Redis or start an embedded server
+	Pack  *content.Pack         // when nil, load cfg.ContentDir or the embedded pack
+	// Prefix overrides DefaultRedisPrefix.
+	Prefix string
+	// CacheSize overrides conversation.DefaultCacheSize; a negative value
+	// turns the session cache off.
+	CacheSize int
+	Now       func() time.Time
+	// Sender replaces the Twilio REST client (tests use a fake).
+	Sender broadcast.Sender
+	// SessionTTL overrides cfg.SessionTTL, even below what Validate allows
+	// (tests watch a session expire).
+	SessionTTL time.Duration
+	// Listener is where Run serves; when nil Run listens on cfg.Addr.
+	Listener net.Listener
+}
+
+// App is a wired Senda.
+type App struct {
+	cfg          config.Config
+	log          *slog.Logger
+	deps         Deps
+	rdb          redis.UniversalClient
+	ownsRedis    bool
+	embedded     *embeddedRedis
+	keys         rkey.Space
+	hasher       *ident.Hasher
+	metrics      *metrics.Set
+	conversation *conversation.Conversation
+	subs         *subscribers.Store // always: BAJA deletes even when subscriptions are off
+	broadcasts   *broadcast.Store   // nil when subscriptions are off
+	sender       broadcast.Sender   // nil when Twilio's REST API is not configured
+	http         *httpapi.Server
+	now          func() time.Time
+}
+
+// New validates the configuration and wires Senda in order: hash key and
+// signature check, Redis, content and conversation, subscribers and
+// broadcasts, HTTP. On failure it undoes what it started.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_ *App, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, deps: deps, metrics: metrics.New(), now: deps.Now}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	hashKey := cfg.HashKey
+	if len(hashKey) == 0 {
+		hashKey = make([]byte, 32)
+		rand.Read(hashKey)
+		log.Warn("SENDA_HASH_KEY is not set: using a random key, so conversations are forgotten on restart (development only)")
+	}
+	a.hasher = ident.NewHasher(hashKey)
+	validator, err := a.newValidator()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.connectRedis(ctx); err != nil {
+		return nil, err
+	}
+	prefix := cmp.Or(deps.Prefix, DefaultRedisPrefix)
+	a.keys = rkey.Space(prefix)
+	ring, err := cfg.Broadcast.Keyring()
+	if err != nil {
+		return nil, err
+	}
+	a.subs = subscribers.New(a.rdb, a.keys, ring, a.now)
+	if err := a.newConversation(prefix); err != nil {
+		return nil, err
+	}
+	if ring != nil {
+		if err := a.setupBroadcasts(); err != nil {
+			return nil, err
+		}
+	}
+	if len(cfg.Broadcast.AdminTokens) == 0 && cfg.Broadcast.Subscriptions() {
+		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API is off, so no broadcast can be sent")
+	}
+	a.http = httpapi.New(httpapi.Deps{
+		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
+		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
+		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Now: a.now,
+	})
+	return a, nil
+}
+
+// newValidator checks Twilio's signatures against SENDA_PUBLIC_URL; nil
+// (nothing checked) without TWILIO_AUTH_TOKEN.
+func (a *App) newValidator() (*twiliosig.Validator, error) {
+	if a.cfg.AuthToken == "" {
+		a.log.Warn("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked and anyone can post messages (development only)")
+		return nil, nil
+	}
+	base := a.cfg.PublicURL
+	if base == "" {
+		base = "http://localhost" + a.cfg.Addr
+		a.log.Warn("SENDA_PUBLIC_URL is not set: validating signatures against " + base + "; set it to the URL configured in Twilio")
+	}
+	return twiliosig.New(a.cfg.AuthToken, base)
+}
+
+func (a *App) newConversation(prefix string) error {
+	pack := a.deps.Pack
+	if pack == nil {
+		var err error
+		if pack, err = conversation.LoadPack(a.cfg.ContentDir, a.log); err != nil {
+			return err
+		}
+	}
+	opts := []conversation.Option{conversation.WithClock(a.now)}
+	if a.deps.CacheSize != 0 {
+		opts = append(opts, conversation.WithCacheSize(a.deps.CacheSize))
+	}
+	c, err := conversation.New(a.rdb, a.hasher, a.subs, a.metrics, a.log, pack, conversation.Settings{
+		Prefix: prefix, SessionTTL: cmp.Or(a.deps.SessionTTL, a.cfg.SessionTTL), DefaultLang: a.cfg.DefaultLang, LangByNumber: a.cfg.LangByNumber,
+		Subscriptions: a.cfg.Broadcast.Subscriptions(), ContentDir: a.cfg.ContentDir,
+	}, opts...)
+	if err != nil {
+		return err
+	}
+	a.conversation = c
+	return nil
+}
+
+// setupBroadcasts builds the broadcast store and the Twilio sender, when
+// subscriptions are on.
+func (a *App) setupBroadcasts() error {
+	b := a.cfg.Broadcast
+	a.broadcasts = broadcast.NewStore(a.rdb, a.keys, a.subs, a.conversation.Pack, a.now)
+	switch {
+	case a.deps.Sender != nil:
+		a.sender = a.deps.Sender
+	case b.Delivery():
+		client, err := twilioapi.New(twilioapi.Config{
+			AccountSID: b.AccountSID, AuthToken: a.cfg.AuthToken, APIKey: b.APIKey, APISecret: b.APISecret,
+			APIBase: b.APIBase, MessagingServiceSID: b.MessagingServiceSID, SMSFrom: b.SMSFrom, WhatsAppFrom: b.WhatsAppFrom,
+			Privacy: true,
+		})
+		if err != nil {
+			return err
+		}
+		a.sender = client
+	default:
+		a.log.Warn("subscriptions are on but Twilio's REST API is not configured: broadcasts queue up and nothing is sent; set TWILIO_ACCOUNT_SID and a sender")
+	}
+	return nil
+}
+
+func (a *App) connectRedis(ctx context.Context) error {
+	switch {
+	case a.deps.Redis != nil:
+		a.rdb = a.deps.Redis
+		return nil
+	case a.cfg.RedisURL == "":
+		e, err := startEmbeddedRedis()
+		if err != nil {
+			return err
+		}
+		a.embedded = e
+		a.log.Warn("SENDA_REDIS_URL is not set: using an embedded in-memory Redis; everything is lost on exit (development only)")
+		opts, err := config.ParseRedisURL(e.URL())
+		if err != nil {
+			return err
+		}
+		a.rdb, a.ownsRedis = opts.Client(), true
+	default:
+		a.rdb, a.ownsRedis = a.cfg.Redis.Client(), true
+	}
+	if err := httpapi.Ping(ctx, a.rdb, 5*time.Second); err != nil {
+		return fmt.Errorf("connect to redis: %w; is it running and is SENDA_REDIS_URL right?", err)
+	}
+	return nil
+}
+
+// Addr is the address Run serves on: the listener's, or cfg.Addr.
+func (a *App) Addr() net.Addr {
+	if a.deps.Listener != nil {
+		return a.deps.Listener.Addr()
+	}
+	addr, _ := net.ResolveTCPAddr("tcp", a.cfg.Addr)
+	return addr
+}
+
+// Delivers reports whether this process can deliver broadcasts.
+func (a *App) Delivers() bool { return a.broadcasts != nil && a.sender != nil }
+
+// Handler returns the HTTP handler: webhook, status callbacks, admin API,
+// health and metrics.
+func (a *App) Handler() http.Handler { return a.http.Handler() }
+
+// Conversation returns the conversation the webhook answers with (`senda
+// chat` talks to it directly).
+func (a *App) Conversation() *conversation.Conversation { return a.conversation }
+
+// Subscribers returns the subscriber store.
+func (a *App) Subscribers() *subscribers.Store { return a.subs }
+
+// Reload loads the content pack again (SIGHUP); see conversation.Reload.
+func (a *App) Reload() error { return a.conversation.Reload() }
+
+// RunWorkers delivers broadcasts until ctx ends (see broadcast.Worker).
+// Blocking stream reads use a Redis client of their own, with a small pool.
+// tune, when set, adjusts the workers' settings before they start (tests
+// make them fast).
+func (a *App) RunWorkers(ctx context.Context, tune func(*broadcast.WorkerConfig)) error {
+	if !a.Delivers() {
+		return errors.New("broadcast workers need SENDA_SUBSCRIBER_KEY and Twilio's REST settings (TWILIO_ACCOUNT_SID and a sender)")
+	}
+	b := a.cfg.Broadcast
+	cfg := broadcast.WorkerConfig{Workers: b.WorkerCount(), MPS: b.MPS, Quiet: b.Quiet, DailyCap: b.DailyCap}
+	if a.cfg.PublicURL != "" {
+		cfg.StatusCallback = strings.TrimSuffix(a.cfg.PublicURL, "/") + httpapi.StatusPath
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	block, err := a.blockingClient()
+	if err != nil {
+		return err
+	}
+	defer block.Close()
+	a.log.Info("broadcast workers started", "workers", cfg.Workers, "mps", cfg.MPS, "quiet_hours", cfg.Quiet.String(), "daily_cap", cfg.DailyCap)
+	return broadcast.NewWorker(cfg, a.broadcasts, a.sender, block, a.log).Run(ctx)
+}
+
+// blockingClient opens a second connection pool to the same Redis for the
+// workers' blocking reads.
+func (a *App) blockingClient() (redis.UniversalClient, error) {
+	switch {
+	case a.embedded != nil:
+		opts, err := config.ParseRedisURL(a.embedded.URL())
+		if err != nil {
+			return nil, err
+		}
+		return opts.WithPoolSize(2).Client(), nil
+	case a.cfg.RedisURL != "":
+		return a.cfg.Redis.WithPoolSize(2).Client(), nil
+	}
+	// A Redis handed in by a caller (tests): share its address.
+	if c, ok := a.rdb.(*redis.Client); ok {
+		o := *c.Options()
+		o.PoolSize = 2
+		return redis.NewClient(&o), nil
+	}
+	return nil, errors.New("broadcast workers need SENDA_REDIS_URL")
+}
+
+// Run serves HTTP on deps.Listener (or cfg.Addr), runs the broadcast
+// workers when this process delivers, and reloads content on SIGHUP, until
+// ctx ends. Then it stops in reverse order of start (HTTP first, so no new
+// work arrives; then the workers) within ShutdownTimeout in all, and logs
+// what it had to abandon. It does not close Redis: Close does.
+func (a *App) Run(ctx context.Context) error {
+	ln := a.deps.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.cfg.Addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+		}
+	}
+	a.log.Info("listening", "addr", ln.Addr().String(), "env", a.cfg.Env, "webhook", httpapi.MessagesPath)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if err := a.Reload(); err != nil {
+				a.log.Error("reload content", "err", err)
+			}
+		}
+	}()
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	workersDone := make(chan struct{})
+	if a.Delivers() {
+		go func() {
+			defer close(workersDone)
+			if err := a.RunWorkers(workCtx, nil); err != nil && workCtx.Err() == nil {
+				a.log.Error("broadcast workers stopped", "err", err)
+			}
+		}()
+	} else {
+		close(workersDone)
+	}
+
+	srv := httpapi.NewHTTPServer(a.Handler(), a.log)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	var err error
+	select {
+	case err = <-serveErr:
+		err = fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	return errors.Join(err, a.shutdown(srv, stopWork, workersDone))
+}
+
+// shutdown stops the HTTP server, then the workers, within ShutdownTimeout.
+func (a *App) shutdown(srv *http.Server, stopWork context.CancelFunc, workersDone <-chan struct{}) error {
+	deadline, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	var err error
+	if serr := srv.Shutdown(deadline); serr != nil {
+		a.log.Warn("shutdown: requests still in flight were abandoned", "err", serr)
+		err = fmt.Errorf("shutdown: %w", serr)
+	}
+	stopWork()
+	select {
+	case <-workersDone:
+	case <-deadline.Done():
+		a.log.Warn("shutdown: broadcast workers did not stop in time; their deliveries in flight were abandoned and are reclaimed by the next worker")
+	}
+	return err
+}
+
+// Close releases Redis and the embedded server, in reverse order of start.
+func (a *App) Close() error {
+	var err error
+	if a.ownsRedis && a.rdb != nil {
+		err = a.rdb.Close()
+	}
+	if a.embedded != nil {
+		a.embedded.Close()
+	}
+	return err
+}

@@ -1,0 +1,255 @@
+// Package conversation answers one inbound message: it steps the person's
+// conversation (kept in Redis under a keyed hash of the sender), carries out
+// what the step asks (subscribe, unsubscribe, show my topics), and returns
+// the page to reply with. The Twilio webhook and `senda chat` are thin
+// adapters over Handle.
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/metrics"
+	"github.com/senda-org/senda/bot/subscribers"
+	"github.com/senda-org/senda/content"
+	"github.com/senda-org/senda/flows"
+)
+
+// Inbound is what Senda reads of a message; every other field a provider
+// sends (ProfileName, WaId, FromCity, …) is dropped unread.
+type Inbound struct {
+	From string // the sender's address: +502…, whatsapp:+502…, or an opaque id
+	To   string // the Senda number it was sent to; picks the starting language
+	Body string
+	SID  string // the provider's message id; a repeated id gets the same answer
+}
+
+// Settings are the parts of the configuration a conversation follows.
+type Settings struct {
+	Prefix     string        // Redis key prefix, e.g. "senda:"
+	SessionTTL time.Duration // idle expiry of a conversation
+	// DefaultLang is the language code new conversations start in; empty
+	// means the pack's default.
+	DefaultLang string
+	// LangByNumber gives per Senda number the language code new
+	// conversations start in.
+	LangByNumber map[string]string
+	// Subscriptions offers topics to opt in to.
+	Subscriptions bool
+	// ContentDir is where Reload loads the pack from; empty means the
+	// embedded pack, which cannot change.
+	ContentDir string
+}
+
+// Option changes how a Conversation is built (tests use them as seams).
+type Option func(*options)
+
+type options struct {
+	cacheSize int
+	now       func() time.Time
+}
+
+// WithCacheSize sets how many conversation states the in-process cache
+// holds; 0 turns the cache off. The default is DefaultCacheSize.
+func WithCacheSize(n int) Option { return func(o *options) { o.cacheSize = max(n, 0) } }
+
+// WithClock replaces time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// Conversation answers messages. It is safe for concurrent use; Reload
+// swaps the content pack for messages that arrive afterwards.
+type Conversation struct {
+	set      Settings
+	sessions *sessionStore
+	hasher   *ident.Hasher
+	subs     *subscribers.Store
+	metrics  *metrics.Set
+	log      *slog.Logger
+	eng      atomic.Pointer[flows.Engine]
+	reloadMu sync.Mutex
+}
+
+// New returns a conversation over pack.
+func New(rdb redis.UniversalClient, hasher *ident.Hasher, subs *subscribers.Store, m *metrics.Set, log *slog.Logger, pack *content.Pack, set Settings, opts ...Option) (*Conversation, error) {
+	o := options{cacheSize: DefaultCacheSize, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log}
+	c.sessions = newSessionStore(rdb, sessionOptions{Prefix: set.Prefix, TTL: set.SessionTTL, CacheSize: o.cacheSize, Now: o.now})
+	if err := c.setPack(pack); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Engine returns the engine new messages are stepped with.
+func (c *Conversation) Engine() *flows.Engine { return c.eng.Load() }
+
+// Pack returns the content pack new messages are answered from.
+func (c *Conversation) Pack() *content.Pack { return c.Engine().Pack() }
+
+// Handle steps a conversation by one message and returns the page to
+// answer with. It always has an answer: when Redis fails the person is told
+// to try again later, and the log says what failed but never who. The whole
+// message is answered from one engine: a reload in between does not mix
+// packs.
+func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
+	ch := ident.ChannelOf(msg.From)
+	id := c.hasher.Sender(ch, msg.From)
+	eng := c.Engine()
+	in := flows.Input{Text: msg.Body, Channel: ch, Lang: c.langFor(eng.Pack(), msg.To)}
+	unavailable := func(lang int) content.Page {
+		return eng.Pack().Page(content.Screen{Kind: content.ScreenUnavailable}, lang, ch, 0)
+	}
+	resolve := func(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error) {
+		return c.resolve(ctx, eng, id, r)
+	}
+	out, err := c.sessions.Step(ctx, eng, id, c.hasher.Message(msg.SID), in, resolve)
+	if err != nil && ctx.Err() != nil {
+		// The caller hung up (Twilio gives up after 15 s): nobody is
+		// waiting for the reply, and Redis is not at fault.
+		c.log.Info("request abandoned by the caller", "channel", ch.String())
+		c.metrics.Count("webhook_abandoned_total")
+		return unavailable(in.Lang)
+	}
+	if err != nil {
+		c.log.Error("step conversation", "channel", ch.String(), "err", err)
+		c.metrics.Count("webhook_errors_total")
+		return unavailable(in.Lang)
+	}
+	if out.Duplicate {
+		c.metrics.Count("webhook_duplicates_total")
+		return eng.Reply(out.State, ch)
+	}
+	c.metrics.Step(ch, eng.Pack(), out.State)
+	if err := c.apply(ctx, eng.Pack(), id, msg, ch, out); err != nil {
+		c.log.Error("apply effect", "channel", ch.String(), "effect", int(out.Effect.Kind), "err", err)
+		c.metrics.Count("effect_errors_total")
+		return unavailable(int(out.State.Lang))
+	}
+	return eng.Reply(out.State, ch)
+}
+
+// langFor returns the language new conversations on a number start in.
+func (c *Conversation) langFor(p *content.Pack, to string) int {
+	if code, ok := c.set.LangByNumber[to]; ok {
+		if i := p.LanguageIndex(code); i >= 0 {
+			return i
+		}
+	}
+	if i := p.LanguageIndex(c.set.DefaultLang); i >= 0 {
+		return i
+	}
+	return 0
+}
+
+// resolve finishes steps that need I/O before their state is stored: the
+// "my updates" screen shows which topics the person receives.
+func (c *Conversation) resolve(ctx context.Context, eng *flows.Engine, id ident.SenderID, r flows.Result) (flows.Result, error) {
+	if r.Effect.Kind != flows.EffectShowMyTopics {
+		return r, nil
+	}
+	topics, err := c.subs.Topics(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	var mask uint16
+	for i, t := range eng.Pack().Topics {
+		if slices.Contains(topics, t.ID) {
+			mask |= 1 << i
+		}
+	}
+	r.State = eng.MyTopics(r.State, mask)
+	return r, nil
+}
+
+// apply carries out a step's effects after its state was stored.
+func (c *Conversation) apply(ctx context.Context, p *content.Pack, id ident.SenderID, msg Inbound, ch content.Channel, out outcome) error {
+	topic := func() string {
+		if t := out.Effect.Topic; t >= 0 && t < len(p.Topics) {
+			return p.Topics[t].ID
+		}
+		return ""
+	}
+	switch out.Effect.Kind {
+	case flows.EffectSubscribe:
+		lang := p.Languages[out.State.Lang].Code
+		if t := topic(); t != "" {
+			c.metrics.Add("subscriptions_total", "topic", t, 1)
+			return c.subs.Subscribe(ctx, id, msg.From, ch, lang, t)
+		}
+	case flows.EffectUnsubscribeTopic:
+		if t := topic(); t != "" {
+			return c.subs.Unsubscribe(ctx, id, t)
+		}
+	case flows.EffectUnsubscribeAll:
+		c.metrics.Count("optouts_total")
+		return c.subs.Delete(ctx, id, p.TopicIDs())
+	}
+	return nil
+}
+
+// LoadPack loads the pack in dir, or the embedded default pack when dir is
+// empty, and logs its warnings.
+func LoadPack(dir string, log *slog.Logger) (*content.Pack, error) {
+	var (
+		p      *content.Pack
+		report *content.Report
+		err    error
+	)
+	if dir == "" {
+		p, report, err = content.Default()
+	} else {
+		p, report, err = content.LoadDir(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if w := report.Warnings(); len(w) > 0 {
+		log.Warn("content pack has warnings; run `senda content check` to see them", "warnings", len(w))
+	}
+	return p, nil
+}
+
+func (c *Conversation) setPack(p *content.Pack) error {
+	if c.set.DefaultLang != "" && p.LanguageIndex(c.set.DefaultLang) < 0 {
+		return fmt.Errorf("SENDA_DEFAULT_LANG=%q is not a language of the content pack (it has %s)", c.set.DefaultLang, strings.Join(p.LanguageCodes(), ", "))
+	}
+	for _, code := range c.set.LangByNumber {
+		if p.LanguageIndex(code) < 0 {
+			return fmt.Errorf("SENDA_NUMBER_LANGS gives a number the language %q, which the content pack lacks (it has %s)", code, strings.Join(p.LanguageCodes(), ", "))
+		}
+	}
+	c.eng.Store(flows.New(p, flows.Options{Subscriptions: c.set.Subscriptions}))
+	return nil
+}
+
+// Reload loads the content pack again from SENDA_CONTENT_DIR and swaps it in
+// for new messages. A pack with errors is refused and the old one kept.
+func (c *Conversation) Reload() error {
+	if c.set.ContentDir == "" {
+		return errors.New("reload: the embedded content pack cannot change; set SENDA_CONTENT_DIR to edit content without rebuilding")
+	}
+	c.reloadMu.Lock()
+	defer c.reloadMu.Unlock()
+	p, err := LoadPack(c.set.ContentDir, c.log)
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	if err := c.setPack(p); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	c.log.Info("content pack reloaded", "nodes", len(p.Nodes), "fingerprint", p.Fingerprint)
+	return nil
+}

@@ -1,0 +1,155 @@
+// Package httpapi is Senda's HTTP surface: the Twilio webhook and status
+// callbacks, the admin API (its wire types are in bot/adminapi), health
+// checks and metrics, with one error table mapped in one error handler.
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/conversation"
+	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/metrics"
+	"github.com/senda-org/senda/bot/rkey"
+	"github.com/senda-org/senda/bot/subscribers"
+	"github.com/senda-org/senda/bot/twiliosig"
+)
+
+// Paths Twilio posts to.
+const (
+	// MessagesPath is where Twilio posts inbound messages.
+	MessagesPath = "/twilio/messages"
+	// StatusPath is where Twilio posts the status of broadcast messages;
+	// the broadcast id rides in the query (?b=…), which the signature covers.
+	StatusPath = "/twilio/status"
+)
+
+// MaxWebhookBody is the largest webhook body accepted. Twilio's inbound
+// messages are a few kilobytes even with a 1,600-character body.
+const MaxWebhookBody = 64 << 10
+
+// HTTP server timeouts. Twilio gives up after 15 s, so nothing a webhook
+// does may take longer; slow clients are cut off well before.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 15 * time.Second
+	idleTimeout       = 60 * time.Second
+	readyPingTimeout  = time.Second
+)
+
+// Deps are what the HTTP surface serves from. Broadcasts is nil when
+// subscriptions are off; Validator is nil when signatures are not checked
+// (development without TWILIO_AUTH_TOKEN).
+type Deps struct {
+	Log          *slog.Logger
+	Redis        redis.UniversalClient
+	Keys         rkey.Space
+	Hasher       *ident.Hasher
+	Validator    *twiliosig.Validator
+	Metrics      *metrics.Set
+	Conversation *conversation.Conversation
+	Subscribers  *subscribers.Store
+	Broadcasts   *broadcast.Store
+	// AdminTokens maps names to tokens; empty turns the admin API off.
+	AdminTokens map[string]string
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+	// Delivers reports whether this process delivers broadcasts.
+	Delivers bool
+	Now      func() time.Time
+}
+
+// Server answers HTTP requests.
+type Server struct {
+	Deps
+	admins []adminToken
+	echo   *echo.Echo
+}
+
+// New builds the routes. There is no request logger: an access log line
+// would hold nothing useful that the metrics do not, and every line written
+// is one more place a mistake could leak something.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{Deps: d}
+	for name, token := range d.AdminTokens {
+		s.admins = append(s.admins, adminToken{name: name, digest: sha256.Sum256([]byte(token))})
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	if d.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	e.POST(MessagesPath, s.handleMessage)
+	e.POST(StatusPath, s.handleStatus)
+	s.adminRoutes(e)
+	e.GET("/healthz", s.handleHealth)
+	e.GET("/readyz", s.handleReady)
+	e.GET("/metrics", s.handleMetrics)
+	s.echo = e
+	return s
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// NewHTTPServer returns an http.Server for h with Senda's timeouts, logging
+// its own errors (bad TLS, broken connections) as warnings.
+func NewHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (s *Server) handleHealth(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady answers 200 when Redis answers a PING within a second and a
+// content pack is loaded, so a load balancer only sends webhooks to
+// replicas that can answer them.
+func (s *Server) handleReady(c echo.Context) error {
+	if s.Conversation == nil || s.Conversation.Engine() == nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "content not loaded"})
+	}
+	if err := Ping(c.Request().Context(), s.Redis, readyPingTimeout); err != nil {
+		s.Log.Warn("not ready", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "redis not answering"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) handleMetrics(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4")
+	c.Response().WriteHeader(http.StatusOK)
+	return s.Metrics.Write(c.Response())
+}
+
+// Ping checks that Redis answers within timeout.
+func Ping(ctx context.Context, rdb redis.UniversalClient, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis ping: %w", err)
+	}
+	return nil
+}
