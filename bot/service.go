@@ -22,8 +22,7 @@ import (
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/sealer"
 	"github.com/senda-org/senda/bot/subscribers"
-	"github.com/senda-org/senda/bot/twilioapi"
-	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
 )
@@ -68,7 +67,7 @@ type Service struct {
 	keys       rkey.Space
 	sessions   *Sessions
 	hasher     *ident.Hasher
-	validator  *twiliosig.Validator
+	validator  *twilio.Validator
 	metrics    *metrics
 	eng        atomic.Pointer[flows.Engine]
 	echo       *echo.Echo
@@ -107,7 +106,7 @@ func NewService(ctx context.Context, cfg Config, log *slog.Logger, deps Deps) (s
 			base = "http://localhost" + cfg.Addr
 			log.Warn("SENDA_PUBLIC_URL is not set: validating signatures against " + base + "; set it to the URL configured in Twilio")
 		}
-		if s.validator, err = twiliosig.New(cfg.AuthToken, base); err != nil {
+		if s.validator, err = twilio.NewValidator(cfg.AuthToken, base); err != nil {
 			return nil, err
 		}
 	} else {
@@ -180,7 +179,7 @@ func (s *Service) setupBroadcasts(deps Deps) error {
 	case deps.Sender != nil:
 		s.sender = deps.Sender
 	case b.Delivery():
-		client, err := twilioapi.New(twilioapi.Config{
+		client, err := twilio.New(twilio.Config{
 			AccountSID: b.AccountSID, AuthToken: s.cfg.AuthToken, APIKey: b.APIKey, APISecret: b.APISecret,
 			APIBase: b.APIBase, MessagingServiceSID: b.MessagingServiceSID, SMSFrom: b.SMSFrom, WhatsAppFrom: b.WhatsAppFrom,
 			Privacy: true,

@@ -12,8 +12,7 @@ import (
 
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/ident"
-	"github.com/senda-org/senda/bot/twilioapi"
-	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // StatusPath is where Twilio posts the status of broadcast messages; the
@@ -33,12 +32,12 @@ func (s *Service) handleStatus(c echo.Context) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 	id := c.QueryParam("b")
-	sid := twiliosig.Get(params, "MessageSid")
-	status := twiliosig.Get(params, "MessageStatus")
+	sid := twilio.Get(params, "MessageSid")
+	status := twilio.Get(params, "MessageStatus")
 	if id == "" || sid == "" || status == "" {
 		return echo.NewHTTPError(http.StatusBadRequest, "a status callback needs ?b=BROADCAST in its URL and MessageSid and MessageStatus in its body")
 	}
-	code, _ := strconv.Atoi(twiliosig.Get(params, "ErrorCode"))
+	code, _ := strconv.Atoi(twilio.Get(params, "ErrorCode"))
 	ctx := c.Request().Context()
 	var h [8]byte
 	binary.BigEndian.PutUint64(h[:], s.hasher.Message(sid))
@@ -47,14 +46,14 @@ func (s *Service) handleStatus(c echo.Context) error {
 		return err
 	}
 	if code != 0 {
-		to := twiliosig.Get(params, "To")
+		to := twilio.Get(params, "To")
 		sub := s.hasher.Sender(ident.ChannelOf(to), to)
-		switch twilioapi.Classify(code, 0) {
-		case twilioapi.KindOptedOut, twilioapi.KindBlocked, twilioapi.KindInvalidAddress:
+		switch twilio.Classify(code, 0) {
+		case twilio.KindOptedOut, twilio.KindBlocked, twilio.KindInvalidAddress:
 			if err := s.subs.Delete(ctx, sub, s.engine().Pack().TopicIDs()); err != nil {
 				return err
 			}
-		case twilioapi.KindMarketingDeclined:
+		case twilio.KindMarketingDeclined:
 			if err := s.subs.SuspendTemplates(ctx, sub, s.now().Add(7*24*time.Hour)); err != nil {
 				return err
 			}

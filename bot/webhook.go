@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/senda-org/senda/bot/ident"
-	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
 )
@@ -30,7 +30,7 @@ type inbound struct {
 
 // readSigned reads a form body of at most MaxWebhookBody bytes, checks its
 // Twilio signature, and returns its fields sorted by key.
-func (s *Service) readSigned(c echo.Context) ([]twiliosig.Param, error) {
+func (s *Service) readSigned(c echo.Context) ([]twilio.Param, error) {
 	req := c.Request()
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != echo.MIMEApplicationForm {
@@ -45,11 +45,11 @@ func (s *Service) readSigned(c echo.Context) ([]twiliosig.Param, error) {
 		}
 		return nil, echo.NewHTTPError(http.StatusBadRequest, "could not read the request body")
 	}
-	params, err := twiliosig.ParseForm(body)
+	params, err := twilio.ParseForm(body)
 	if err != nil {
 		return nil, echo.NewHTTPError(http.StatusBadRequest, "malformed form body")
 	}
-	if s.validator != nil && !s.validator.Valid(req.URL.RequestURI(), params, req.Header.Get(twiliosig.Header)) {
+	if s.validator != nil && !s.validator.Valid(req.URL.RequestURI(), params, req.Header.Get(twilio.Header)) {
 		s.metrics.count("webhook_forbidden_total")
 		return nil, echo.NewHTTPError(http.StatusForbidden, "missing or invalid X-Twilio-Signature; check TWILIO_AUTH_TOKEN and that SENDA_PUBLIC_URL is the URL configured in Twilio")
 	}
@@ -64,10 +64,10 @@ func (s *Service) handleMessage(c echo.Context) error {
 		return err
 	}
 	msg := inbound{
-		from: twiliosig.Get(params, "From"),
-		to:   twiliosig.Get(params, "To"),
-		body: twiliosig.Get(params, "Body"),
-		sid:  twiliosig.Get(params, "MessageSid"),
+		from: twilio.Get(params, "From"),
+		to:   twilio.Get(params, "To"),
+		body: twilio.Get(params, "Body"),
+		sid:  twilio.Get(params, "MessageSid"),
 	}
 	if msg.from == "" || msg.sid == "" {
 		return echo.NewHTTPError(http.StatusBadRequest, "From and MessageSid are required")

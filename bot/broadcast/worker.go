@@ -18,14 +18,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/subscribers"
-	"github.com/senda-org/senda/bot/twilioapi"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 )
 
 // Sender sends one message through Twilio, and can tell whether a message
 // whose outcome was lost went out after all.
 type Sender interface {
-	Send(ctx context.Context, m twilioapi.Message) (twilioapi.Result, error)
+	Send(ctx context.Context, m twilio.Message) (twilio.Result, error)
 	SentSince(ctx context.Context, to string, since time.Time, body string) (bool, error)
 }
 
@@ -442,7 +442,7 @@ func (w *Worker) tryDeliver(ctx context.Context, d delivery) error {
 		}
 	}
 	_, err = w.sender.Send(ctx, msg)
-	if isKind(err, twilioapi.KindOutsideWindow) && msg.Body != "" && b.tpl != nil && now.After(sub.TemplatesSuspendedUntil) {
+	if isKind(err, twilio.KindOutsideWindow) && msg.Body != "" && b.tpl != nil && now.After(sub.TemplatesSuspendedUntil) {
 		// The window closed earlier than the last message's hour said:
 		// the template is what WhatsApp allows now.
 		msg.Body, msg.ContentSID, msg.ContentVariables = "", b.tpl.ContentSID, b.tpl.Variables
@@ -454,38 +454,38 @@ func (w *Worker) tryDeliver(ctx context.Context, d delivery) error {
 	if err == nil {
 		return w.finish(ctx, d, outcomeSent)
 	}
-	var te *twilioapi.Error
+	var te *twilio.Error
 	if !errors.As(err, &te) {
 		return w.retry(ctx, d, err, true)
 	}
 	code := reasonCode(te.Code, "http_"+strconv.Itoa(te.HTTPStatus))
 	switch te.Kind {
-	case twilioapi.KindRetry:
+	case twilio.KindRetry:
 		return w.retry(ctx, d, err, false)
-	case twilioapi.KindUnknown:
+	case twilio.KindUnknown:
 		return w.retry(ctx, d, err, true)
-	case twilioapi.KindOptedOut, twilioapi.KindBlocked, twilioapi.KindInvalidAddress:
+	case twilio.KindOptedOut, twilio.KindBlocked, twilio.KindInvalidAddress:
 		// They asked the carrier or WhatsApp to stop, or the address is
 		// gone: forget them at once, as BAJA would.
 		if err := w.subs.Delete(ctx, id, w.store.pack().TopicIDs()); err != nil {
 			return err
 		}
 		return w.finish(ctx, d, failed(code))
-	case twilioapi.KindMarketingDeclined:
+	case twilio.KindMarketingDeclined:
 		if err := w.subs.SuspendTemplates(ctx, id, now.Add(templateSuspension)); err != nil {
 			return err
 		}
 		return w.finish(ctx, d, failed(code))
-	case twilioapi.KindOutsideWindow:
+	case twilio.KindOutsideWindow:
 		return w.finish(ctx, d, skipped("outside_window"))
-	case twilioapi.KindConfig:
+	case twilio.KindConfig:
 		w.log.Error("Twilio refused a broadcast message because of the configuration; check the sender settings", "code", te.Code, "desc", te.Desc)
 	}
 	return w.finish(ctx, d, failed(code))
 }
 
-func isKind(err error, k twilioapi.Kind) bool {
-	var te *twilioapi.Error
+func isKind(err error, k twilio.Kind) bool {
+	var te *twilio.Error
 	return errors.As(err, &te) && te.Kind == k
 }
 
@@ -494,9 +494,9 @@ func isKind(err error, k twilioapi.Kind) bool {
 const templateSuspension = 7 * 24 * time.Hour
 
 // compose builds the message for a subscriber, or says why none can go.
-func (w *Worker) compose(b cachedBroadcast, sub subscribers.Subscriber, bid string, now time.Time) (twilioapi.Message, string) {
+func (w *Worker) compose(b cachedBroadcast, sub subscribers.Subscriber, bid string, now time.Time) (twilio.Message, string) {
 	def := w.store.pack().Languages[0].Code
-	m := twilioapi.Message{To: sub.Address}
+	m := twilio.Message{To: sub.Address}
 	if w.cfg.StatusCallback != "" {
 		m.StatusCallback = w.cfg.StatusCallback + "?b=" + bid
 	}
@@ -547,7 +547,7 @@ func (w *Worker) retry(ctx context.Context, d delivery, cause error, unknown boo
 	if d.attempt+1 >= w.cfg.MaxAttempts {
 		w.log.Warn("giving up on a delivery after retries", "broadcast", d.bid, "attempts", d.attempt+1, "err", cause)
 		code := "retries_exhausted"
-		var te *twilioapi.Error
+		var te *twilio.Error
 		if errors.As(cause, &te) && te.Code != 0 {
 			code = strconv.Itoa(te.Code)
 		}

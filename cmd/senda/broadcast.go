@@ -26,7 +26,7 @@ import (
 
 	"github.com/senda-org/senda/bot"
 	"github.com/senda-org/senda/bot/broadcast"
-	"github.com/senda-org/senda/bot/twilioapi"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // `senda broadcast` is a thin client of the admin API of a running `senda
@@ -998,7 +998,7 @@ func printStatus(w io.Writer, st broadcast.Status) {
 }
 
 // reasonTexts explain the reasons Senda itself names; Twilio's numeric
-// codes are explained by twilioapi.Describe.
+// codes are explained by twilio.Describe.
 var reasonTexts = map[string]string{
 	"unsubscribed":        "left (BAJA/STOP) before it was sent",
 	"no_template":         "WhatsApp, outside the 24-hour window, and the broadcast has no template",
@@ -1020,11 +1020,11 @@ func explainReason(k string) string {
 	if err != nil {
 		return ""
 	}
-	desc := twilioapi.Describe(code)
-	switch twilioapi.Classify(code, 0) {
-	case twilioapi.KindOptedOut, twilioapi.KindBlocked, twilioapi.KindInvalidAddress:
+	desc := twilio.Describe(code)
+	switch twilio.Classify(code, 0) {
+	case twilio.KindOptedOut, twilio.KindBlocked, twilio.KindInvalidAddress:
 		desc += "; their subscription was deleted"
-	case twilioapi.KindConfig:
+	case twilio.KindConfig:
 		desc += "; the operator must fix Senda's Twilio settings"
 	}
 	return desc + " (twilio.com/docs/api/errors/" + k + ")"

@@ -11,7 +11,7 @@
 // client whose transport binds the caller's context (with the per-request
 // timeout) and traces whether the request was written: a failure before that
 // is safe to retry, one after it may have created the message.
-package twilioapi
+package twilio
 
 import (
 	"bytes"

@@ -6,7 +6,7 @@
 // requests) but parses the form once, builds no URL strings, and reuses its
 // HMAC state: twilio-go parses the URL four times and always computes two
 // HMACs, which made signature checking the largest cost of a webhook.
-package twiliosig
+package twilio
 
 import (
 	"crypto/hmac"
@@ -118,10 +118,10 @@ type signer struct {
 	buf []byte
 }
 
-// New returns a validator for an auth token and the public base URL Twilio
+// NewValidator returns a validator for an auth token and the public base URL Twilio
 // calls (scheme, host, optional port and path prefix). Request paths are
 // appended to it, so a proxy in front cannot change what is validated.
-func New(authToken, publicURL string) (*Validator, error) {
+func NewValidator(authToken, publicURL string) (*Validator, error) {
 	if authToken == "" {
 		return nil, errors.New("twiliosig: empty auth token")
 	}
