@@ -2,6 +2,7 @@ package twilio_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -138,6 +139,35 @@ func TestKindString(t *testing.T) {
 	for k, want := range names {
 		if got := k.String(); got != want {
 			t.Errorf("Kind(%d).String() = %q, want %q", int(k), got, want)
+		}
+	}
+}
+
+func TestRecipientAction(t *testing.T) {
+	tests := []struct {
+		code int
+		want twilio.RecipientAction
+	}{
+		{21610, twilio.ForgetRecipient},  // opted out
+		{63049, twilio.SuspendTemplates}, // marketing template declined
+		{63018, twilio.KeepRecipient},    // rate limited: retry, keep them
+		{20429, twilio.KeepRecipient},
+		{0, twilio.KeepRecipient},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.code), func(t *testing.T) {
+			if got := twilio.Classify(tt.code, 0).RecipientAction(); got != tt.want {
+				t.Errorf("Classify(%d).RecipientAction() = %v, want %v", tt.code, got, tt.want)
+			}
+		})
+	}
+	// Every kind that means the person cannot or will not be reached is
+	// forgotten; the table's codes of those kinds all map to it.
+	for _, code := range twilio.TableCodes() {
+		k := twilio.Classify(code, 0)
+		forget := k == twilio.KindOptedOut || k == twilio.KindBlocked || k == twilio.KindInvalidAddress
+		if forget != (k.RecipientAction() == twilio.ForgetRecipient) {
+			t.Errorf("code %d (%v): RecipientAction %v", code, k, k.RecipientAction())
 		}
 	}
 }

@@ -135,7 +135,7 @@ func parseBase(s string) (*url.URL, error) {
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 		u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, errors.New("twilioapi: bad API base")
+		return nil, errors.New("twilio: bad API base")
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
