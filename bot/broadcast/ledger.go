@@ -48,6 +48,8 @@ const (
 	ledgerSent     = "s"
 	ledgerFailed   = "f:"
 	ledgerSkipped  = "x:"
+	// ledgerTimeSep separates the token from the time in p:TOKEN:MS.
+	ledgerTimeSep = ":"
 )
 
 // Fields of a queue entry.
@@ -66,9 +68,11 @@ type delivery struct {
 	attempt  int
 }
 
-func parseEntry(m redis.XMessage) (delivery, bool) {
-	str := func(k string) string { s, _ := m.Values[k].(string); return s }
-	d := delivery{streamID: m.ID, bid: str(entryBroadcast), rid: str(entryRecipient), token: str(entryToken)}
+func parseEntry(m redis.XMessage) (delivery, bool) { return parseEntryValues(m.ID, m.Values) }
+
+func parseEntryValues(id string, values map[string]any) (delivery, bool) {
+	str := func(k string) string { s, _ := values[k].(string); return s }
+	d := delivery{streamID: id, bid: str(entryBroadcast), rid: str(entryRecipient), token: str(entryToken)}
 	d.attempt, _ = strconv.Atoi(str(entryAttempt))
 	return d, d.bid != "" && d.rid != "" && d.token != ""
 }

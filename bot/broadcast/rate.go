@@ -18,9 +18,11 @@ var (
 	capScript = redis.NewScript(capLua)
 )
 
-// capTaken is cap.lua's answer when a send was taken from the cap (0 when
-// the cap is reached).
-const capTaken = 1
+// cap.lua's answers.
+const (
+	capFull  = 0 // the cap is reached: nothing taken
+	capTaken = 1 // one send taken from the cap
+)
 
 // pace waits for this process's next slot of the shared send rate.
 func (w *Worker) pace(ctx context.Context) error {

@@ -169,11 +169,17 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 	return st, true, err
 }
 
+// Flag values of record fields and script arguments.
+const (
+	flagOn  = "1"
+	flagOff = "0"
+)
+
 func boolField(b bool) string {
 	if b {
-		return "1"
+		return flagOn
 	}
-	return "0"
+	return flagOff
 }
 
 // Get returns a broadcast's status.
@@ -200,7 +206,7 @@ func (s *Store) Get(ctx context.Context, id string) (Status, error) {
 		Recipients: num(m[fRecipient]), Sent: num(m[fSent]), Delivered: num(m[fDelivered]),
 		Failed: num(m[fFailed]), Skipped: num(m[fSkipped]), Finished: num(m[fFinished]),
 		Reasons: map[string]int64{}, Waiting: map[string]int64{},
-		Urgent: m[fUrgent] == "1", Template: m[fTemplate] != "",
+		Urgent: m[fUrgent] == flagOn, Template: m[fTemplate] != "",
 		SendAt: msTime(m[fSendAt]), CreatedAt: msTime(m[fCreated]), CreatedBy: m[fBy],
 	}
 	for k, v := range reasons.Val() {

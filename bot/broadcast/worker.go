@@ -285,7 +285,7 @@ func (w *Worker) broadcast(ctx context.Context, id string) (cachedBroadcast, err
 	if str(0) == "" {
 		return cachedBroadcast{}, ErrNotFound
 	}
-	c = cachedBroadcast{state: State(str(0)), urgent: str(3) == "1", started: msTime(str(4)), read: now}
+	c = cachedBroadcast{state: State(str(0)), urgent: str(3) == flagOn, started: msTime(str(4)), read: now}
 	if c.texts, err = decodeRendered(str(1)); err != nil {
 		return cachedBroadcast{}, err
 	}
