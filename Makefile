@@ -18,10 +18,10 @@ lint:
 check: lint test
 
 bench:
-	go test -run '^$$' -bench . -benchmem ./flows/ ./bot/app/ ./bot/twiliosig/ ./bot/sealer/ ./bot/twilioapi/
+	go test -run '^$$' -bench . -benchmem ./flows/ ./bot/app/ ./bot/twilio/ ./bot/sealer/ ./bot/twilio/
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzStep -fuzztime 60s ./flows/
 	go test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./content/
-	go test -run '^$$' -fuzz FuzzAgreement -fuzztime 60s ./bot/twiliosig/
+	go test -run '^$$' -fuzz FuzzAgreement -fuzztime 60s ./bot/twilio/
 	go test -run '^$$' -fuzz FuzzOpen -fuzztime 60s ./bot/sealer/

@@ -30,8 +30,7 @@ import (
 	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/subscribers"
-	"github.com/senda-org/senda/bot/twilioapi"
-	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 )
 
@@ -141,7 +140,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 
 // newValidator checks Twilio's signatures against SENDA_PUBLIC_URL; nil
 // (nothing checked) without TWILIO_AUTH_TOKEN.
-func (a *App) newValidator() (*twiliosig.Validator, error) {
+func (a *App) newValidator() (*twilio.Validator, error) {
 	if a.cfg.AuthToken == "" {
 		a.log.Warn("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked and anyone can post messages (development only)")
 		return nil, nil
@@ -151,7 +150,7 @@ func (a *App) newValidator() (*twiliosig.Validator, error) {
 		base = "http://localhost" + a.cfg.Addr
 		a.log.Warn("SENDA_PUBLIC_URL is not set: validating signatures against " + base + "; set it to the URL configured in Twilio")
 	}
-	return twiliosig.New(a.cfg.AuthToken, base)
+	return twilio.NewValidator(a.cfg.AuthToken, base)
 }
 
 func (a *App) newConversation(prefix string) error {
@@ -186,7 +185,7 @@ func (a *App) setupBroadcasts() error {
 	case a.deps.Sender != nil:
 		a.sender = a.deps.Sender
 	case b.Delivery():
-		client, err := twilioapi.New(twilioapi.Config{
+		client, err := twilio.New(twilio.Config{
 			AccountSID: b.AccountSID, AuthToken: a.cfg.AuthToken, APIKey: b.APIKey, APISecret: b.APISecret,
 			APIBase: b.APIBase, MessagingServiceSID: b.MessagingServiceSID, SMSFrom: b.SMSFrom, WhatsAppFrom: b.WhatsAppFrom,
 			Privacy: true,

@@ -20,8 +20,8 @@ import (
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/sealer"
-	"github.com/senda-org/senda/bot/twilioapi"
-	"github.com/senda-org/senda/bot/twilioapi/twiliofake"
+	"github.com/senda-org/senda/bot/twilio"
+	"github.com/senda-org/senda/bot/twilio/twiliofake"
 	"github.com/senda-org/senda/content"
 )
 
@@ -65,11 +65,11 @@ func quietHours(span, zone string) broadcast.QuietHours {
 }
 
 // fakeSender returns a real Twilio client pointed at a fake Twilio.
-func fakeSender(t testing.TB) (*twiliofake.Server, *twilioapi.Client) {
+func fakeSender(t testing.TB) (*twiliofake.Server, *twilio.Client) {
 	t.Helper()
 	fake := twiliofake.New()
 	t.Cleanup(fake.Close)
-	client, err := twilioapi.New(twilioapi.Config{
+	client, err := twilio.New(twilio.Config{
 		AccountSID: fake.AccountSID, AuthToken: fake.AuthToken, APIBase: fake.URL,
 		SMSFrom: testSMSFrom, WhatsAppFrom: testWAFrom, Privacy: true, Timeout: 2 * time.Second,
 	})
@@ -334,13 +334,13 @@ func TestBroadcastPermanentErrors(t *testing.T) {
 // out a worker dying mid-send: for some messages after Twilio created them,
 // for others before the request left, it never returns.
 type dyingSender struct {
-	real  *twilioapi.Client
+	real  *twilio.Client
 	sends atomic.Int64
 	after int64
 	dead  chan struct{}
 }
 
-func (d *dyingSender) Send(ctx context.Context, m twilioapi.Message) (twilioapi.Result, error) {
+func (d *dyingSender) Send(ctx context.Context, m twilio.Message) (twilio.Result, error) {
 	n := d.sends.Add(1)
 	if n <= d.after {
 		return d.real.Send(ctx, m)
@@ -349,7 +349,7 @@ func (d *dyingSender) Send(ctx context.Context, m twilioapi.Message) (twilioapi.
 		d.real.Send(ctx, m) // Twilio created it; the answer is never recorded
 	}
 	<-d.dead
-	return twilioapi.Result{}, &twilioapi.Error{Kind: twilioapi.KindUnknown, Desc: "worker died"}
+	return twilio.Result{}, &twilio.Error{Kind: twilio.KindUnknown, Desc: "worker died"}
 }
 
 func (d *dyingSender) SentSince(ctx context.Context, to string, since time.Time, body string) (bool, error) {

@@ -98,86 +98,112 @@ const (
 // is sent: the neutral header line first, transliterated for SMS.
 type rendered map[string]map[string]string // lang → "sms"/"whatsapp" → body
 
+// problems collects what is wrong with a request, in whole sentences.
+type problems []string
+
+func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+
 // validate checks a request against the pack and renders its texts. now
 // resolves an empty send_at.
 func validate(req Request, p *content.Pack, now time.Time) (rendered, time.Time, error) {
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-
-	if _, ok := p.TopicByID(req.Topic); !ok {
-		ids := make([]string, len(p.Topics))
-		for i, t := range p.Topics {
-			ids[i] = t.ID
-		}
-		if req.Topic == "" {
-			bad("topic is missing; choose one of: %s.", strings.Join(ids, ", "))
-		} else {
-			bad("topic %q does not exist; choose one of: %s.", req.Topic, strings.Join(ids, ", "))
-		}
+	var bad problems
+	checkTopic(&bad, req.Topic, p)
+	out := renderTexts(&bad, req.Text, p)
+	checkTemplate(&bad, req.Template)
+	sendAt := parseSendAt(&bad, req.SendAt, now)
+	if len(bad) > 0 {
+		return nil, time.Time{}, &ValidationError{Problems: bad}
 	}
+	return out, sendAt, nil
+}
+
+func checkTopic(bad *problems, topic string, p *content.Pack) {
+	if _, ok := p.TopicByID(topic); ok {
+		return
+	}
+	ids := make([]string, len(p.Topics))
+	for i, t := range p.Topics {
+		ids[i] = t.ID
+	}
+	if topic == "" {
+		bad.add("topic is missing; choose one of: %s.", strings.Join(ids, ", "))
+	} else {
+		bad.add("topic %q does not exist; choose one of: %s.", topic, strings.Join(ids, ", "))
+	}
+}
+
+// renderTexts checks each language's text against the SMS and WhatsApp
+// limits and renders it as sent: the neutral header line first.
+func renderTexts(bad *problems, texts map[string]string, p *content.Pack) rendered {
 	def := p.Languages[0].Code
 	out := rendered{}
-	if strings.TrimSpace(req.Text[def]) == "" {
-		bad("text.%s is required: every subscriber without a text in their language gets the %s one.", def, def)
+	if strings.TrimSpace(texts[def]) == "" {
+		bad.add("text.%s is required: every subscriber without a text in their language gets the %s one.", def, def)
 	}
-	for _, lang := range slices.Sorted(maps.Keys(req.Text)) {
+	for _, lang := range slices.Sorted(maps.Keys(texts)) {
 		li := p.LanguageIndex(lang)
 		if li < 0 {
-			bad("text.%s: this pack has no language %q (it has %s).", lang, lang, strings.Join(p.LanguageCodes(), ", "))
+			bad.add("text.%s: this pack has no language %q (it has %s).", lang, lang, strings.Join(p.LanguageCodes(), ", "))
 			continue
 		}
-		text := strings.TrimSpace(req.Text[lang])
+		text := strings.TrimSpace(texts[lang])
 		if text == "" {
 			continue
 		}
 		header := p.Text("header", li)
 		sms, unmapped := content.ToGSM7(header + "\n" + text)
 		if len(unmapped) > 0 {
-			bad("text.%s has characters SMS cannot carry (%q); remove them.", lang, string(unmapped))
+			bad.add("text.%s has characters SMS cannot carry (%q); remove them.", lang, string(unmapped))
 		}
 		if size, budget := content.MeasureSMS(sms), p.SMS.Budget(); size.Units > budget {
-			bad("text.%s is %d characters by SMS with the %q line before it; %d fit in %d SMS: shorten it by %d.",
+			bad.add("text.%s is %d characters by SMS with the %q line before it; %d fit in %d SMS: shorten it by %d.",
 				lang, size.Units, header, budget, p.SMS.Segments, size.Units-budget)
 		}
 		wa := header + "\n" + text
 		if n := len([]rune(wa)); n > maxWhatsAppChars {
-			bad("text.%s is %d characters; WhatsApp messages hold %d.", lang, n, maxWhatsAppChars)
+			bad.add("text.%s is %d characters; WhatsApp messages hold %d.", lang, n, maxWhatsAppChars)
 		}
 		out[lang] = map[string]string{content.SMS.String(): sms, content.WhatsApp.String(): wa}
 	}
-	if t := req.Template; t != nil {
-		if !contentSIDPattern.MatchString(t.ContentSID) {
-			bad("whatsapp_template.content_sid %q is not a Content SID (HX followed by 32 hex digits, from Twilio's Content Template Builder).", t.ContentSID)
-		}
-		for _, k := range slices.Sorted(maps.Keys(t.Variables)) {
-			switch v := t.Variables[k]; {
-			case !variablePattern.MatchString(k):
-				bad("whatsapp_template.variables: %q is not a variable number like \"1\".", k)
-			case strings.TrimSpace(v) == "":
-				bad("whatsapp_template.variables.%s is empty; WhatsApp refuses empty variables.", k)
-			case len([]rune(v)) > maxVariableChars:
-				bad("whatsapp_template.variables.%s is longer than %d characters.", k, maxVariableChars)
-			}
-		}
+	return out
+}
+
+func checkTemplate(bad *problems, t *Template) {
+	if t == nil {
+		return
 	}
-	sendAt := now
-	if req.SendAt != "" {
-		t, err := time.Parse(time.RFC3339, req.SendAt)
-		switch {
-		case err != nil:
-			bad("send_at %q is not an RFC 3339 time like 2026-12-01T09:00:00-06:00.", req.SendAt)
-		case t.Before(now.Add(-time.Minute)):
-			bad("send_at %s is in the past; leave send_at out to send now.", req.SendAt)
-		case t.After(now.Add(maxScheduleAhead)):
-			bad("send_at %s is more than 90 days away.", req.SendAt)
-		default:
-			sendAt = t
+	if !contentSIDPattern.MatchString(t.ContentSID) {
+		bad.add("whatsapp_template.content_sid %q is not a Content SID (HX followed by 32 hex digits, from Twilio's Content Template Builder).", t.ContentSID)
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.Variables)) {
+		switch v := t.Variables[k]; {
+		case !variablePattern.MatchString(k):
+			bad.add("whatsapp_template.variables: %q is not a variable number like \"1\".", k)
+		case strings.TrimSpace(v) == "":
+			bad.add("whatsapp_template.variables.%s is empty; WhatsApp refuses empty variables.", k)
+		case len([]rune(v)) > maxVariableChars:
+			bad.add("whatsapp_template.variables.%s is longer than %d characters.", k, maxVariableChars)
 		}
 	}
-	if len(problems) > 0 {
-		return nil, time.Time{}, &ValidationError{Problems: problems}
+}
+
+// parseSendAt reads send_at; empty means now.
+func parseSendAt(bad *problems, sendAt string, now time.Time) time.Time {
+	if sendAt == "" {
+		return now
 	}
-	return out, sendAt, nil
+	t, err := time.Parse(time.RFC3339, sendAt)
+	switch {
+	case err != nil:
+		bad.add("send_at %q is not an RFC 3339 time like 2026-12-01T09:00:00-06:00.", sendAt)
+	case t.Before(now.Add(-time.Minute)):
+		bad.add("send_at %s is in the past; leave send_at out to send now.", sendAt)
+	case t.After(now.Add(maxScheduleAhead)):
+		bad.add("send_at %s is more than 90 days away.", sendAt)
+	default:
+		return t
+	}
+	return now
 }
 
 // body picks the text for a subscriber's language and channel, falling back

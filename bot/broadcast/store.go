@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,29 +17,6 @@ import (
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/content"
-)
-
-//go:embed scripts/*.lua
-var scriptFS embed.FS
-
-func script(name string) *redis.Script {
-	src, err := scriptFS.ReadFile("scripts/" + name + ".lua")
-	if err != nil {
-		panic("broadcast: missing embedded script " + name) // a build without its scripts is broken
-	}
-	return redis.NewScript(string(src))
-}
-
-var (
-	claimScript   = script("claim")
-	finishScript  = script("finish")
-	deferScript   = script("defer")
-	undelayScript = script("undelay")
-	dueScript     = script("due")
-	fannedScript  = script("fanned")
-	paceScript    = script("pace")
-	capScript     = script("cap")
-	startScript   = script("start")
 )
 
 // Record fields of a broadcast.
@@ -63,9 +39,6 @@ const (
 	fStarted   = "started"
 	fDoneAt    = "done_at"
 )
-
-// Waiting counters, by why deliveries wait.
-var waitingFields = map[string]string{"w_quiet": "quiet_hours", "w_cap": "daily_cap", "w_retry": "retry"}
 
 // Retention of a finished broadcast's records. The ledger names who got it
 // (by keyed hash), so it goes soon after late status callbacks stop; the
@@ -196,11 +169,17 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 	return st, true, err
 }
 
+// Flag values of record fields and script arguments.
+const (
+	flagOn  = "1"
+	flagOff = "0"
+)
+
 func boolField(b bool) string {
 	if b {
-		return "1"
+		return flagOn
 	}
-	return "0"
+	return flagOff
 }
 
 // Get returns a broadcast's status.
@@ -227,7 +206,7 @@ func (s *Store) Get(ctx context.Context, id string) (Status, error) {
 		Recipients: num(m[fRecipient]), Sent: num(m[fSent]), Delivered: num(m[fDelivered]),
 		Failed: num(m[fFailed]), Skipped: num(m[fSkipped]), Finished: num(m[fFinished]),
 		Reasons: map[string]int64{}, Waiting: map[string]int64{},
-		Urgent: m[fUrgent] == "1", Template: m[fTemplate] != "",
+		Urgent: m[fUrgent] == flagOn, Template: m[fTemplate] != "",
 		SendAt: msTime(m[fSendAt]), CreatedAt: msTime(m[fCreated]), CreatedBy: m[fBy],
 	}
 	for k, v := range reasons.Val() {
@@ -236,8 +215,8 @@ func (s *Store) Get(ctx context.Context, id string) (Status, error) {
 		}
 	}
 	for field, name := range waitingFields {
-		if n := num(m[field]); n > 0 {
-			st.Waiting[name] = n
+		if n := num(m[string(field)]); n > 0 {
+			st.Waiting[string(name)] = n
 		}
 	}
 	if m[fDoneAt] != "" {
@@ -357,7 +336,7 @@ func (s *Store) CountCallback(ctx context.Context, id, msgHash, status string, e
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.HIncrBy(ctx, s.keys.Broadcast(id), field, 1)
 		if field == fFailed {
-			p.HIncrBy(ctx, s.keys.Reasons(id), reasonCode(errorCode, "undelivered"), 1)
+			p.HIncrBy(ctx, s.keys.Reasons(id), string(reasonCode(errorCode, ReasonUndelivered)), 1)
 		}
 		return nil
 	})
@@ -365,12 +344,4 @@ func (s *Store) CountCallback(ctx context.Context, id, msgHash, status string, e
 		return fmt.Errorf("broadcast: callback: %w", err)
 	}
 	return nil
-}
-
-// reasonCode names a Twilio error code as a reason, or def without one.
-func reasonCode(code int, def string) string {
-	if code == 0 {
-		return def
-	}
-	return strconv.Itoa(code)
 }

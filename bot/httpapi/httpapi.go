@@ -20,7 +20,7 @@ import (
 	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/subscribers"
-	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // Paths Twilio posts to.
@@ -54,7 +54,7 @@ type Deps struct {
 	Redis        redis.UniversalClient
 	Keys         rkey.Space
 	Hasher       *ident.Hasher
-	Validator    *twiliosig.Validator
+	Validator    *twilio.Validator
 	Metrics      *metrics.Set
 	Conversation *conversation.Conversation
 	Subscribers  *subscribers.Store

@@ -6,14 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/ident"
-	"github.com/senda-org/senda/bot/twilioapi"
-	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // handleStatus turns a status callback into delivered or failed counts, and
@@ -29,12 +27,12 @@ func (s *Server) handleStatus(c echo.Context) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 	id := c.QueryParam("b")
-	sid := twiliosig.Get(params, "MessageSid")
-	status := twiliosig.Get(params, "MessageStatus")
+	sid := twilio.Get(params, "MessageSid")
+	status := twilio.Get(params, "MessageStatus")
 	if id == "" || sid == "" || status == "" {
 		return errStatusFields
 	}
-	code, _ := strconv.Atoi(twiliosig.Get(params, "ErrorCode"))
+	code, _ := strconv.Atoi(twilio.Get(params, "ErrorCode"))
 	ctx := c.Request().Context()
 	var h [8]byte
 	binary.BigEndian.PutUint64(h[:], s.Hasher.Message(sid))
@@ -43,17 +41,10 @@ func (s *Server) handleStatus(c echo.Context) error {
 		return err
 	}
 	if code != 0 {
-		to := twiliosig.Get(params, "To")
+		to := twilio.Get(params, "To")
 		sub := s.Hasher.Sender(ident.ChannelOf(to), to)
-		switch twilioapi.Classify(code, 0) {
-		case twilioapi.KindOptedOut, twilioapi.KindBlocked, twilioapi.KindInvalidAddress:
-			if err := s.Subscribers.Delete(ctx, sub, s.Conversation.Pack().TopicIDs()); err != nil {
-				return err
-			}
-		case twilioapi.KindMarketingDeclined:
-			if err := s.Subscribers.SuspendTemplates(ctx, sub, s.Now().Add(7*24*time.Hour)); err != nil {
-				return err
-			}
+		if err := s.Broadcasts.ApplyErrorPolicy(ctx, sub, twilio.Classify(code, 0)); err != nil {
+			return err
 		}
 	}
 	s.Metrics.Add("status_callbacks_total", "status", callbackStatus(status), 1)

@@ -9,12 +9,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/senda-org/senda/bot/conversation"
-	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // readSigned reads a form body of at most MaxWebhookBody bytes, checks its
 // Twilio signature, and returns its fields sorted by key.
-func (s *Server) readSigned(c echo.Context) ([]twiliosig.Param, error) {
+func (s *Server) readSigned(c echo.Context) ([]twilio.Param, error) {
 	req := c.Request()
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != echo.MIMEApplicationForm {
@@ -29,11 +29,11 @@ func (s *Server) readSigned(c echo.Context) ([]twiliosig.Param, error) {
 		}
 		return nil, errWebhookUnreadable
 	}
-	params, err := twiliosig.ParseForm(body)
+	params, err := twilio.ParseForm(body)
 	if err != nil {
 		return nil, errWebhookMalformed
 	}
-	if s.Validator != nil && !s.Validator.Valid(req.URL.RequestURI(), params, req.Header.Get(twiliosig.Header)) {
+	if s.Validator != nil && !s.Validator.Valid(req.URL.RequestURI(), params, req.Header.Get(twilio.Header)) {
 		s.Metrics.Count("webhook_forbidden_total")
 		return nil, errWebhookSignature
 	}
@@ -48,10 +48,10 @@ func (s *Server) handleMessage(c echo.Context) error {
 		return err
 	}
 	msg := conversation.Inbound{
-		From: twiliosig.Get(params, "From"),
-		To:   twiliosig.Get(params, "To"),
-		Body: twiliosig.Get(params, "Body"),
-		SID:  twiliosig.Get(params, "MessageSid"),
+		From: twilio.Get(params, "From"),
+		To:   twilio.Get(params, "To"),
+		Body: twilio.Get(params, "Body"),
+		SID:  twilio.Get(params, "MessageSid"),
 	}
 	if msg.From == "" || msg.SID == "" {
 		return errMessageFields

@@ -53,6 +53,14 @@ const (
 	fieldHour      = "h"
 	fieldTopics    = "t"
 	fieldSuspended = "ms"
+	// topicSep separates the topics in fieldTopics, kept sorted.
+	topicSep = ","
+)
+
+// reseal.lua's answers: whether it replaced the sealed address.
+const (
+	resealStale = 0 // the address changed since it was read: left alone
+	resealDone  = 1
 )
 
 // Subscriber is one subscriber's record, with the address opened.
@@ -129,7 +137,7 @@ func (s *Store) Delete(ctx context.Context, id ident.SenderID, known []string) e
 		return fmt.Errorf("subscribers: delete: %w", err)
 	}
 	topics := slices.Clone(known)
-	for _, t := range strings.Split(had, ",") {
+	for _, t := range strings.Split(had, topicSep) {
 		if t != "" && !slices.Contains(topics, t) {
 			topics = append(topics, t)
 		}
@@ -161,7 +169,7 @@ func (s *Store) Topics(ctx context.Context, id ident.SenderID) ([]string, error)
 
 func splitTopics(v string) []string {
 	var out []string
-	for _, t := range strings.Split(v, ",") {
+	for _, t := range strings.Split(v, topicSep) {
 		if t != "" {
 			out = append(out, t)
 		}

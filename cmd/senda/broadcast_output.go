@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/senda-org/senda/bot/adminapi"
-	"github.com/senda-org/senda/bot/twilioapi"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // How a broadcast is shown to people: figures, reasons and waits in
@@ -77,7 +77,7 @@ func printStatus(w io.Writer, st adminapi.Broadcast) {
 }
 
 // reasonTexts explain the reasons Senda itself names; Twilio's numeric
-// codes are explained by twilioapi.Describe.
+// codes are explained by twilio.Describe.
 var reasonTexts = map[adminapi.Reason]string{
 	adminapi.ReasonUnsubscribed:       "left (BAJA/STOP) before it was sent",
 	adminapi.ReasonNoTemplate:         "WhatsApp, outside the 24-hour window, and the broadcast has no template",
@@ -99,11 +99,11 @@ func explainReason(k string) string {
 	if err != nil {
 		return ""
 	}
-	desc := twilioapi.Describe(code)
-	switch twilioapi.Classify(code, 0) {
-	case twilioapi.KindOptedOut, twilioapi.KindBlocked, twilioapi.KindInvalidAddress:
+	desc := twilio.Describe(code)
+	switch twilio.Classify(code, 0) {
+	case twilio.KindOptedOut, twilio.KindBlocked, twilio.KindInvalidAddress:
 		desc += "; their subscription was deleted"
-	case twilioapi.KindConfig:
+	case twilio.KindConfig:
 		desc += "; the operator must fix Senda's Twilio settings"
 	}
 	return desc + " (twilio.com/docs/api/errors/" + k + ")"

@@ -25,7 +25,7 @@ import (
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
-	"github.com/senda-org/senda/bot/twilioapi"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 const testAdminToken = "ngo-token-0123456789abcdef0123"
@@ -525,17 +525,17 @@ func TestBroadcastCancelTwice(t *testing.T) {
 type fakeSender struct {
 	mu     sync.Mutex
 	refuse map[string]int // address → Twilio error code
-	sent   []twilioapi.Message
+	sent   []twilio.Message
 }
 
-func (s *fakeSender) Send(_ context.Context, m twilioapi.Message) (twilioapi.Result, error) {
+func (s *fakeSender) Send(_ context.Context, m twilio.Message) (twilio.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if code, ok := s.refuse[m.To]; ok {
-		return twilioapi.Result{}, &twilioapi.Error{Code: code, HTTPStatus: 400, Kind: twilioapi.Classify(code, 400), Desc: twilioapi.Describe(code)}
+		return twilio.Result{}, &twilio.Error{Code: code, HTTPStatus: 400, Kind: twilio.Classify(code, 400), Desc: twilio.Describe(code)}
 	}
 	s.sent = append(s.sent, m)
-	return twilioapi.Result{SID: fmt.Sprintf("SM%032d", len(s.sent)), Status: "queued"}, nil
+	return twilio.Result{SID: fmt.Sprintf("SM%032d", len(s.sent)), Status: "queued"}, nil
 }
 
 func (s *fakeSender) SentSince(context.Context, string, time.Time, string) (bool, error) {

@@ -3,9 +3,7 @@
 -- Twilio has no idempotency key for creating messages.
 -- KEYS[1]  the broadcast's ledger (recipient id → state)
 -- ARGV[1]  recipient id   ARGV[2] delivery token   ARGV[3] now (ms)
--- Ledger states: p:TOKEN:MS in flight since MS (outcome unknown if found
--- later), w:TOKEN waiting to retry and known not sent, s sent, f:CODE
--- failed, x:REASON skipped.
+-- Ledger states: see the grammar in ledger.go.
 -- Returns {'new'}, {'retry'} (was waiting: known unsent), {'unknown', MS}
 -- (this delivery was in flight when its worker died: reconcile first),
 -- {'other'} (another copy of the delivery owns it), or {'done'}.

@@ -1,5 +1,5 @@
 // Command gen writes the requests of the webhook load test: genuine Twilio
-// webhooks, signed with twiliosig.Sign for a public URL and auth token, from
+// webhooks, signed with twilio.Sign for a public URL and auth token, from
 // many senders each holding a realistic conversation, every one with a
 // MessageSid of its own (a repeated sid would take Senda's cheap duplicate
 // path and flatter it).
@@ -32,7 +32,7 @@ import (
 
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/config/osenv"
-	"github.com/senda-org/senda/bot/twiliosig"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 func main() {
@@ -87,7 +87,7 @@ func run(target string, n, senders, start, smsPercent int, out string) error {
 		p := newPerson(s, smsPercent)
 		rand.Read(sid[:])
 		form, body := p.webhook(p.says(k), "SM"+hex.EncodeToString(sid[:]))
-		w.WriteString(twiliosig.Sign(token, target, form))
+		w.WriteString(twilio.Sign(token, target, form))
 		w.WriteByte('\t')
 		w.WriteString(body)
 		w.WriteByte('\n')

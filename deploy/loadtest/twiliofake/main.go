@@ -1,5 +1,5 @@
 // Command twiliofake serves the fake Twilio Messages API
-// (bot/twilioapi/twiliofake) as a process, for the broadcast load test
+// (bot/twilio/twiliofake) as a process, for the broadcast load test
 // (deploy/loadtest/broadcast.sh), and counts what it accepted.
 //
 //	twiliofake [-stats-addr 127.0.0.1:0] [-latency 0]
@@ -34,7 +34,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/senda-org/senda/bot/twilioapi/twiliofake"
+	"github.com/senda-org/senda/bot/twilio/twiliofake"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package twilioapi
+package twilio
 
 import (
 	"errors"
@@ -48,6 +48,23 @@ func DefaultConfig() Config {
 // Validate checks the configuration as a whole and names every problem at
 // once, in whole sentences. It never repeats a secret or a number.
 func (c Config) Validate() error {
+	p := append(c.credentialProblems(), c.senderProblems()...)
+	if c.APIBase != "" {
+		if _, err := parseBase(c.APIBase); err != nil {
+			p = append(p, "SENDA_TWILIO_API_BASE must be an absolute http(s) URL without query or fragment, like https://api.twilio.com.")
+		}
+	}
+	if c.Timeout < 0 {
+		p = append(p, "The Twilio request timeout must not be negative.")
+	}
+	if len(p) > 0 {
+		return errors.New(strings.Join(p, " "))
+	}
+	return nil
+}
+
+// credentialProblems checks the account and the credentials.
+func (c Config) credentialProblems() []string {
 	var p []string
 	switch {
 	case c.AccountSID == "":
@@ -74,6 +91,12 @@ func (c Config) Validate() error {
 	if !alnum(c.APISecret) {
 		p = append(p, "TWILIO_API_SECRET has characters other than letters and digits: check for quotes, spaces or a line break.")
 	}
+	return p
+}
+
+// senderProblems checks what messages are sent from.
+func (c Config) senderProblems() []string {
+	var p []string
 	if c.MessagingServiceSID == "" && c.SMSFrom == "" && c.WhatsAppFrom == "" {
 		p = append(p, "No sender is set: set SENDA_MESSAGING_SERVICE_SID (MG…), or SENDA_TWILIO_FROM and/or SENDA_WHATSAPP_FROM.")
 	}
@@ -88,18 +111,7 @@ func (c Config) Validate() error {
 			p = append(p, "SENDA_WHATSAPP_FROM must be whatsapp: followed by an E.164 number, like whatsapp:+50212345678.")
 		}
 	}
-	if c.APIBase != "" {
-		if _, err := parseBase(c.APIBase); err != nil {
-			p = append(p, "SENDA_TWILIO_API_BASE must be an absolute http(s) URL without query or fragment, like https://api.twilio.com.")
-		}
-	}
-	if c.Timeout < 0 {
-		p = append(p, "The Twilio request timeout must not be negative.")
-	}
-	if len(p) > 0 {
-		return errors.New(strings.Join(p, " "))
-	}
-	return nil
+	return p
 }
 
 func alnum(s string) bool {
@@ -135,7 +147,7 @@ func parseBase(s string) (*url.URL, error) {
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 		u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, errors.New("twilioapi: bad API base")
+		return nil, errors.New("twilio: bad API base")
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""

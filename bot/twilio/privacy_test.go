@@ -1,4 +1,4 @@
-package twilioapi_test
+package twilio_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/senda-org/senda/bot/twilioapi"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // The number and text the privacy test sends: distinctive, so that any of
@@ -54,13 +54,13 @@ func checkNoLeak(t *testing.T, what string, err error) {
 // whatever Twilio or the network answers, the error returned holds no
 // piece of the recipient's number or of the message text.
 func TestErrorsNeverHoldNumberOrText(t *testing.T) {
-	codes := append(twilioapi.TableCodes(), 0, 12345, 21612, 30007, 99999)
+	codes := append(twilio.TableCodes(), 0, 12345, 21612, 30007, 99999)
 	statuses := []int{400, 401, 403, 404, 429, 500, 502, 503, 504}
 	addrs := []string{secretNumber, "whatsapp:" + secretNumber}
 
 	// Privacy off, so that 30029 and 30030 come back as errors rather than
 	// being retried; the retry is checked below.
-	fake, c := setup(t, func(c *twilioapi.Config) { c.Privacy = false })
+	fake, c := setup(t, func(c *twilio.Config) { c.Privacy = false })
 	assertFakeQuotesNumber(t, fake.URL, fake.AccountSID, fake.AuthToken, fake.FailNext)
 
 	n := 1 // the request above
@@ -68,14 +68,14 @@ func TestErrorsNeverHoldNumberOrText(t *testing.T) {
 		for _, code := range codes {
 			for _, status := range statuses {
 				fake.FailNext(nil, status, code, 1)
-				_, err := c.Send(t.Context(), twilioapi.Message{To: to, Body: secretBody})
+				_, err := c.Send(t.Context(), twilio.Message{To: to, Body: secretBody})
 				checkNoLeak(t, fmt.Sprintf("Send to %s, %d/%d", to[:3], status, code), err)
 				n++
 			}
 		}
 		// A template send failing too.
 		fake.FailNext(nil, 400, 63016, 1)
-		_, err := c.Send(t.Context(), twilioapi.Message{To: to, ContentSID: "HX0123456789abcdef0123456789abcdef",
+		_, err := c.Send(t.Context(), twilio.Message{To: to, ContentSID: "HX0123456789abcdef0123456789abcdef",
 			ContentVariables: map[string]string{"1": secretBody}})
 		checkNoLeak(t, "template send", err)
 	}
@@ -87,30 +87,30 @@ func TestErrorsNeverHoldNumberOrText(t *testing.T) {
 	private := newClient(t, fake, nil)
 	fake.RejectPrivacy(true)
 	fake.FailNext(func(f url.Values) bool { return !f.Has("ContentRetention") }, 400, 21211, 1)
-	_, err := private.Send(t.Context(), twilioapi.Message{To: secretNumber, Body: secretBody})
+	_, err := private.Send(t.Context(), twilio.Message{To: secretNumber, Body: secretBody})
 	checkNoLeak(t, "privacy refused then 21211", err)
 
 	// Lost answer: the request reached the fake, which never answers.
 	fake.Hang(nil, 1)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-	_, err = c.Send(ctx, twilioapi.Message{To: secretNumber, Body: secretBody})
+	_, err = c.Send(ctx, twilio.Message{To: secretNumber, Body: secretBody})
 	cancel()
 	checkNoLeak(t, "hung send", err)
 
 	// Transport errors quote the URL, and a list URL holds the number.
-	down := newClient(t, fake, func(c *twilioapi.Config) { c.APIBase = "http://" + closedAddr(t) })
-	_, err = down.Send(t.Context(), twilioapi.Message{To: secretNumber, Body: secretBody})
+	down := newClient(t, fake, func(c *twilio.Config) { c.APIBase = "http://" + closedAddr(t) })
+	_, err = down.Send(t.Context(), twilio.Message{To: secretNumber, Body: secretBody})
 	checkNoLeak(t, "send, connection refused", err)
 	_, err = down.SentSince(t.Context(), "whatsapp:"+secretNumber, time.Now(), secretBody)
 	checkNoLeak(t, "SentSince, connection refused", err)
 
-	slow := newClient(t, fake, func(c *twilioapi.Config) { c.Timeout = 50 * time.Millisecond })
+	slow := newClient(t, fake, func(c *twilio.Config) { c.Timeout = 50 * time.Millisecond })
 	fake.SetLatency(time.Second)
-	_, err = slow.Send(t.Context(), twilioapi.Message{To: secretNumber, Body: secretBody})
+	_, err = slow.Send(t.Context(), twilio.Message{To: secretNumber, Body: secretBody})
 	checkNoLeak(t, "send, timeout", err)
 	fake.SetLatency(0)
 
-	wrong := newClient(t, fake, func(c *twilioapi.Config) { c.AuthToken = "wrongtoken" })
+	wrong := newClient(t, fake, func(c *twilio.Config) { c.AuthToken = "wrongtoken" })
 	_, err = wrong.SentSince(t.Context(), secretNumber, time.Now(), secretBody)
 	checkNoLeak(t, "SentSince, 401", err)
 }

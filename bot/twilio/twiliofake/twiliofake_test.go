@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/senda-org/senda/bot/twilioapi/twiliofake"
+	"github.com/senda-org/senda/bot/twilio/twiliofake"
 )
 
 // call makes one request to the fake and decodes the JSON answer.

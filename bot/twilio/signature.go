@@ -1,12 +1,13 @@
-// Package twiliosig checks Twilio's X-Twilio-Signature on form-encoded
-// webhooks against a configured public URL, in one pass over the body.
+package twilio
+
+// This file checks Twilio's X-Twilio-Signature on form-encoded webhooks
+// against a configured public URL, in one pass over the body.
 //
-// It accepts exactly what twilio-go's client.RequestValidator accepts (a test
+// The validator accepts exactly what twilio-go's client.RequestValidator accepts (a test
 // holds the two to the same answers on a corpus of valid and tampered
 // requests) but parses the form once, builds no URL strings, and reuses its
 // HMAC state: twilio-go parses the URL four times and always computes two
 // HMACs, which made signature checking the largest cost of a webhook.
-package twiliosig
 
 import (
 	"crypto/hmac"
@@ -32,7 +33,7 @@ type Param struct {
 
 // ErrMalformed means a body is not a valid form; twilio-go's validator would
 // reject it too.
-var ErrMalformed = errors.New("twiliosig: malformed form body")
+var ErrMalformed = errors.New("twilio: malformed form body")
 
 // maxFields is net/url's default limit on &-separated pairs in a query
 // (defaultMaxParams): url.ParseQuery, and so twilio-go, rejects a body with
@@ -118,16 +119,16 @@ type signer struct {
 	buf []byte
 }
 
-// New returns a validator for an auth token and the public base URL Twilio
+// NewValidator returns a validator for an auth token and the public base URL Twilio
 // calls (scheme, host, optional port and path prefix). Request paths are
 // appended to it, so a proxy in front cannot change what is validated.
-func New(authToken, publicURL string) (*Validator, error) {
+func NewValidator(authToken, publicURL string) (*Validator, error) {
 	if authToken == "" {
-		return nil, errors.New("twiliosig: empty auth token")
+		return nil, errors.New("twilio: empty auth token")
 	}
 	u, err := url.Parse(publicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("twiliosig: public URL %q is not an absolute http(s) URL", publicURL)
+		return nil, fmt.Errorf("twilio: public URL %q is not an absolute http(s) URL", publicURL)
 	}
 	base := strings.TrimSuffix(publicURL, "/")
 	v := &Validator{primary: base, plain: plainBase(base)}

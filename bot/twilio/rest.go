@@ -1,7 +1,9 @@
-// Package twilioapi sends broadcast messages through Twilio's REST API with
-// twilio-go, and says in one table (Classify) what each failure means.
+package twilio
+
+// This file sends broadcast messages through Twilio's REST API with
+// twilio-go.
 //
-// Nothing this package returns holds a phone number or message text: errors
+// Nothing the client returns holds a phone number or message text: errors
 // carry only Twilio's error code, the HTTP status and a description from this
 // package. twilio-go's own errors quote Twilio's message, which often quotes
 // the number, and its transport errors quote the URL, which for a list holds
@@ -11,7 +13,6 @@
 // client whose transport binds the caller's context (with the per-request
 // timeout) and traces whether the request was written: a failure before that
 // is safe to retry, one after it may have created the message.
-package twilioapi
 
 import (
 	"bytes"
@@ -394,7 +395,7 @@ type rewriteTransport struct {
 	next http.RoundTripper
 }
 
-var errHost = errors.New("twilioapi: request for a host other than " + twilioHost)
+var errHost = errors.New("twilio: request for a host other than " + twilioHost)
 
 func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Host != twilioHost {

@@ -1,4 +1,4 @@
-package twilioapi_test
+package twilio_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/senda-org/senda/bot/twilioapi"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 func TestSendParams(t *testing.T) {
@@ -26,35 +26,35 @@ func TestSendParams(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		edit func(*twilioapi.Config)
-		msg  twilioapi.Message
+		edit func(*twilio.Config)
+		msg  twilio.Message
 		want url.Values
 	}{
 		{
 			name: "SMS from the SMS number",
-			msg:  twilioapi.Message{To: "+50212345678", Body: "Hola"},
+			msg:  twilio.Message{To: "+50212345678", Body: "Hola"},
 			want: with(privacy, url.Values{"To": {"+50212345678"}, "From": {smsFrom}, "Body": {"Hola"}}),
 		},
 		{
 			name: "WhatsApp from the WhatsApp sender",
-			msg:  twilioapi.Message{To: "whatsapp:+50212345678", Body: "Hola ¿qué tal?"},
+			msg:  twilio.Message{To: "whatsapp:+50212345678", Body: "Hola ¿qué tal?"},
 			want: with(privacy, url.Values{"To": {"whatsapp:+50212345678"}, "From": {waFrom}, "Body": {"Hola ¿qué tal?"}}),
 		},
 		{
 			name: "messaging service instead of From, SMS",
-			edit: func(c *twilioapi.Config) { c.MessagingServiceSID = mgSID },
-			msg:  twilioapi.Message{To: "+50212345678", Body: "Hola"},
+			edit: func(c *twilio.Config) { c.MessagingServiceSID = mgSID },
+			msg:  twilio.Message{To: "+50212345678", Body: "Hola"},
 			want: with(privacy, url.Values{"To": {"+50212345678"}, "MessagingServiceSid": {mgSID}, "Body": {"Hola"}}),
 		},
 		{
 			name: "messaging service instead of From, WhatsApp",
-			edit: func(c *twilioapi.Config) { c.MessagingServiceSID = mgSID },
-			msg:  twilioapi.Message{To: "whatsapp:+50212345678", Body: "Hola"},
+			edit: func(c *twilio.Config) { c.MessagingServiceSID = mgSID },
+			msg:  twilio.Message{To: "whatsapp:+50212345678", Body: "Hola"},
 			want: with(privacy, url.Values{"To": {"whatsapp:+50212345678"}, "MessagingServiceSid": {mgSID}, "Body": {"Hola"}}),
 		},
 		{
 			name: "template with variables as JSON, no body",
-			msg: twilioapi.Message{
+			msg: twilio.Message{
 				To: "whatsapp:+50212345678", ContentSID: "HX0123456789abcdef0123456789abcdef",
 				ContentVariables: map[string]string{"2": "martes", "1": "Clínica \"Sol\" & <más>"},
 			},
@@ -66,12 +66,12 @@ func TestSendParams(t *testing.T) {
 		},
 		{
 			name: "template without variables",
-			msg:  twilioapi.Message{To: "whatsapp:+50212345678", ContentSID: "HX0123456789abcdef0123456789abcdef"},
+			msg:  twilio.Message{To: "whatsapp:+50212345678", ContentSID: "HX0123456789abcdef0123456789abcdef"},
 			want: with(privacy, url.Values{"To": {"whatsapp:+50212345678"}, "From": {waFrom}, "ContentSid": {"HX0123456789abcdef0123456789abcdef"}}),
 		},
 		{
 			name: "status callback",
-			msg:  twilioapi.Message{To: "+50212345678", Body: "Hola", StatusCallback: "https://senda.example.org/twilio/status?b=42"},
+			msg:  twilio.Message{To: "+50212345678", Body: "Hola", StatusCallback: "https://senda.example.org/twilio/status?b=42"},
 			want: with(privacy, url.Values{
 				"To": {"+50212345678"}, "From": {smsFrom}, "Body": {"Hola"},
 				"StatusCallback": {"https://senda.example.org/twilio/status?b=42"},
@@ -79,8 +79,8 @@ func TestSendParams(t *testing.T) {
 		},
 		{
 			name: "privacy off sends no retention parameters",
-			edit: func(c *twilioapi.Config) { c.Privacy = false },
-			msg:  twilioapi.Message{To: "+50212345678", Body: "Hola"},
+			edit: func(c *twilio.Config) { c.Privacy = false },
+			msg:  twilio.Message{To: "+50212345678", Body: "Hola"},
 			want: url.Values{"To": {"+50212345678"}, "From": {smsFrom}, "Body": {"Hola"}},
 		},
 	}
@@ -111,7 +111,7 @@ func TestSendParams(t *testing.T) {
 func TestSendAuth(t *testing.T) {
 	t.Run("auth token", func(t *testing.T) {
 		fake, c := setup(t, nil)
-		if _, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"}); err != nil {
+		if _, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"}); err != nil {
 			t.Fatal(err)
 		}
 		if got := fake.Messages()[0].User; got != fake.AccountSID {
@@ -120,12 +120,12 @@ func TestSendAuth(t *testing.T) {
 	})
 	t.Run("API key pair is preferred and the account stays in the path", func(t *testing.T) {
 		const key, secret = "SK00000000000000000000000000000abc", "keysecret123"
-		fake, c := setup(t, func(c *twilioapi.Config) {
+		fake, c := setup(t, func(c *twilio.Config) {
 			c.APIKey, c.APISecret = key, secret
 			c.AuthToken = "wrongtoken" // must not be used
 		})
 		fake.AllowAPIKey(key, secret)
-		if _, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"}); err != nil {
+		if _, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"}); err != nil {
 			t.Fatal(err) // the fake answers 404 when the path names another account
 		}
 		if got := fake.Messages()[0].User; got != key {
@@ -133,10 +133,10 @@ func TestSendAuth(t *testing.T) {
 		}
 	})
 	t.Run("wrong token is a config error", func(t *testing.T) {
-		fake, c := setup(t, func(c *twilioapi.Config) { c.AuthToken = "wrongtoken" })
-		_, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"})
+		fake, c := setup(t, func(c *twilio.Config) { c.AuthToken = "wrongtoken" })
+		_, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"})
 		te := asError(t, err)
-		if te.Code != 20003 || te.HTTPStatus != 401 || te.Kind != twilioapi.KindConfig {
+		if te.Code != 20003 || te.HTTPStatus != 401 || te.Kind != twilio.KindConfig {
 			t.Errorf("err = %+v, want 20003/401/config", te)
 		}
 		if len(fake.Messages()) != 0 {
@@ -145,14 +145,14 @@ func TestSendAuth(t *testing.T) {
 	})
 	t.Run("another account in the path is a config error", func(t *testing.T) {
 		const key, secret = "SK00000000000000000000000000000abc", "keysecret123"
-		fake, c := setup(t, func(c *twilioapi.Config) {
+		fake, c := setup(t, func(c *twilio.Config) {
 			c.APIKey, c.APISecret = key, secret
 			c.AccountSID = "AC11111111111111111111111111111111"
 		})
 		fake.AllowAPIKey(key, secret)
-		_, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"})
+		_, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"})
 		te := asError(t, err)
-		if te.Code != 20404 || te.HTTPStatus != 404 || te.Kind != twilioapi.KindConfig {
+		if te.Code != 20404 || te.HTTPStatus != 404 || te.Kind != twilio.KindConfig {
 			t.Errorf("err = %+v, want 20404/404/config", te)
 		}
 	})
@@ -170,7 +170,7 @@ func TestNewIgnoresEnvironment(t *testing.T) {
 	t.Setenv("TWILIO_EDGE", "sydney")
 	t.Setenv("TWILIO_REGION", "au1")
 	fake, c := setup(t, nil)
-	if _, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"}); err != nil {
+	if _, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	m := fake.Messages()
@@ -186,45 +186,45 @@ func TestNewIgnoresEnvironment(t *testing.T) {
 func TestSendKinds(t *testing.T) {
 	tests := []struct {
 		status, code int
-		want         twilioapi.Kind
+		want         twilio.Kind
 	}{
-		{429, 0, twilioapi.KindRetry},
-		{429, 20429, twilioapi.KindRetry},
-		{429, 63018, twilioapi.KindRetry},
-		{400, 63018, twilioapi.KindRetry},
-		{500, 0, twilioapi.KindRetry},
-		{500, 20500, twilioapi.KindRetry},
-		{503, 20503, twilioapi.KindRetry},
-		{502, 0, twilioapi.KindUnknown},
-		{504, 0, twilioapi.KindUnknown},
-		{400, 21610, twilioapi.KindOptedOut},
-		{400, 63014, twilioapi.KindBlocked},
-		{400, 21211, twilioapi.KindInvalidAddress},
-		{400, 21614, twilioapi.KindInvalidAddress},
-		{400, 63003, twilioapi.KindInvalidAddress},
-		{400, 63049, twilioapi.KindMarketingDeclined},
-		{400, 63016, twilioapi.KindOutsideWindow},
-		{401, 20003, twilioapi.KindConfig},
-		{400, 21606, twilioapi.KindConfig},
-		{400, 21659, twilioapi.KindConfig},
-		{400, 63007, twilioapi.KindConfig},
-		{400, 21704, twilioapi.KindConfig},
-		{400, 21705, twilioapi.KindConfig},
-		{400, 21408, twilioapi.KindConfig},
-		{400, 21617, twilioapi.KindOther},
-		{400, 12345, twilioapi.KindOther},
+		{429, 0, twilio.KindRetry},
+		{429, 20429, twilio.KindRetry},
+		{429, 63018, twilio.KindRetry},
+		{400, 63018, twilio.KindRetry},
+		{500, 0, twilio.KindRetry},
+		{500, 20500, twilio.KindRetry},
+		{503, 20503, twilio.KindRetry},
+		{502, 0, twilio.KindUnknown},
+		{504, 0, twilio.KindUnknown},
+		{400, 21610, twilio.KindOptedOut},
+		{400, 63014, twilio.KindBlocked},
+		{400, 21211, twilio.KindInvalidAddress},
+		{400, 21614, twilio.KindInvalidAddress},
+		{400, 63003, twilio.KindInvalidAddress},
+		{400, 63049, twilio.KindMarketingDeclined},
+		{400, 63016, twilio.KindOutsideWindow},
+		{401, 20003, twilio.KindConfig},
+		{400, 21606, twilio.KindConfig},
+		{400, 21659, twilio.KindConfig},
+		{400, 63007, twilio.KindConfig},
+		{400, 21704, twilio.KindConfig},
+		{400, 21705, twilio.KindConfig},
+		{400, 21408, twilio.KindConfig},
+		{400, 21617, twilio.KindOther},
+		{400, 12345, twilio.KindOther},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d_%d", tt.status, tt.code), func(t *testing.T) {
 			fake, c := setup(t, nil)
 			fake.FailNext(nil, tt.status, tt.code, 1)
-			_, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"})
+			_, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"})
 			te := asError(t, err)
 			if te.Code != tt.code || te.HTTPStatus != tt.status || te.Kind != tt.want {
 				t.Errorf("err = %+v, want code %d, HTTP %d, kind %s", te, tt.code, tt.status, tt.want)
 			}
-			if tt.code != 0 && te.Desc != twilioapi.Describe(tt.code) {
-				t.Errorf("Desc = %q, want Describe's %q", te.Desc, twilioapi.Describe(tt.code))
+			if tt.code != 0 && te.Desc != twilio.Describe(tt.code) {
+				t.Errorf("Desc = %q, want Describe's %q", te.Desc, twilio.Describe(tt.code))
 			}
 			if fake.Requests() != 1 || len(fake.Messages()) != 0 {
 				t.Errorf("requests = %d, messages = %d; want 1 and 0 (no retry inside Send)", fake.Requests(), len(fake.Messages()))
@@ -238,7 +238,7 @@ func TestFailNextMatchesAndCounts(t *testing.T) {
 	toA := func(f url.Values) bool { return f.Get("To") == "+50211111111" }
 	fake.FailNext(toA, 429, 20429, 2)
 	send := func(to string) error {
-		_, err := c.Send(t.Context(), twilioapi.Message{To: to, Body: "x"})
+		_, err := c.Send(t.Context(), twilio.Message{To: to, Body: "x"})
 		return err
 	}
 	if err := send("+50222222222"); err != nil {
@@ -261,7 +261,7 @@ func TestPrivacyFallbackIsRemembered(t *testing.T) {
 	fake, c := setup(t, nil)
 	fake.RejectPrivacy(true)
 	for i := range 3 {
-		if _, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: fmt.Sprint("m", i)}); err != nil {
+		if _, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: fmt.Sprint("m", i)}); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
@@ -281,7 +281,7 @@ func TestPrivacyFallbackIsRemembered(t *testing.T) {
 func TestPrivacyAcceptedKeepsAsking(t *testing.T) {
 	fake, c := setup(t, nil)
 	for range 2 {
-		if _, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"}); err != nil {
+		if _, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -298,15 +298,15 @@ func TestPrivacyAcceptedKeepsAsking(t *testing.T) {
 func TestSendLocalErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*twilioapi.Config)
-		msg  twilioapi.Message
-		want twilioapi.Kind
+		edit func(*twilio.Config)
+		msg  twilio.Message
+		want twilio.Kind
 	}{
-		{"no recipient", nil, twilioapi.Message{Body: "x"}, twilioapi.KindOther},
-		{"no content", nil, twilioapi.Message{To: "+50212345678"}, twilioapi.KindOther},
-		{"body and template", nil, twilioapi.Message{To: "+50212345678", Body: "x", ContentSID: "HX1"}, twilioapi.KindOther},
-		{"no WhatsApp sender", func(c *twilioapi.Config) { c.WhatsAppFrom = "" }, twilioapi.Message{To: "whatsapp:+50212345678", Body: "x"}, twilioapi.KindConfig},
-		{"no SMS sender", func(c *twilioapi.Config) { c.SMSFrom = "" }, twilioapi.Message{To: "+50212345678", Body: "x"}, twilioapi.KindConfig},
+		{"no recipient", nil, twilio.Message{Body: "x"}, twilio.KindOther},
+		{"no content", nil, twilio.Message{To: "+50212345678"}, twilio.KindOther},
+		{"body and template", nil, twilio.Message{To: "+50212345678", Body: "x", ContentSID: "HX1"}, twilio.KindOther},
+		{"no WhatsApp sender", func(c *twilio.Config) { c.WhatsAppFrom = "" }, twilio.Message{To: "whatsapp:+50212345678", Body: "x"}, twilio.KindConfig},
+		{"no SMS sender", func(c *twilio.Config) { c.SMSFrom = "" }, twilio.Message{To: "+50212345678", Body: "x"}, twilio.KindConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -324,9 +324,9 @@ func TestSendLocalErrors(t *testing.T) {
 
 func TestConnectionRefusedIsRetry(t *testing.T) {
 	addr := closedAddr(t)
-	_, c := setup(t, func(c *twilioapi.Config) { c.APIBase = "http://" + addr })
-	_, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"})
-	if te := asError(t, err); te.Kind != twilioapi.KindRetry || te.HTTPStatus != 0 {
+	_, c := setup(t, func(c *twilio.Config) { c.APIBase = "http://" + addr })
+	_, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"})
+	if te := asError(t, err); te.Kind != twilio.KindRetry || te.HTTPStatus != 0 {
 		t.Errorf("err = %+v, want KindRetry with no status: nothing reached Twilio", te)
 	}
 }
@@ -335,8 +335,8 @@ func TestCanceledBeforeSendIsRetry(t *testing.T) {
 	fake, c := setup(t, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := c.Send(ctx, twilioapi.Message{To: "+50212345678", Body: "x"})
-	if te := asError(t, err); te.Kind != twilioapi.KindRetry {
+	_, err := c.Send(ctx, twilio.Message{To: "+50212345678", Body: "x"})
+	if te := asError(t, err); te.Kind != twilio.KindRetry {
 		t.Errorf("err = %+v, want KindRetry", te)
 	}
 	if fake.Requests() != 0 {
@@ -346,11 +346,11 @@ func TestCanceledBeforeSendIsRetry(t *testing.T) {
 
 func TestTimeoutWaitingIsUnknownWithoutCallerDeadline(t *testing.T) {
 	// The per-request timeout alone, with no deadline from the caller.
-	fake, c := setup(t, func(c *twilioapi.Config) { c.Timeout = 200 * time.Millisecond })
+	fake, c := setup(t, func(c *twilio.Config) { c.Timeout = 200 * time.Millisecond })
 	fake.SetLatency(2 * time.Second)
 	start := time.Now()
-	_, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"})
-	if te := asError(t, err); te.Kind != twilioapi.KindUnknown {
+	_, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"})
+	if te := asError(t, err); te.Kind != twilio.KindUnknown {
 		t.Errorf("err = %+v, want KindUnknown", te)
 	}
 	if d := time.Since(start); d > time.Second {
@@ -367,10 +367,10 @@ func TestHangThenReconcile(t *testing.T) {
 			fake.Hang(nil, 1)
 			since := time.Now()
 			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-			_, err := c.Send(ctx, twilioapi.Message{To: to, Body: "Clínica abierta el martes"})
+			_, err := c.Send(ctx, twilio.Message{To: to, Body: "Clínica abierta el martes"})
 			cancel()
 			te := asError(t, err)
-			if te.Kind != twilioapi.KindUnknown || te.HTTPStatus != 0 || te.Code != 0 {
+			if te.Kind != twilio.KindUnknown || te.HTTPStatus != 0 || te.Code != 0 {
 				t.Fatalf("err = %+v, want KindUnknown without status", te)
 			}
 			msgs := fake.Messages()
@@ -404,8 +404,8 @@ func TestHangThenReconcile(t *testing.T) {
 
 func TestSentSinceSenderFilters(t *testing.T) {
 	t.Run("messaging service", func(t *testing.T) {
-		fake, c := setup(t, func(c *twilioapi.Config) { c.MessagingServiceSID = mgSID })
-		if _, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"}); err != nil {
+		fake, c := setup(t, func(c *twilio.Config) { c.MessagingServiceSID = mgSID })
+		if _, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"}); err != nil {
 			t.Fatal(err)
 		}
 		since := fake.Messages()[0].At.Add(-time.Second)
@@ -413,18 +413,18 @@ func TestSentSinceSenderFilters(t *testing.T) {
 			t.Errorf("SentSince = %v, %v; want true", ok, err)
 		}
 		// The same account seen through another messaging service.
-		other := newClient(t, fake, func(c *twilioapi.Config) { c.MessagingServiceSID = "MG00000000000000000000000000000002" })
+		other := newClient(t, fake, func(c *twilio.Config) { c.MessagingServiceSID = "MG00000000000000000000000000000002" })
 		if ok, err := other.SentSince(t.Context(), "+50212345678", since, "x"); err != nil || ok {
 			t.Errorf("other service: SentSince = %v, %v; want false", ok, err)
 		}
 	})
 	t.Run("From number", func(t *testing.T) {
 		fake, c := setup(t, nil)
-		if _, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: "x"}); err != nil {
+		if _, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: "x"}); err != nil {
 			t.Fatal(err)
 		}
 		since := fake.Messages()[0].At.Add(-time.Second)
-		other := newClient(t, fake, func(c *twilioapi.Config) { c.SMSFrom = "+15005550001" })
+		other := newClient(t, fake, func(c *twilio.Config) { c.SMSFrom = "+15005550001" })
 		if ok, err := other.SentSince(t.Context(), "+50212345678", since, "x"); err != nil || ok {
 			t.Errorf("other sender: SentSince = %v, %v; want false", ok, err)
 		}
@@ -432,11 +432,11 @@ func TestSentSinceSenderFilters(t *testing.T) {
 }
 
 func TestSentSincePagesAtMostThree(t *testing.T) {
-	_, c := setup(t, func(c *twilioapi.Config) { c.Privacy = false })
+	_, c := setup(t, func(c *twilio.Config) { c.Privacy = false })
 	since := time.Now().Add(-time.Second)
 	send := func(body string) {
 		t.Helper()
-		if _, err := c.Send(t.Context(), twilioapi.Message{To: "+50212345678", Body: body}); err != nil {
+		if _, err := c.Send(t.Context(), twilio.Message{To: "+50212345678", Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -456,16 +456,16 @@ func TestSentSincePagesAtMostThree(t *testing.T) {
 
 func TestSentSinceErrors(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) {
-		_, c := setup(t, func(c *twilioapi.Config) { c.APIBase = "http://" + closedAddr(t) })
+		_, c := setup(t, func(c *twilio.Config) { c.APIBase = "http://" + closedAddr(t) })
 		_, err := c.SentSince(t.Context(), "+50212345678", time.Now(), "")
-		if te := asError(t, err); te.Kind != twilioapi.KindRetry {
+		if te := asError(t, err); te.Kind != twilio.KindRetry {
 			t.Errorf("err = %+v, want KindRetry", te)
 		}
 	})
 	t.Run("bad auth", func(t *testing.T) {
-		_, c := setup(t, func(c *twilioapi.Config) { c.AuthToken = "wrongtoken" })
+		_, c := setup(t, func(c *twilio.Config) { c.AuthToken = "wrongtoken" })
 		_, err := c.SentSince(t.Context(), "+50212345678", time.Now(), "")
-		if te := asError(t, err); te.Kind != twilioapi.KindConfig || te.Code != 20003 {
+		if te := asError(t, err); te.Kind != twilio.KindConfig || te.Code != 20003 {
 			t.Errorf("err = %+v, want 20003 config", te)
 		}
 	})
@@ -478,14 +478,14 @@ func TestConcurrentSends(t *testing.T) {
 	errs := make(chan error, n)
 	for i := range n {
 		go func() {
-			_, err := c.Send(t.Context(), twilioapi.Message{To: fmt.Sprintf("+502%08d", i), Body: "x"})
+			_, err := c.Send(t.Context(), twilio.Message{To: fmt.Sprintf("+502%08d", i), Body: "x"})
 			errs <- err
 		}()
 	}
 	failed := 0
 	for range n {
 		if err := <-errs; err != nil {
-			if te := asError(t, err); te.Kind != twilioapi.KindRetry {
+			if te := asError(t, err); te.Kind != twilio.KindRetry {
 				t.Errorf("err = %+v, want KindRetry", te)
 			}
 			failed++

@@ -187,17 +187,8 @@ func (s *Server) authorized(r *http.Request) bool {
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
-	if d := time.Duration(s.latency.Load()); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-s.done:
-			t.Stop()
-			return
-		}
+	if !s.wait(r) {
+		return
 	}
 	if err := r.ParseForm(); err != nil {
 		writeError(w, http.StatusBadRequest, 20001, "Could not parse the request body")
@@ -210,29 +201,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, f.status, f.code, fmt.Sprintf("Error %d for the 'To' number %s", f.code, form.Get("To")))
 		return
 	}
-	if s.noPrivacy.Load() {
-		switch {
-		case form.Has("ContentRetention"):
-			writeError(w, http.StatusBadRequest, 30029, "ContentRetention value used in the request is invalid")
-			return
-		case form.Has("AddressRetention"):
-			writeError(w, http.StatusBadRequest, 30030, "AddressRetention value used in the request is invalid")
-			return
-		}
-	}
-	switch {
-	case form.Get("To") == "":
-		writeError(w, http.StatusBadRequest, 21604, "A 'To' phone number is required.")
-		return
-	case form.Get("From") == "" && form.Get("MessagingServiceSid") == "":
-		writeError(w, http.StatusBadRequest, 21603, "A 'From' phone number is required.")
-		return
-	case form.Get("Body") == "" && form.Get("ContentSid") == "" && !form.Has("MediaUrl"):
-		writeError(w, http.StatusBadRequest, 21602, "Message body is required.")
-		return
-	}
-	if v := form.Get("ContentVariables"); v != "" && !json.Valid([]byte(v)) {
-		writeError(w, http.StatusBadRequest, 21656, "The ContentVariables Parameter is invalid.")
+	if code, msg := s.refuse(form); code != 0 {
+		writeError(w, http.StatusBadRequest, code, msg)
 		return
 	}
 	c := Created{
@@ -252,6 +222,51 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.resource(c))
+}
+
+// wait holds a request for the configured latency. It reports false when
+// the request or the server ended first.
+func (s *Server) wait(r *http.Request) bool {
+	d := time.Duration(s.latency.Load())
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+	case <-s.done:
+	}
+	return false
+}
+
+// refuse returns the Twilio error code and message for a create request
+// Twilio would refuse (code 0 when it would not): privacy parameters on an
+// account without redaction, a missing To, From or body, or content
+// variables that are not JSON.
+func (s *Server) refuse(form url.Values) (int, string) {
+	if s.noPrivacy.Load() {
+		switch {
+		case form.Has("ContentRetention"):
+			return 30029, "ContentRetention value used in the request is invalid"
+		case form.Has("AddressRetention"):
+			return 30030, "AddressRetention value used in the request is invalid"
+		}
+	}
+	switch {
+	case form.Get("To") == "":
+		return 21604, "A 'To' phone number is required."
+	case form.Get("From") == "" && form.Get("MessagingServiceSid") == "":
+		return 21603, "A 'From' phone number is required."
+	case form.Get("Body") == "" && form.Get("ContentSid") == "" && !form.Has("MediaUrl"):
+		return 21602, "Message body is required."
+	}
+	if v := form.Get("ContentVariables"); v != "" && !json.Valid([]byte(v)) {
+		return 21656, "The ContentVariables Parameter is invalid."
+	}
+	return 0, ""
 }
 
 // take consumes one use of the first script in *q that matches form.

@@ -1,4 +1,4 @@
-package twiliosig
+package twilio
 
 import (
 	"fmt"
@@ -45,7 +45,7 @@ func TestKnownVector(t *testing.T) {
 	if !tv.ValidateBody(vectorURL, body, vectorSig) {
 		t.Fatal("twilio-go rejects its own vector")
 	}
-	v, err := New(vectorToken, "https://mycompany.com")
+	v, err := NewValidator(vectorToken, "https://mycompany.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestKnownVector(t *testing.T) {
 		t.Fatal("Valid rejects twilio-go's vector")
 	}
 	// The same signature is valid with the default port configured.
-	v443, err := New(vectorToken, "https://mycompany.com:443")
+	v443, err := NewValidator(vectorToken, "https://mycompany.com:443")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func twilioValid(token, publicURL, requestURI string, body []byte, sig string) b
 // ourValid is the package under test, as the webhook handler uses it. The
 // error is non-nil when ParseForm rejects the body.
 func ourValid(token, publicURL, requestURI string, body []byte, sig string) (bool, error) {
-	v, err := New(token, publicURL)
+	v, err := NewValidator(token, publicURL)
 	if err != nil {
 		return false, fmt.Errorf("New: %w", err)
 	}
@@ -542,8 +542,8 @@ func TestNewRejects(t *testing.T) {
 		{"t", "https://"},
 		{"t", "https://x.org:port"},
 	} {
-		if _, err := New(tt.token, tt.public); err == nil {
-			t.Errorf("New(%q, %q) succeeded", tt.token, tt.public)
+		if _, err := NewValidator(tt.token, tt.public); err == nil {
+			t.Errorf("NewValidator(%q, %q) succeeded", tt.token, tt.public)
 		}
 	}
 }
@@ -553,7 +553,7 @@ func TestTrailingSlash(t *testing.T) {
 	params, _ := ParseForm([]byte("Body=hola"))
 	sig := Sign("t", "https://x.org/twilio", url.Values{"Body": {"hola"}})
 	for _, public := range []string{"https://x.org", "https://x.org/"} {
-		v, err := New("t", public)
+		v, err := NewValidator("t", public)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -654,7 +654,7 @@ const (
 func BenchmarkValidate(b *testing.B) {
 	sig := Sign(benchToken, benchPublic+benchURI, signForm(benchBody))
 	body := []byte(benchBody)
-	v, err := New(benchToken, benchPublic)
+	v, err := NewValidator(benchToken, benchPublic)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package twilioapi_test
+package twilio_test
 
 import (
 	"errors"
@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/senda-org/senda/bot/twilioapi"
-	"github.com/senda-org/senda/bot/twilioapi/twiliofake"
+	"github.com/senda-org/senda/bot/twilio"
+	"github.com/senda-org/senda/bot/twilio/twiliofake"
 )
 
 // Senders used throughout: Twilio's test number and its WhatsApp sandbox.
@@ -19,7 +19,7 @@ const (
 
 // setup starts a fake and a client configured for it, with Privacy on;
 // edit may change the configuration first.
-func setup(t testing.TB, edit func(*twilioapi.Config)) (*twiliofake.Server, *twilioapi.Client) {
+func setup(t testing.TB, edit func(*twilio.Config)) (*twiliofake.Server, *twilio.Client) {
 	t.Helper()
 	fake := twiliofake.New()
 	t.Cleanup(fake.Close)
@@ -27,28 +27,28 @@ func setup(t testing.TB, edit func(*twilioapi.Config)) (*twiliofake.Server, *twi
 }
 
 // newClient builds a client for an existing fake.
-func newClient(t testing.TB, fake *twiliofake.Server, edit func(*twilioapi.Config)) *twilioapi.Client {
+func newClient(t testing.TB, fake *twiliofake.Server, edit func(*twilio.Config)) *twilio.Client {
 	t.Helper()
-	cfg := twilioapi.DefaultConfig()
+	cfg := twilio.DefaultConfig()
 	cfg.AccountSID, cfg.AuthToken, cfg.APIBase = fake.AccountSID, fake.AuthToken, fake.URL
 	cfg.SMSFrom, cfg.WhatsAppFrom = smsFrom, waFrom
 	cfg.Timeout = 5 * time.Second
 	if edit != nil {
 		edit(&cfg)
 	}
-	c, err := twilioapi.New(cfg)
+	c, err := twilio.New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return c
 }
 
-// asError returns err as *twilioapi.Error, failing the test otherwise.
-func asError(t *testing.T, err error) *twilioapi.Error {
+// asError returns err as *twilio.Error, failing the test otherwise.
+func asError(t *testing.T, err error) *twilio.Error {
 	t.Helper()
-	var te *twilioapi.Error
+	var te *twilio.Error
 	if !errors.As(err, &te) {
-		t.Fatalf("err = %v (%T), want *twilioapi.Error", err, err)
+		t.Fatalf("err = %v (%T), want *twilio.Error", err, err)
 	}
 	return te
 }
