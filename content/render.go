@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -563,6 +564,16 @@ func (pg *pager) addLine(line string) {
 		}
 		return
 	}
+	// One sentence longer than a page: cut it after a semicolon or, failing
+	// that, a comma, before cutting between words.
+	for _, sep := range []string{"; ", ", "} {
+		if parts := splitAfter(line, sep); len(parts) > 1 {
+			for _, part := range parts {
+				pg.addLine(part)
+			}
+			return
+		}
+	}
 	partial := ""
 	for _, u := range units(line) {
 		pieces := splitWord(u, pg.room, pg.measure)
@@ -615,6 +626,16 @@ func splitSentences(line string) []string {
 		out = append(out, rest)
 	}
 	return out
+}
+
+// splitAfter cuts s after each sep, keeping sep's punctuation with the
+// part before it.
+func splitAfter(s, sep string) []string {
+	parts := strings.SplitAfter(s, sep)
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return slices.DeleteFunc(parts, func(p string) bool { return p == "" })
 }
 
 // units groups a sentence's words so a page never breaks between them: a
