@@ -159,6 +159,10 @@ func TestPackFilesAreTranslated(t *testing.T) {
 	files := readDefaultPackFiles(t)
 	def, langs := packLanguages(t, files)
 	texts := packTexts(t, files)
+	offered := map[string]bool{}
+	for _, l := range loadDefault(t).Languages {
+		offered[l.Code] = l.Offered
+	}
 	if len(texts) < 50 {
 		t.Fatalf("found %d texts, too few: is the pack's layout what this test expects?", len(texts))
 	}
@@ -168,6 +172,9 @@ func TestPackFilesAreTranslated(t *testing.T) {
 			continue
 		}
 		for _, l := range langs {
+			if !offered[l] {
+				continue // translated through translations/<lang>.yaml, and not offered until reviewed
+			}
 			if strings.TrimSpace(tr.by[l]) == "" {
 				t.Errorf("%s:%d: %s is not translated into %s", tr.file, tr.line, tr.what, l)
 			}
@@ -186,6 +193,10 @@ func TestPackFilesWordsPerLanguage(t *testing.T) {
 	t.Parallel()
 	files := readDefaultPackFiles(t)
 	_, langs := packLanguages(t, files)
+	offered := map[string]bool{}
+	for _, l := range loadDefault(t).Languages {
+		offered[l.Code] = l.Offered
+	}
 	for _, f := range files {
 		var lists []*yaml.Node
 		var names []string
@@ -204,6 +215,9 @@ func TestPackFilesWordsPerLanguage(t *testing.T) {
 		}
 		for i, l := range lists {
 			for _, lang := range langs {
+				if !offered[lang] {
+					continue
+				}
 				if v := mapValue(l, lang); v == nil || len(v.Content) == 0 {
 					t.Errorf("%s:%d: %s has no %s words", f.name, l.Line, names[i], lang)
 				}

@@ -270,58 +270,78 @@ var (
 	// phoneLike is three or more digits, possibly split by single spaces,
 	// dots or dashes ("2222 3333", "1-800").
 	phoneLike = regexp.MustCompile(`\+?\d(?:[ .\-]?\d){2,}`)
-	// allowedNumbers are FACTS.md's "may be used" numbers.
-	allowedNumbers = []string{"110", "122", "123", "1555", "1574", "1572"}
-	// aYear is a year written after a month ("febrero de 2023").
-	aYear = regexp.MustCompile(`(?i)(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|january|february|march|april|may|june|july|august|september|october|november|december)( de)? (19|20)\d\d$`)
 	// webAddress is a domain name.
 	webAddress = regexp.MustCompile(`(?i)\b(?:[a-z0-9-]+\.)+(?:gt|org|com|net|int|info|gob)\b`)
-	// allowedSites are FACTS.md's checked web sites.
-	allowedSites = []string{"pdh.org.gt", "mp.gob.gt", "reinasdelanoche.org.gt", "visibles.gt", "guatemala.unfpa.org",
-		"intecap.edu.gt", "fundap.com.gt"}
-	// hours are opening times, which FACTS.md has none of.
-	hours = regexp.MustCompile(`(?i)\b\d{1,2}[:h]\d{2}\b|\b\d{1,2} ?(am|pm|a\.m\.|p\.m\.|hrs)|lunes a viernes|monday to friday`)
 )
 
-// TestDefaultPackUsesOnlyCheckedFacts enforces FACTS.md's "Must not be used"
-// list on every text in every language: no phone-like number but the checked
-// ones, no web address but the checked ones, no e-mail, no opening hours, no
-// penalties.
-func TestDefaultPackUsesOnlyCheckedFacts(t *testing.T) {
+// registryValues returns every value of the facts registry, in every
+// language: what texts may show of numbers, places and web addresses.
+func registryValues(p *content.Pack) []string {
+	var out []string
+	for _, f := range p.Facts {
+		out = append(out, f.Value...)
+	}
+	return out
+}
+
+// TestDefaultPackUsesOnlyRegisteredFacts checks every text people can be
+// sent, in every language, after facts are filled in: each phone-like
+// number and web address is part of a value in facts.yaml, there is no
+// e-mail and no penalty. (The loader already refuses numbers typed into
+// texts; this checks the result end to end.)
+func TestDefaultPackUsesOnlyRegisteredFacts(t *testing.T) {
 	t.Parallel()
 	p := loadDefault(t)
+	values := registryValues(p)
+	inRegistry := func(s string) bool {
+		return slices.ContainsFunc(values, func(v string) bool { return strings.Contains(v, s) })
+	}
 	penalties := []string{"prision", "carcel", "multa", "multas", "condena", "prison", "jail", "penalty", "penalties", "sentence"}
 	for where, text := range allTexts(p) {
-		for _, loc := range phoneLike.FindAllStringIndex(text, -1) {
-			digits := strings.Map(func(r rune) rune {
-				if r >= '0' && r <= '9' {
-					return r
-				}
-				return -1
-			}, text[loc[0]:loc[1]])
-			if slices.Contains(allowedNumbers, digits) || aYear.MatchString(text[:loc[1]]) {
-				continue
+		for _, m := range phoneLike.FindAllString(text, -1) {
+			if !inRegistry(m) {
+				t.Errorf("%s: number %q is not a value in facts.yaml", where, m)
 			}
-			t.Errorf("%s: number %q is not one of FACTS.md's checked numbers %v", where, text[loc[0]:loc[1]], allowedNumbers)
 		}
 		for _, site := range webAddress.FindAllString(text, -1) {
-			if !slices.Contains(allowedSites, strings.ToLower(site)) {
-				t.Errorf("%s: web address %q is not one FACTS.md checked", where, site)
+			if !inRegistry(site) {
+				t.Errorf("%s: web address %q is not a value in facts.yaml", where, site)
 			}
 		}
 		if strings.Contains(text, "@") {
-			t.Errorf("%s: has an @ (an e-mail or handle), but FACTS.md has none", where)
-		}
-		if m := hours.FindString(text); m != "" {
-			t.Errorf("%s: %q looks like opening hours; FACTS.md has none", where, m)
+			t.Errorf("%s: has an @ (an e-mail or handle), but facts.yaml has none", where)
 		}
 		for _, w := range penalties {
 			if mentions(text, w) {
-				t.Errorf("%s: mentions %q; FACTS.md: quote no penalties", where, w)
+				t.Errorf("%s: mentions %q; quote no penalties", where, w)
 			}
 		}
-		if strings.Contains(text, "1572") && !strings.Contains(text, "confirma") && !strings.Contains(text, "check the number") {
-			t.Errorf("%s: uses 1572 without asking to confirm it (FACTS.md: newest source 2020)", where)
+	}
+}
+
+// The registry records, for every fact, where it was checked, by whom and
+// when; 1572, whose newest source is from 2020, says it must be confirmed,
+// in the registry and never in a text.
+func TestDefaultPackRegistry(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
+	if len(p.Facts) < 10 {
+		t.Fatalf("facts.yaml has %d facts, want the numbers, places and sites the pack uses", len(p.Facts))
+	}
+	for _, f := range p.Facts {
+		if f.Source == "" || f.CheckedBy == "" || f.Checked == "" {
+			t.Errorf("fact %s: source %q, checked %q, checked_by %q: all are required", f.ID, f.Source, f.Checked, f.CheckedBy)
+		}
+	}
+	f, ok := p.FactByID("mp_mujeres")
+	if !ok || f.Value[0] != "1572" || f.Confirm == "" {
+		t.Errorf("mp_mujeres = %+v, want 1572 with a confirm note", f)
+	}
+	for where, text := range allTexts(p) {
+		for _, note := range []string{"confirma", "check the number", "verificar"} {
+			if strings.Contains(strings.ToLower(text), note) {
+				t.Errorf("%s: has the editor note %q", where, note)
+			}
 		}
 	}
 }
@@ -351,31 +371,23 @@ func TestDefaultPackHasNoForbiddenNumbers(t *testing.T) {
 	}
 }
 
-// FACTS.md: "Each node that uses one records its source and the date."
+// Each node records the facts its texts use, found from its placeholders,
+// and every fact value a text shows is recorded.
 func TestDefaultPackNodesRecordTheFactsTheyUse(t *testing.T) {
 	t.Parallel()
 	p := loadDefault(t)
-	dated := regexp.MustCompile(`\b20\d\d(-\d\d)?\b`)
 	for _, n := range p.Nodes {
-		for _, f := range n.Facts {
-			if !dated.MatchString(f) {
-				t.Errorf("node %s: fact %q has no date", n.ID, f)
-			}
-		}
-		used := map[string]bool{}
 		for lang := range p.Languages {
-			for _, m := range phoneLike.FindAllString(n.Body[lang], -1) {
-				if slices.Contains(allowedNumbers, m) {
-					used[m] = true
+			for _, f := range p.Facts {
+				v := f.Value[lang]
+				if (phoneLike.MatchString(v) || webAddress.MatchString(v)) && strings.Contains(n.Body[lang], v) && !slices.Contains(n.Facts, f.ID) {
+					t.Errorf("node %s shows %s (%s) but does not record it", n.ID, v, f.ID)
 				}
 			}
-			for _, m := range webAddress.FindAllString(n.Body[lang], -1) {
-				used[strings.ToLower(m)] = true
-			}
 		}
-		for fact := range used {
-			if !slices.ContainsFunc(n.Facts, func(f string) bool { return strings.Contains(f, fact) }) {
-				t.Errorf("node %s uses %s but lists no fact for it", n.ID, fact)
+		for _, id := range n.Facts {
+			if _, ok := p.FactByID(id); !ok {
+				t.Errorf("node %s records %q, which is not in facts.yaml", n.ID, id)
 			}
 		}
 	}

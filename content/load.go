@@ -105,7 +105,8 @@ var requiredTexts = map[string][]string{
 	"header": nil, "more": nil, "nav": nil, "unknown": nil, "no_more": nil, "help": nil, "misses": nil,
 	"erased": nil, "unavailable": nil, "topics": nil, "topic_confirm": {"name", "description", "max"},
 	"subscribed": {"name"}, "declined": nil, "unsubscribed": nil, "my_topics": nil, "no_topics": nil,
-	"subscriptions_off": nil,
+	"subscriptions_off": nil, "welcome": nil, "polite": nil, "media": nil, "automatic": nil,
+	"contact": {"name", "phone", "hours"},
 }
 
 var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
@@ -144,6 +145,9 @@ type loader struct {
 	nodeFiles []string // file of each raw node
 	rawTopics []rawTopic
 	p         *Pack
+
+	translations map[string]map[string]rawTranslation // language → key → translation
+	valueTexts   map[string]Text                      // named values, filled in
 }
 
 func (l *loader) file(name string) string { return path.Join(l.dir, name) }
@@ -218,11 +222,17 @@ func (l *loader) load() *Pack {
 	if !l.languages() {
 		return nil // nothing else can be checked without languages
 	}
+	l.loadTranslations()
+	l.facts()
+	l.values()
 	l.settings()
 	l.nodes()
 	l.topics()
 	l.texts()
+	l.offered()
 	l.words()
+	l.distress()
+	l.contact()
 	if len(l.report.Errors()) > 0 {
 		return nil
 	}
@@ -301,12 +311,18 @@ func validDate(s string) bool {
 	return err == nil
 }
 
-// text resolves a raw text into every language, falling back to the default
-// language and warning about missing translations. what names the text in
+// text resolves a raw text into every language, as written (placeholders
+// not filled in): a language's own text where it has a reviewed one, the
+// default language's otherwise. key names the text in the catalog that
+// translators export and import ("" keeps it out); what names it in
 // messages.
-func (l *loader) text(file string, t rawText, what string, required bool) Text {
+func (l *loader) text(file string, t rawText, key, what string, required bool) Text {
 	out := make(Text, len(l.p.Languages))
 	def := l.p.Languages[0].Code
+	if t.Any != "" {
+		l.report.errorf(file, t.Line, "%s must be written per language, like {%s: \"…\"}", what, def)
+		return out
+	}
 	base := strings.TrimSpace(t.By[def])
 	line := t.Line
 	if base == "" {
@@ -326,15 +342,44 @@ func (l *loader) text(file string, t rawText, what string, required bool) Text {
 			l.report.errorf(file, line, "%s (%s) has the invisible control character %U; remove it", what, code, r)
 		}
 	}
+	entry := &Entry{Key: key, Text: make([]string, len(l.p.Languages)), Status: make([]Status, len(l.p.Languages)), File: file, Line: line}
 	for i, lang := range l.p.Languages {
 		s := strings.TrimSpace(t.By[lang.Code])
-		if s == "" {
-			s = base
-			if i > 0 {
-				l.report.warnf(file, line, "%s has no %s translation; %s is used", what, lang.Code, def)
+		status := StatusReviewed
+		if s == "" && i > 0 {
+			status = StatusMissing
+			if tr, ok := l.translations[lang.Code][key]; ok && key != "" && strings.TrimSpace(tr.Text) != "" {
+				s = strings.TrimSpace(tr.Text)
+				switch {
+				case tr.Source != base:
+					status = StatusOutdated
+					l.report.warnf(l.file(translationsFile(lang.Code)), tr.Line, "%s: the %s text changed since it was translated; %s is used until the translation is redone", key, def, def)
+				case tr.Status == "reviewed":
+					status = StatusReviewed
+				default:
+					status = StatusDraft
+				}
 			}
 		}
+		entry.Text[i], entry.Status[i] = s, status
+		if status != StatusReviewed {
+			s = base
+		}
 		out[i] = s
+	}
+	if key != "" {
+		l.p.Catalog = append(l.p.Catalog, entry)
+	}
+	return out
+}
+
+// userText resolves a text people are sent: it checks what the editor
+// wrote, then fills in facts and values. used collects the facts it names.
+func (l *loader) userText(file string, t rawText, key, what string, keepUnknown bool, used map[string]bool) Text {
+	l.checkRawText(file, t, what)
+	out := l.text(file, t, key, what, true)
+	for i, s := range out {
+		out[i] = l.expand(file, t.Line, what, s, i, keepUnknown, used)
 	}
 	return out
 }
@@ -343,7 +388,7 @@ func (l *loader) nodes() {
 	p := l.p
 	for i, rn := range l.rawNodes {
 		f := l.nodeFiles[i]
-		n := &Node{ID: rn.ID, Index: len(p.Nodes), Source: strings.TrimSpace(rn.Source), Facts: rn.Facts,
+		n := &Node{ID: rn.ID, Index: len(p.Nodes), Source: strings.TrimSpace(rn.Source), Urgent: rn.Urgent,
 			Reviewed: rn.Reviewed, Parent: -1, File: f, Line: rn.Line}
 		switch {
 		case rn.ID == "":
@@ -357,8 +402,22 @@ func (l *loader) nodes() {
 			l.report.errorf(f, rn.Line, "node id %q is already used at %s:%d", n.ID, o.File, o.Line)
 		}
 		p.byID[n.ID] = n.Index
-		n.Title = l.text(f, rn.Title, "node "+n.ID+" title", true)
-		n.Body = l.text(f, rn.Text, "node "+n.ID+" text", true)
+		used := map[string]bool{}
+		n.Title = l.userText(f, rn.Title, "node."+n.ID+".title", "node "+n.ID+" title", false, used)
+		n.Body = l.userText(f, rn.Text, "node."+n.ID+".text", "node "+n.ID+" text", false, used)
+		n.Facts = slices.Sorted(maps.Keys(used))
+		for _, id := range rn.Facts {
+			if _, ok := l.factIndex(id); !ok {
+				l.report.errorf(f, rn.Line, "node %s: facts lists %q, which is not an id in %s (the facts a node uses are found from its texts; the list may be left out)", n.ID, id, factsFile)
+			}
+		}
+		seenLabel := map[string]bool{}
+		for _, t := range n.Title {
+			if k := Normalize(t); k != "" && !seenLabel[k] {
+				seenLabel[k] = true
+				n.labels = append(n.labels, k)
+			}
+		}
 		action, ok := actionNames[rn.Action]
 		if !ok {
 			l.report.errorf(f, rn.Line, "node %s: unknown action %q (known: topics, my_topics, optout)", n.ID, rn.Action)
@@ -460,8 +519,8 @@ func (l *loader) topics() {
 		if rt.MaxPerMonth < 1 || rt.MaxPerMonth > 31 {
 			l.report.errorf(f, rt.Line, "topic %s: max_per_month must be between 1 and 31 (it is promised to subscribers), not %d", rt.ID, rt.MaxPerMonth)
 		}
-		t.Name = l.text(f, rt.Name, "topic "+rt.ID+" name", true)
-		t.Description = l.text(f, rt.Description, "topic "+rt.ID+" description", true)
+		t.Name = l.userText(f, rt.Name, "topic."+rt.ID+".name", "topic "+rt.ID+" name", false, nil)
+		t.Description = l.userText(f, rt.Description, "topic."+rt.ID+".description", "topic "+rt.ID+" description", false, nil)
 		l.p.Topics = append(l.p.Topics, t)
 	}
 }
@@ -489,7 +548,7 @@ func (l *loader) texts() {
 			l.report.errorf(f, l.raw.TextsLine, "texts.%s is missing; it is required (see docs/CONTENT.md)", key)
 			continue
 		}
-		t := l.text(f, rt, "texts."+key, true)
+		t := l.userText(f, rt, "texts."+key, "texts."+key, true, nil)
 		allowed := requiredTexts[key]
 		for i, s := range t {
 			for _, ph := range placeholder.FindAllString(s, -1) {
@@ -555,7 +614,7 @@ func (l *loader) words() {
 		// Words that erase or unsubscribe must be typed exactly: "pasar" is
 		// one letter from "parar", and a typo must never cost someone
 		// their subscription or conversation.
-		if len([]rune(key)) >= 5 && w.Kind != WordErase && w.Kind != WordOptOut && w.Kind != WordYes && w.Kind != WordNo {
+		if len([]rune(key)) >= 5 && w.Kind != WordErase && w.Kind != WordOptOut && w.Kind != WordYes && w.Kind != WordNo && w.Kind != WordNumber {
 			l.p.fuzzy = append(l.p.fuzzy, key)
 		}
 	}
@@ -576,11 +635,27 @@ func (l *loader) words() {
 		}
 	}
 	for i, lang := range l.p.Languages {
+		if !lang.Offered {
+			continue // not until its menus and urgent pages are reviewed
+		}
 		rl := l.raw.Languages[lang.Code]
 		for _, s := range append([]string{lang.Name}, rl.Switch...) {
 			add(pf, rl.Line, s, Word{Kind: WordLanguage, Node: -1, Lang: i}, "language "+lang.Code)
 		}
 	}
+	for _, code := range slices.Sorted(maps.Keys(l.raw.Numbers.By)) {
+		if n := len(l.raw.Numbers.By[code]); n != 9 {
+			l.report.errorf(pf, l.raw.Numbers.Line, "numbers.%s has %d words; list the words for 1 to 9, in order", code, n)
+		}
+	}
+	l.wordsPerLanguage(pf, l.raw.Numbers, "numbers", func(file string, line int, raw string, lang int) {
+		code := l.p.Languages[lang].Code
+		n := slices.IndexFunc(l.raw.Numbers.By[code], func(w rawWord) bool { return w.Line == line && w.Word == raw }) + 1
+		add(file, line, raw, Word{Kind: WordNumber, Node: n, Lang: lang}, "number word")
+	})
+	l.wordsPerLanguage(pf, l.raw.Polite, "polite", func(file string, line int, raw string, lang int) {
+		add(file, line, raw, Word{Kind: WordPolite, Node: -1, Lang: lang}, "polite word")
+	})
 	for i, rn := range l.rawNodes {
 		n := l.p.Nodes[i]
 		l.wordsPerLanguage(l.nodeFiles[i], rn.Keywords, "node "+n.ID+" keywords", func(file string, line int, raw string, lang int) {
@@ -588,6 +663,80 @@ func (l *loader) words() {
 		})
 	}
 	slices.Sort(l.p.fuzzy)
+}
+
+// distress reads the kinds of distress: each names an urgent node and
+// the words and phrases that lead to it from any state.
+func (l *loader) distress() {
+	f := l.file(packFile)
+	seen := map[string]string{}
+	for _, id := range slices.Sorted(maps.Keys(l.raw.Distress)) {
+		rd := l.raw.Distress[id]
+		d := Distress{ID: id, Node: -1}
+		if !idPattern.MatchString(id) {
+			l.report.errorf(f, rd.Line, "distress kind %q: use lower-case letters, digits and _", id)
+		}
+		n, ok := l.p.byID[rd.Node]
+		switch {
+		case !ok:
+			l.report.errorf(f, rd.Line, "distress %s: node %q is not a node id", id, rd.Node)
+		case !l.p.Nodes[n].Urgent:
+			l.report.errorf(f, rd.Line, "distress %s: node %s must be marked urgent: true (it then says the line is automatic and shows the NGO contact)", id, rd.Node)
+		default:
+			d.Node = n
+		}
+		l.wordsPerLanguage(f, rd.Phrases, "distress "+id, func(file string, line int, raw string, lang int) {
+			prefix := strings.HasSuffix(strings.TrimSpace(raw), "*")
+			key := Normalize(raw)
+			if prefix {
+				key += "*"
+			}
+			switch {
+			case key == "" || key == "*":
+				l.report.errorf(file, line, "distress %s: phrase %q has no letters", id, raw)
+				return
+			case prefix && len(key) < 5:
+				l.report.errorf(file, line, "distress %s: prefix %q is too short; give at least four letters before *", id, raw)
+				return
+			}
+			if other, dup := seen[key]; dup {
+				if other != id {
+					l.report.errorf(file, line, "distress %s: phrase %q is already listed under %s", id, raw, other)
+				}
+				return
+			}
+			seen[key] = id
+			d.Phrases = append(d.Phrases, key)
+		})
+		if len(d.Phrases) == 0 {
+			l.report.errorf(f, rd.Line, "distress %s lists no phrases", id)
+		}
+		l.p.Distress = append(l.p.Distress, d)
+	}
+}
+
+// contact reads the NGO's own contact, shown only when it is set.
+func (l *loader) contact() {
+	rc, f := l.raw.Contact, l.file(packFile)
+	c := Contact{Name: strings.TrimSpace(rc.Name), Phone: strings.TrimSpace(rc.Phone), WhatsApp: strings.TrimSpace(rc.WhatsApp),
+		Hours: strings.TrimSpace(rc.Hours), Checked: rc.Checked, CheckedBy: strings.TrimSpace(rc.CheckedBy)}
+	if c == (Contact{}) {
+		return
+	}
+	switch {
+	case c.Name == "":
+		l.report.errorf(f, rc.Line, "contact has no name: people must know who they are writing to")
+	case c.Phone == "" && c.WhatsApp == "":
+		l.report.errorf(f, rc.Line, "contact %s has no phone and no whatsapp", c.Name)
+	case !validDate(c.Checked) || c.CheckedBy == "":
+		l.report.errorf(f, rc.Line, "contact %s needs checked (YYYY-MM-DD) and checked_by: who rang it, and when", c.Name)
+	}
+	for _, s := range []string{c.Name, c.Phone, c.WhatsApp, c.Hours} {
+		if strings.ContainsAny(s, "\n{}") {
+			l.report.errorf(f, rc.Line, "contact fields must be one line without { }")
+		}
+	}
+	l.p.Contact = c
 }
 
 func (l *loader) wordsPerLanguage(file string, words rawWords, what string, add func(file string, line int, raw string, lang int)) {

@@ -229,9 +229,11 @@ func TestValidation(t *testing.T) {
 				replace(topicsF, "name: {es: Cursos, en: Courses}", "name: {es: Cursos}"),
 			},
 			want: []wantIssue{
-				{at: loc{temasF, "title: {es: Cursos}"}, warning: true, msg: "cursos title has no en translation"},
+				{at: loc{temasF, "title: {es: Cursos}"}, warning: true, msg: "node.cursos.title has no en translation"},
 				{at: loc{packF, "declined:"}, warning: true, msg: "texts.declined has no en translation"},
-				{at: loc{topicsF, "name: {es: Cursos}"}, warning: true, msg: "topic cursos name has no en translation"},
+				{at: loc{topicsF, "name: {es: Cursos}"}, warning: true, msg: "topic.cursos.name has no en translation"},
+				// a menu label is missing, so English is not offered until it is there
+				{at: loc{packF, "en: {name: English"}, warning: true, msg: "language en is not offered to people: 1 menu or urgent texts have no reviewed translation (node.cursos.title)"},
 			},
 		},
 		{

@@ -5,6 +5,7 @@ package content
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -64,22 +65,33 @@ type Text []string
 type Language struct {
 	Code string // e.g. "es"
 	Name string // e.g. "Español", in the language itself
+	// Offered is whether people can switch to the language: the default
+	// language always, another one once its menus and urgent pages are
+	// reviewed. Until then its switch words mean nothing.
+	Offered  bool
+	Reviewed int // texts with a reviewed translation (all, for the default language)
+	Total    int // texts in the pack
 }
 
 // Node is one screen of the menu.
 type Node struct {
-	ID       string
-	Index    int
-	Title    Text  // the option label in menus
-	Body     Text  // the text shown when the node is chosen
-	Options  []int // child node indexes, shown numbered from 1
-	Action   Action
-	Source   string   // where the text comes from (seed section or FACTS.md)
-	Facts    []string // outside facts used, with their source and date
+	ID      string
+	Index   int
+	Title   Text  // the option label in menus
+	Body    Text  // the text shown when the node is chosen
+	Options []int // child node indexes, shown numbered from 1
+	Action  Action
+	// Urgent pages (emergency, after rape, crisis) also show the NGO
+	// contact when one is set, and say that the line is automatic.
+	Urgent   bool
+	Source   string   // where the text comes from (seed section or facts.yaml)
+	Facts    []string // ids of the facts.yaml entries its texts use
 	Reviewed string   // YYYY-MM-DD
 	Parent   int      // the node it is first reached from (-1 for the start node)
 	File     string
 	Line     int
+
+	labels []string // normalized titles in every language
 }
 
 // Topic is a broadcast topic people can opt in to.
@@ -122,6 +134,8 @@ const (
 	WordYes
 	WordNo
 	WordLanguage
+	WordNumber // a number written as a word: Node holds the number
+	WordPolite // thanks, ok: a friendly line and the options again
 )
 
 var commandKinds = map[string]WordKind{
@@ -150,6 +164,10 @@ type Pack struct {
 	WhatsAppMax int // characters per WhatsApp message
 	Reviewed    string
 	ReviewNote  string
+	Facts       []*Fact // the facts registry (facts.yaml)
+	Contact     Contact // the NGO's own contact; zero when not set
+	Distress    []Distress
+	Catalog     []*Entry // every translatable text, for export and import
 	// Fingerprint changes whenever node or topic indexes may mean something
 	// else, so stored conversation state from another pack can be recognized.
 	Fingerprint uint32
@@ -159,6 +177,51 @@ type Pack struct {
 	fuzzy   []string // words long enough to tolerate one typo
 	byID    map[string]int
 	screens map[screenKey][]Page
+}
+
+// Distress is one kind of distress the engine answers at once, whatever
+// the conversation's state.
+type Distress struct {
+	ID      string
+	Node    int      // the urgent node that answers it
+	Phrases []string // normalized words and phrases, every language; a word ending in * is a prefix
+}
+
+// Contact is the NGO's own contact. The zero value means none is set.
+type Contact struct {
+	Name      string
+	Phone     string
+	WhatsApp  string
+	Hours     string
+	Checked   string
+	CheckedBy string
+}
+
+// Set reports whether the pack names a contact.
+func (c Contact) Set() bool { return c.Name != "" }
+
+// Exact returns the meaning of a normalized input when it is exactly one of
+// the pack's words, with no typo forgiven.
+func (p *Pack) Exact(normalized string) (Word, bool) {
+	w, ok := p.words[normalized]
+	return w, ok
+}
+
+// OptionByLabel returns the position (from 1) of the option of node n whose
+// label, in any language, is the normalized input, or 0. Labels of five
+// letters or more also match with one typo.
+func (p *Pack) OptionByLabel(n int, normalized string) int {
+	if n < 0 || n >= len(p.Nodes) || normalized == "" {
+		return 0
+	}
+	for i, c := range p.Nodes[n].Options {
+		for _, l := range p.Nodes[c].labels {
+			if l == normalized || len(l) >= 5 && withinOneEdit(l, normalized) {
+				return i + 1
+			}
+		}
+	}
+	return 0
 }
 
 // NodeByID returns the node with the given id.
@@ -210,7 +273,29 @@ func (p *Pack) Lookup(normalized string) (Word, bool) {
 // withinOneEdit reports whether a and b (ASCII after normalization, mostly)
 // differ by at most one insertion, deletion, substitution or transposition.
 func withinOneEdit(a, b string) bool {
-	ra, rb := []rune(a), []rune(b)
+	if len(a)-len(b) > 2 || len(b)-len(a) > 2 {
+		return false // even in UTF-8, one edit changes the length by at most one rune
+	}
+	if isASCII(a) && isASCII(b) {
+		return oneEdit([]byte(a), []byte(b))
+	}
+	return oneEdit([]rune(a), []rune(b))
+}
+
+// WithinOneEdit reports whether two normalized words differ by at most one
+// insertion, deletion, substitution or swap of neighbouring letters.
+func WithinOneEdit(a, b string) bool { return withinOneEdit(a, b) }
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func oneEdit[T byte | rune](ra, rb []T) bool {
 	if len(ra) > len(rb) {
 		ra, rb = rb, ra
 	}
@@ -223,7 +308,7 @@ func withinOneEdit(a, b string) bool {
 			}
 			if diff >= 0 {
 				// a second difference is fine only as a swap of neighbours
-				return diff == i-1 && ra[diff] == rb[i] && ra[i] == rb[diff] && string(ra[i+1:]) == string(rb[i+1:])
+				return diff == i-1 && ra[diff] == rb[i] && ra[i] == rb[diff] && slices.Equal(ra[i+1:], rb[i+1:])
 			}
 			diff = i
 		}
@@ -233,7 +318,7 @@ func withinOneEdit(a, b string) bool {
 		for i < len(ra) && ra[i] == rb[i] {
 			i++
 		}
-		return string(ra[i:]) == string(rb[i+1:])
+		return slices.Equal(ra[i:], rb[i+1:])
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -27,6 +28,7 @@ const (
 	ScreenUnsubscribed                // every subscription and the address deleted
 	ScreenMyTopics                    // the person's topics (Arg: bit mask of topics)
 	ScreenSubscriptionsOff            // this deployment sends no updates
+	ScreenWelcome                     // first contact: who we are, then the main menu's options
 	numScreenKinds
 )
 
@@ -38,6 +40,8 @@ const (
 	NoteNone    Note = iota
 	NoteUnknown      // the input was not understood
 	NoteNoMore       // MAS, but there is no next page
+	NotePolite       // thanks, ok: a friendly line
+	NoteMedia        // a voice note or photo without text
 	numNotes
 )
 
@@ -64,7 +68,7 @@ type Screen struct {
 // String names the screen for logs and tests, e.g. "node:3".
 func (s Screen) String() string {
 	names := [...]string{"none", "node", "help", "misses", "erased", "unavailable",
-		"topics", "topic_confirm", "subscribed", "declined", "unsubscribed", "my_topics", "subscriptions_off"}
+		"topics", "topic_confirm", "subscribed", "declined", "unsubscribed", "my_topics", "subscriptions_off", "welcome"}
 	name := "?"
 	if int(s.Kind) < len(names) {
 		name = names[s.Kind]
@@ -75,6 +79,10 @@ func (s Screen) String() string {
 		out += "+unknown"
 	case NoteNoMore:
 		out += "+nomore"
+	case NotePolite:
+		out += "+polite"
+	case NoteMedia:
+		out += "+media"
 	}
 	return out
 }
@@ -126,7 +134,7 @@ func (p *Pack) allScreens() []Screen {
 		base = append(base, Screen{Kind: ScreenNode, Arg: uint16(i)})
 	}
 	for _, k := range []ScreenKind{ScreenHelp, ScreenMisses, ScreenErased, ScreenUnavailable, ScreenTopics,
-		ScreenDeclined, ScreenUnsubscribed, ScreenSubscriptionsOff} {
+		ScreenDeclined, ScreenUnsubscribed, ScreenSubscriptionsOff, ScreenWelcome} {
 		base = append(base, Screen{Kind: k})
 	}
 	for i := range p.Topics {
@@ -159,6 +167,17 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 		note = text("unknown")
 	case NoteNoMore:
 		note = text("no_more")
+	case NotePolite:
+		note = text("polite")
+	case NoteMedia:
+		note = text("media")
+	}
+	options := func(n *Node) []string {
+		opts := make([]string, len(n.Options))
+		for i, c := range n.Options {
+			opts[i] = strconv.Itoa(i+1) + " " + p.Nodes[c].Title[lang]
+		}
+		return opts
 	}
 	switch s.Kind {
 	case ScreenNode:
@@ -168,21 +187,26 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 			first = note // the options again, without the text read already
 		}
 		out := [][]string{first}
+		if n.Urgent && note == nil {
+			out = append(out, p.contactLines(lang), text("automatic"))
+		}
 		if len(n.Options) > 0 {
-			opts := make([]string, len(n.Options))
-			for i, c := range n.Options {
-				opts[i] = strconv.Itoa(i+1) + " " + p.Nodes[c].Title[lang]
-			}
-			out = append(out, opts)
+			out = append(out, options(n))
 		}
 		if n.Index != p.Start {
 			out = append(out, nav)
 		}
 		return out
+	case ScreenWelcome:
+		first := text("welcome")
+		if note != nil {
+			first = note
+		}
+		return [][]string{first, options(p.Nodes[p.Start])}
 	case ScreenHelp:
-		return [][]string{text("help")}
+		return [][]string{text("help"), p.contactLines(lang)}
 	case ScreenMisses:
-		return [][]string{text("misses"), text("help")}
+		return [][]string{text("misses"), text("help"), p.contactLines(lang)}
 	case ScreenErased:
 		return [][]string{text("erased")}
 	case ScreenUnavailable:
@@ -223,6 +247,20 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 		return [][]string{note, head, opts, nav}
 	}
 	return nil
+}
+
+// contactLines is the NGO's contact in a language, or nothing when the
+// pack names none.
+func (p *Pack) contactLines(lang int) []string {
+	c := p.Contact
+	if !c.Set() {
+		return nil
+	}
+	phone := c.Phone
+	if c.WhatsApp != "" {
+		phone = strings.TrimSpace("WhatsApp " + c.WhatsApp + " " + c.Phone)
+	}
+	return lines(strings.NewReplacer("{name}", c.Name, "{phone}", phone, "{hours}", c.Hours).Replace(p.Text("contact", lang)))
 }
 
 // answerWord returns the upper-case yes or no word of a language, as people
@@ -279,7 +317,7 @@ var screenTexts = [numScreenKinds]string{
 	ScreenHelp: "help", ScreenMisses: "misses", ScreenErased: "erased", ScreenUnavailable: "unavailable",
 	ScreenTopics: "topics", ScreenTopicConfirm: "topic_confirm", ScreenSubscribed: "subscribed",
 	ScreenDeclined: "declined", ScreenUnsubscribed: "unsubscribed", ScreenMyTopics: "my_topics",
-	ScreenSubscriptionsOff: "subscriptions_off",
+	ScreenSubscriptionsOff: "subscriptions_off", ScreenWelcome: "welcome",
 }
 
 // locate names where a screen's words come from, for messages: the node,
@@ -366,11 +404,18 @@ func utf16Count(s string) int {
 	return n
 }
 
+// MinPageContent is the fewest characters of content (header and "more"
+// line aside) a page of a multi-page reply may carry: below it a person
+// pays for a message that says almost nothing.
+const MinPageContent = 25
+
 // paginate splits lines into pages that each fit budget as measured, every
 // page starting with header (numbered "header 1/3" when there are several)
-// and every page but the last ending with more. Short lines (options, the
-// navigation line) move to the next page whole; long lines flow word by word
-// so no page is left half empty.
+// and every page but the last ending with more. Pages break between lines;
+// a line too long for a page of its own breaks between sentences, and a
+// sentence too long breaks between words, but never inside a number or
+// between a label and its number ("Policía: 110"). No page is left with
+// less than MinPageContent characters when lines can move to fill it.
 func paginate(lines []string, header, more string, budget int, measure func(string) int) ([]string, string) {
 	single := header + "\n" + strings.Join(lines, "\n")
 	if measure(single) <= budget {
@@ -395,6 +440,7 @@ func paginate(lines []string, header, more string, budget int, measure func(stri
 			pages = append(pages[:n-2], append(prev, last...))
 		}
 	}
+	pages = balance(pages, room, measure)
 	if len(pages) == 1 {
 		return []string{header + "\n" + strings.Join(pages[0], "\n")}, ""
 	}
@@ -415,8 +461,44 @@ func paginate(lines []string, header, more string, budget int, measure func(stri
 		if measure(out[i]) > budget && problem == "" {
 			problem = fmt.Sprintf("page %d is %d characters, over the budget of %d", i+1, measure(out[i]), budget)
 		}
+		if c := contentLen(lines, measure); c < MinPageContent && problem == "" {
+			problem = fmt.Sprintf("page %d of %d carries only %d characters (%q); at least %d are needed so no paid message is near empty: shorten the text or move a line", i+1, len(pages), c, strings.Join(lines, " / "), MinPageContent)
+		}
 	}
 	return out, problem
+}
+
+func contentLen(lines []string, measure func(string) int) int {
+	n := 0
+	for _, l := range lines {
+		n += measure(strings.TrimSpace(l))
+	}
+	return n
+}
+
+// balance moves lines from the end of a page to the start of the next one
+// while the next one is near empty, as long as the page it takes from keeps
+// enough and the one it gives to still fits.
+func balance(pages [][]string, room int, measure func(string) int) [][]string {
+	for i := len(pages) - 1; i > 0; i-- {
+		for contentLen(pages[i], measure) < MinPageContent && len(pages[i-1]) > 1 {
+			prev := pages[i-1]
+			moved := prev[len(prev)-1]
+			rest := prev[:len(prev)-1]
+			if contentLen(rest, measure) < MinPageContent || measure(strings.Join(append([]string{moved}, pages[i]...), "\n")) > room {
+				break
+			}
+			pages[i-1] = rest
+			pages[i] = append([]string{moved}, pages[i]...)
+		}
+		for len(pages[i-1]) > 0 && pages[i-1][len(pages[i-1])-1] == "" {
+			pages[i-1] = pages[i-1][:len(pages[i-1])-1]
+		}
+		for len(pages[i]) > 0 && pages[i][0] == "" {
+			pages[i] = pages[i][1:]
+		}
+	}
+	return pages
 }
 
 // pager fills pages of at most room characters with lines.
@@ -461,14 +543,53 @@ func (pg *pager) addLine(line string) {
 	case pg.used+pg.cost(line) <= pg.room:
 		pg.put(line)
 		return
-	case pg.measure(line) <= pg.room/3:
+	}
+	sentences := splitSentences(line)
+	if len(sentences) > 1 && pg.used+pg.cost(sentences[0]) <= pg.room {
+		// Fill this page with whole sentences; the rest goes on the next.
+		for _, s := range sentences {
+			pg.addLine(s)
+		}
+		return
+	}
+	if pg.measure(line) <= pg.room {
+		// A whole line reads better on the next page than cut in two.
 		pg.flush()
 		pg.put(line)
 		return
 	}
+	if len(sentences) > 1 {
+		for _, s := range sentences {
+			pg.addLine(s)
+		}
+		return
+	}
+	// One sentence longer than a page: cut it after a semicolon or, failing
+	// that, a comma, before cutting between words.
+	for _, sep := range []string{"; ", ", "} {
+		if parts := splitAfter(line, sep); len(parts) > 1 {
+			for _, part := range parts {
+				pg.addLine(part)
+			}
+			return
+		}
+	}
 	partial := ""
-	for _, w := range strings.Fields(line) {
-		for _, piece := range splitWord(w, pg.room, pg.measure) {
+	for _, u := range units(line) {
+		pieces := splitWord(u, pg.room, pg.measure)
+		if len(pieces) > 1 {
+			// A word longer than a page (a long address) starts where the
+			// text stands rather than leaving the page half empty.
+			avail := pg.room - pg.used - pg.cost(partial+" ")
+			if len(pg.cur) == 0 {
+				avail = pg.room - pg.measure(partial+" ")
+			}
+			if avail >= 10 {
+				head := splitWord(u, avail, pg.measure)[0]
+				pieces = append([]string{head}, splitWord(u[len(head):], pg.room, pg.measure)...)
+			}
+		}
+		for _, piece := range pieces {
 			candidate := piece
 			if partial != "" {
 				candidate = partial + " " + piece
@@ -487,6 +608,49 @@ func (pg *pager) addLine(line string) {
 	if partial != "" {
 		pg.put(partial)
 	}
+}
+
+// splitSentences cuts a line after each sentence end (a full stop followed
+// by a space), keeping the full stop. A question stays with its answer ("¿En
+// peligro? Escribe EMERGENCIA.").
+func splitSentences(line string) []string {
+	var out []string
+	start := 0
+	for i := 0; i+1 < len(line); i++ {
+		if line[i] == '.' && line[i+1] == ' ' {
+			out = append(out, strings.TrimSpace(line[start:i+1]))
+			start = i + 2
+		}
+	}
+	if rest := strings.TrimSpace(line[start:]); rest != "" {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// splitAfter cuts s after each sep, keeping sep's punctuation with the
+// part before it.
+func splitAfter(s, sep string) []string {
+	parts := strings.SplitAfter(s, sep)
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return slices.DeleteFunc(parts, func(p string) bool { return p == "" })
+}
+
+// units groups a sentence's words so a page never breaks between them: a
+// word that starts with a digit stays with the word before it, so a number
+// stays whole and stays with its label.
+func units(line string) []string {
+	var out []string
+	for _, w := range strings.Fields(line) {
+		if len(out) > 0 && w[0] >= '0' && w[0] <= '9' {
+			out[len(out)-1] += " " + w
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // splitWord cuts a word longer than room (a long web address) into pieces

@@ -243,7 +243,7 @@ func pageTexts(pages []content.Page) []string {
 // A word longer than a page (a web address) is cut, not lost.
 func TestPaginationLongWord(t *testing.T) {
 	t.Parallel()
-	word := "https://example.org/" + strings.Repeat("abcdefghij", 25)
+	word := "Kaqchikel" + strings.Repeat("abcdefghij", 25)
 	p := longPack(t, "Mira: "+word+" y pregunta.")
 	s := nodeScreen(t, p, "cursos")
 	checkPages(t, p, s, 0, content.SMS)

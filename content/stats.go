@@ -16,14 +16,7 @@ type NodeStats struct {
 }
 
 // Stats measures every node's reply in the default language, in node order.
-func (p *Pack) Stats() []NodeStats {
-	out := make([]NodeStats, len(p.Nodes))
-	for i, n := range p.Nodes {
-		s := Screen{Kind: ScreenNode, Arg: uint16(i)}
-		out[i] = NodeStats{ID: n.ID, SMS: measurePages(p.Pages(s, 0, SMS)), WhatsApp: measurePages(p.Pages(s, 0, WhatsApp))}
-	}
-	return out
-}
+func (p *Pack) Stats() []NodeStats { return p.StatsIn(0) }
 
 func measurePages(pages []Page) ChannelStats {
 	st := ChannelStats{Pages: len(pages), Encoding: GSM7}

@@ -24,7 +24,15 @@ type rawPack struct {
 	WhatsApp        rawWhatsApp            `yaml:"whatsapp"`
 	Commands        map[string]rawWords    `yaml:"commands"`
 	Texts           map[string]rawText     `yaml:"texts"`
+	Values          map[string]rawText     `yaml:"values"`
+	Numbers         rawWords               `yaml:"numbers"`
+	Polite          rawWords               `yaml:"polite"`
+	Distress        map[string]rawDistress `yaml:"distress"`
+	Contact         rawContact             `yaml:"contact"`
 	CommandsLine    int                    `yaml:"-"`
+	ValuesLine      int                    `yaml:"-"`
+	DistressLine    int                    `yaml:"-"`
+	ContactLine     int                    `yaml:"-"`
 	TextsLine       int                    `yaml:"-"`
 	LanguagesLine   int                    `yaml:"-"`
 	StartLine       int                    `yaml:"-"`
@@ -34,7 +42,8 @@ type rawPack struct {
 }
 
 func (p *rawPack) UnmarshalYAML(v *yaml.Node) error {
-	if err := checkKeys(v, "name", "default_language", "languages", "start", "reviewed", "review_note", "sms", "whatsapp", "commands", "texts"); err != nil {
+	if err := checkKeys(v, "name", "default_language", "languages", "start", "reviewed", "review_note", "sms", "whatsapp", "commands", "texts",
+		"values", "numbers", "polite", "distress", "contact"); err != nil {
 		return err
 	}
 	type plain rawPack
@@ -49,7 +58,114 @@ func (p *rawPack) UnmarshalYAML(v *yaml.Node) error {
 	p.ReviewedLine = keyLine(v, "reviewed", v.Line)
 	p.SMSLine = keyLine(v, "sms", v.Line)
 	p.WhatsAppLine = keyLine(v, "whatsapp", v.Line)
+	p.ValuesLine = keyLine(v, "values", v.Line)
+	p.DistressLine = keyLine(v, "distress", v.Line)
+	p.ContactLine = keyLine(v, "contact", v.Line)
 	return nil
+}
+
+// rawDistress is one kind of distress: the urgent node that answers it and
+// the words and short phrases, per language, that reveal it.
+type rawDistress struct {
+	Line    int      `yaml:"-"`
+	Node    string   `yaml:"node"`
+	Phrases rawWords `yaml:"phrases"`
+}
+
+func (d *rawDistress) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "node", "phrases"); err != nil {
+		return err
+	}
+	type plain rawDistress
+	d.Line = v.Line
+	return v.Decode((*plain)(d))
+}
+
+// rawContact is the NGO's own contact, shown on urgent pages and in help
+// only when it is set.
+type rawContact struct {
+	Line      int    `yaml:"-"`
+	Name      string `yaml:"name"`
+	Phone     string `yaml:"phone"`
+	WhatsApp  string `yaml:"whatsapp"`
+	Hours     string `yaml:"hours"`
+	Checked   string `yaml:"checked"`
+	CheckedBy string `yaml:"checked_by"`
+}
+
+func (c *rawContact) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "name", "phone", "whatsapp", "hours", "checked", "checked_by"); err != nil {
+		return err
+	}
+	type plain rawContact
+	c.Line = v.Line
+	return v.Decode((*plain)(c))
+}
+
+// rawFacts is facts.yaml: the registry of every number, place, service and
+// opening time texts may use, with who checked it, where, and when.
+type rawFacts struct {
+	Facts []rawFact `yaml:"facts"`
+}
+
+func (f *rawFacts) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "facts"); err != nil {
+		return err
+	}
+	type plain rawFacts
+	return v.Decode((*plain)(f))
+}
+
+type rawFact struct {
+	Line      int     `yaml:"-"`
+	ID        string  `yaml:"id"`
+	Value     rawText `yaml:"value"`
+	What      string  `yaml:"what"`
+	Source    string  `yaml:"source"`
+	Checked   string  `yaml:"checked"`
+	CheckedBy string  `yaml:"checked_by"`
+	Confirm   string  `yaml:"confirm"`
+}
+
+func (f *rawFact) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "id", "value", "what", "source", "checked", "checked_by", "confirm"); err != nil {
+		return err
+	}
+	type plain rawFact
+	f.Line = v.Line
+	return v.Decode((*plain)(f))
+}
+
+// rawTranslations is translations/<lang>.yaml, written by
+// `senda content import`: one language's texts, each with its status and
+// the default-language text it was translated from.
+type rawTranslations struct {
+	Language string                    `yaml:"language"`
+	Texts    map[string]rawTranslation `yaml:"texts"`
+}
+
+func (t *rawTranslations) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "language", "texts"); err != nil {
+		return err
+	}
+	type plain rawTranslations
+	return v.Decode((*plain)(t))
+}
+
+type rawTranslation struct {
+	Line   int    `yaml:"-"`
+	Text   string `yaml:"text"`
+	Status string `yaml:"status"`
+	Source string `yaml:"source"`
+}
+
+func (t *rawTranslation) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "text", "status", "source"); err != nil {
+		return err
+	}
+	type plain rawTranslation
+	t.Line = v.Line
+	return v.Decode((*plain)(t))
 }
 
 type rawLanguage struct {
@@ -92,14 +208,20 @@ func (w *rawWhatsApp) UnmarshalYAML(v *yaml.Node) error {
 	return v.Decode((*plain)(w))
 }
 
-// rawText is a text per language code.
+// rawText is a text per language code, or (for values and facts that read
+// the same in every language, such as a phone number) one plain text.
 type rawText struct {
 	Line int `yaml:"-"`
 	By   map[string]string
+	Any  string // the text for every language, when written as plain text
 }
 
 func (t *rawText) UnmarshalYAML(v *yaml.Node) error {
 	t.Line = v.Line
+	if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+		t.Any = v.Value
+		return nil
+	}
 	if v.Kind != yaml.MappingNode {
 		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a text must be a map of language code to text, like {es: \"…\", en: \"…\"}", v.Line)}}
 	}
@@ -150,6 +272,7 @@ func (r *rawRef) UnmarshalYAML(v *yaml.Node) error {
 
 type rawNode struct {
 	Line     int      `yaml:"-"`
+	Urgent   bool     `yaml:"urgent"`
 	ID       string   `yaml:"id"`
 	Title    rawText  `yaml:"title"`
 	Keywords rawWords `yaml:"keywords"`
@@ -162,7 +285,7 @@ type rawNode struct {
 }
 
 func (n *rawNode) UnmarshalYAML(v *yaml.Node) error {
-	if err := checkKeys(v, "id", "title", "keywords", "text", "options", "action", "source", "facts", "reviewed"); err != nil {
+	if err := checkKeys(v, "id", "title", "keywords", "text", "options", "action", "source", "facts", "reviewed", "urgent"); err != nil {
 		return err
 	}
 	type plain rawNode

@@ -58,3 +58,27 @@ func BenchmarkEncodeDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStepSentences steps the default pack through whole sentences,
+// half of them distress, so every message is scanned for distress phrases
+// (the costliest path of Step).
+func BenchmarkStepSentences(b *testing.B) {
+	p := defaultPack(b)
+	e := flows.New(p, flows.Options{Subscriptions: true})
+	msgs := []string{
+		"me pegó un cliente anoche y tengo miedo", "donde me hago la prueba de vih por favor",
+		"se me rompio el condon que hago", "a que hora abre el centro de salud el sabado",
+		"ya no aguanto mas quiero morir", "gracias por la informacion",
+		"he hit me and took my money", "where can I get condoms near Patzun",
+	}
+	ins := make([]flows.Input, len(msgs))
+	for i, s := range msgs {
+		ins[i] = flows.Input{Text: s, Channel: content.WhatsApp}
+	}
+	st := e.Start(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		st = e.Step(st, ins[i%len(ins)]).State
+	}
+}

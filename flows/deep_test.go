@@ -17,7 +17,7 @@ import (
 func chainPack(t *testing.T, depth int) *content.Pack {
 	t.Helper()
 	fsys := fstest.MapFS{}
-	for _, name := range []string{"pack.yaml", "topics.yaml"} {
+	for _, name := range []string{"pack.yaml", "topics.yaml", "facts.yaml", "nodes/urgente.yaml"} {
 		data, err := os.ReadFile("testdata/pack/" + name)
 		if err != nil {
 			t.Fatal(err)
@@ -31,9 +31,12 @@ func chainPack(t *testing.T, depth int) *content.Pack {
 			id = "inicio"
 		}
 		fmt.Fprintf(&b, "- id: %s\n  title: {es: Nivel %d, en: Level %d}\n  text: {es: Nivel %d., en: Level %d.}\n", id, i, i, i, i)
-		if i < depth {
+		switch {
+		case i == 0:
+			fmt.Fprintf(&b, "  options: [%s, urgente]\n", next)
+		case i < depth:
 			fmt.Fprintf(&b, "  options: [%s]\n", next)
-		} else {
+		default:
 			b.WriteString("  keywords: {es: [fondo], en: [bottom]}\n")
 		}
 		b.WriteString("  source: test\n  reviewed: 2026-11-27\n")

@@ -65,9 +65,23 @@ func TestDefaultPackKeywords(t *testing.T) {
 		{"PASMO", "org_salud"},
 		{"cantina", "seguridad_lugar"},
 		{"renta", "derechos_renta"},
-		{"emergencia", "seguridad_emergencia"},
+		{"emergencia", "emergencia"},
+		{"EMERGENCIA!", "emergencia"},
+		{"auxilio", "emergencia"},
+		{"socorro", "emergencia"},
+		{"emergency", "emergencia"},
+		{"violación", "despues_violacion"},
+		{"condón roto", "despues_violacion"},
+		{"se rompió", "despues_violacion"},
+		{"PEP", "despues_violacion"},
+		{"pastilla del día siguiente", "despues_violacion"},
 		{"emocional", "emocional"},
-		{"hola", "inicio"},
+	}
+	for _, isNew := range []bool{true, false} {
+		res := e.Step(e.Start(0), flows.Input{Text: "hola", Channel: content.WhatsApp, New: isNew})
+		if res.State.Node != uint16(p.Start) {
+			t.Errorf("hola (new=%v): at node %d, want the main menu", isNew, res.State.Node)
+		}
 	}
 	for _, tt := range tests {
 		for _, isNew := range []bool{true, false} {

@@ -40,6 +40,37 @@ type Input struct {
 	// Lang is the language a new conversation starts in (the default of the
 	// number the person wrote to).
 	Lang int
+	// Media is how many photos, voice notes or other files came with the
+	// message (Twilio's NumMedia). Senda reads none of them; a message
+	// with media and no text gets a line saying so.
+	Media int
+}
+
+// Signal says what kind of step it was, for aggregate counts only.
+type Signal uint8
+
+// Signals.
+const (
+	SignalNone     Signal = iota
+	SignalDistress        // distress was recognized; the urgent page for Result.Distress is shown
+	SignalMedia           // media without text
+	SignalWelcome         // a new conversation got the welcome
+	SignalPolite          // thanks or ok
+)
+
+// String names the signal for metrics.
+func (s Signal) String() string {
+	switch s {
+	case SignalDistress:
+		return "distress"
+	case SignalMedia:
+		return "media"
+	case SignalWelcome:
+		return "welcome"
+	case SignalPolite:
+		return "polite"
+	}
+	return "none"
 }
 
 // EffectKind is something the caller must do besides replying.
@@ -66,12 +97,18 @@ type Effect struct {
 type Result struct {
 	State  State
 	Effect Effect
+	Signal Signal
+	// Distress is the id of the kind of distress recognized (from the
+	// pack's distress section), when Signal is SignalDistress. It names a
+	// kind, never anything the person wrote.
+	Distress string
 }
 
 // Engine steps conversations through one content pack.
 type Engine struct {
 	pack          *content.Pack
 	subscriptions bool
+	distress      *distressIndex
 }
 
 // Options configure an Engine.
@@ -83,7 +120,7 @@ type Options struct {
 
 // New returns an engine for a pack.
 func New(p *content.Pack, opts Options) *Engine {
-	return &Engine{pack: p, subscriptions: opts.Subscriptions}
+	return &Engine{pack: p, subscriptions: opts.Subscriptions, distress: newDistressIndex(p)}
 }
 
 // Pack returns the engine's content pack.
@@ -99,36 +136,114 @@ func (e *Engine) Start(lang int) State {
 	return State{Node: start, Lang: uint8(lang), Screen: content.Screen{Kind: content.ScreenNode, Arg: start}}
 }
 
-// Reply returns the page a state shows on a channel.
+// Reply returns the page a state shows on a channel. A screen with a note
+// is shown from its first page; Page then remembers how far the person had
+// read, so MAS goes on from there.
 func (e *Engine) Reply(st State, ch content.Channel) content.Page {
-	return e.pack.Page(st.Screen, int(st.Lang), ch, int(st.Page))
+	page := int(st.Page)
+	if st.Screen.Note != content.NoteNone {
+		page = 0
+	}
+	return e.pack.Page(st.Screen, int(st.Lang), ch, page)
 }
 
-// Step moves a conversation on by one input.
+// Distress returns the id of the kind of distress a message reveals, and
+// whether it reveals one. It is what Step uses, exposed for tests and tools.
+func (e *Engine) Distress(text string) (string, bool) {
+	k := e.distress.find(content.Normalize(text))
+	if k < 0 {
+		return "", false
+	}
+	return e.pack.Distress[k].ID, true
+}
+
+// Step moves a conversation on by one input. The order matters: commands
+// typed exactly come first (SALIR and BAJA must always work), then numbers,
+// then distress, which is looked for in every message in every state
+// before anything may answer "not understood".
 func (e *Engine) Step(st State, in Input) Result {
 	p := e.pack
 	if in.New {
 		st = e.Start(in.Lang)
 	}
 	norm := content.Normalize(in.Text)
-	word, known := p.Lookup(norm)
-	if !known {
-		if n, err := strconv.Atoi(norm); err == nil && len(norm) <= 2 {
+	if norm == "" && in.Media > 0 {
+		if in.New {
+			return Result{State: e.show(st, content.ScreenWelcome, 0), Signal: SignalMedia}
+		}
+		st.Misses = 0
+		return Result{State: e.noted(st, content.NoteMedia, in.Channel), Signal: SignalMedia}
+	}
+	word, known := p.Exact(norm)
+	if known && isCommand(word.Kind) {
+		return e.command(st, word, in)
+	}
+	if n, err := strconv.Atoi(norm); err == nil && len(norm) <= 2 {
+		return e.digit(st, n, in)
+	}
+	if known && word.Kind == content.WordNumber {
+		return e.digit(st, word.Node, in)
+	}
+	if k := e.distress.find(norm); k >= 0 {
+		d := p.Distress[k]
+		st.Misses = 0
+		return Result{State: e.jump(st, d.Node), Signal: SignalDistress, Distress: d.ID}
+	}
+	if !known && !in.New && st.Screen.Kind.HasNotes() && st.Screen.Kind != content.ScreenTopics &&
+		st.Screen.Kind != content.ScreenMyTopics && st.Screen.Kind != content.ScreenTopicConfirm {
+		if n := p.OptionByLabel(int(st.Node), norm); n > 0 {
 			return e.digit(st, n, in)
 		}
-		if in.New {
-			return Result{State: st} // any first message opens the main menu
-		}
-		return e.miss(st)
 	}
+	if !known {
+		word, known = p.Lookup(norm) // one typo forgiven
+	}
+	switch {
+	case known && word.Kind == content.WordPolite:
+		if in.New {
+			return e.welcome(st)
+		}
+		st.Misses = 0
+		return Result{State: e.noted(st, content.NotePolite, in.Channel), Signal: SignalPolite}
+	case known && word.Kind == content.WordKeyword:
+		if in.New && word.Lang >= 0 && p.Languages[word.Lang].Offered {
+			st.Lang = uint8(word.Lang)
+		}
+		if in.New && word.Node == p.Start {
+			return e.welcome(st)
+		}
+		st.Misses = 0
+		return Result{State: e.jump(st, word.Node)}
+	case known:
+		return e.command(st, word, in)
+	case in.New:
+		return e.welcome(st) // any first message opens the conversation
+	}
+	return e.miss(st, in.Channel)
+}
+
+// isCommand reports the kinds of words that are commands, answered before
+// anything else when typed exactly.
+func isCommand(k content.WordKind) bool {
+	return k != content.WordKeyword && k != content.WordNumber && k != content.WordPolite && k != content.WordNone
+}
+
+// welcome is a new conversation's first screen: who answers, that it is
+// free and automatic, how to erase and where emergencies go, then the
+// main menu's options.
+func (e *Engine) welcome(st State) Result {
+	return Result{State: e.show(st, content.ScreenWelcome, 0), Signal: SignalWelcome}
+}
+
+// command carries out a command word.
+func (e *Engine) command(st State, word content.Word, in Input) Result {
 	if in.New {
 		switch word.Kind {
-		case content.WordKeyword:
-			if word.Lang >= 0 {
-				st.Lang = uint8(word.Lang)
-			}
-		case content.WordBack, content.WordMore, content.WordYes, content.WordNo:
-			return Result{State: st} // nothing to go back to or page through yet
+		case content.WordBack, content.WordMore, content.WordYes, content.WordNo, content.WordHome:
+			return e.welcome(st) // nothing to go back to or page through yet
+		case content.WordLanguage:
+			st.Lang = uint8(word.Lang)
+			return e.welcome(st)
 		}
 	}
 	st.Misses = 0
@@ -145,18 +260,16 @@ func (e *Engine) Step(st State, in Input) Result {
 		return Result{State: e.show(st, content.ScreenHelp, 0)}
 	case content.WordLanguage:
 		st.Lang = uint8(word.Lang)
-		st.Page = 0
+		st.Page = 0 // pages break elsewhere in another language
 		st.Screen.Note = content.NoteNone
 		return Result{State: st}
 	case content.WordMore:
 		return Result{State: e.more(st, in.Channel)}
-	case content.WordKeyword:
-		return Result{State: e.jump(st, word.Node)}
 	case content.WordSubscribe:
 		return Result{State: e.topics(st)}
 	case content.WordYes, content.WordNo:
 		if st.Screen.Kind != content.ScreenTopicConfirm {
-			return e.miss(st)
+			return e.miss(st, in.Channel)
 		}
 		topic := int(st.Screen.Arg)
 		if word.Kind == content.WordNo {
@@ -164,7 +277,7 @@ func (e *Engine) Step(st State, in Input) Result {
 		}
 		return Result{State: e.show(st, content.ScreenSubscribed, uint16(topic)), Effect: Effect{Kind: EffectSubscribe, Topic: topic}}
 	}
-	return e.miss(st)
+	return e.miss(st, in.Channel)
 }
 
 // MyTopics finishes an EffectShowMyTopics step once the caller knows which
@@ -182,16 +295,13 @@ func (e *Engine) show(st State, kind content.ScreenKind, arg uint16) State {
 
 // digit answers a number: an option of the current node or list. 0 is back.
 func (e *Engine) digit(st State, n int, in Input) Result {
-	if n == 0 {
-		if in.New {
-			return Result{State: st}
-		}
-		st.Misses = 0
-		return Result{State: e.back(st)}
-	}
 	if in.New {
 		// A number means nothing without a menu on the screen: show it.
-		return Result{State: st}
+		return e.welcome(st)
+	}
+	if n == 0 {
+		st.Misses = 0
+		return Result{State: e.back(st)}
 	}
 	p := e.pack
 	switch st.Screen.Kind {
@@ -200,10 +310,10 @@ func (e *Engine) digit(st State, n int, in Input) Result {
 			st.Misses = 0
 			return Result{State: e.show(st, content.ScreenTopicConfirm, uint16(n-1))}
 		}
-		return e.miss(st)
+		return e.miss(st, in.Channel)
 	case content.ScreenMyTopics:
 		if n > len(p.Topics) {
-			return e.miss(st)
+			return e.miss(st, in.Channel)
 		}
 		st.Misses = 0
 		bit := uint16(1) << (n - 1)
@@ -215,11 +325,11 @@ func (e *Engine) digit(st State, n int, in Input) Result {
 		}
 		return Result{State: e.show(st, content.ScreenTopicConfirm, uint16(n-1))}
 	case content.ScreenTopicConfirm:
-		return e.miss(st)
+		return e.miss(st, in.Channel)
 	}
 	node := p.Nodes[st.Node]
 	if n > len(node.Options) {
-		return e.miss(st)
+		return e.miss(st, in.Channel)
 	}
 	st.Misses = 0
 	child := node.Options[n-1]
@@ -289,34 +399,43 @@ func (e *Engine) back(st State) State {
 	return e.show(st, content.ScreenNode, uint16(to))
 }
 
-// more shows the next page, or says there is none.
+// more shows the next page, or says there is none. After a note (an
+// unknown reply, thanks) it goes on with the text the person was reading.
 func (e *Engine) more(st State, ch content.Channel) State {
+	st.Screen.Note = content.NoteNone
 	pages := e.pack.Pages(st.Screen, int(st.Lang), ch)
 	if int(st.Page)+1 < len(pages) {
 		st.Page++
 		return st
 	}
-	return e.noted(st, content.NoteNoMore)
+	return e.noted(st, content.NoteNoMore, ch)
 }
 
 // miss handles an input that means nothing here: a hint and the options
 // again, and after several in a row, help.
-func (e *Engine) miss(st State) Result {
+func (e *Engine) miss(st State, ch content.Channel) Result {
 	st.Misses++
 	if st.Misses >= MaxMisses {
 		st.Misses = 0
 		return Result{State: e.show(st, content.ScreenMisses, 0)}
 	}
-	return Result{State: e.noted(st, content.NoteUnknown)}
+	return Result{State: e.noted(st, content.NoteUnknown, ch)}
 }
 
 // noted shows the current list again with a note before it. Screens without
 // options of their own fall back to the current node's options.
-func (e *Engine) noted(st State, note content.Note) State {
+//
+// Page keeps the page of the same screen the person had reached, so MAS
+// afterwards goes on from there; Reply shows a noted screen from its start.
+func (e *Engine) noted(st State, note content.Note, ch content.Channel) State {
 	if !st.Screen.Kind.HasNotes() {
 		st.Screen = content.Screen{Kind: content.ScreenNode, Arg: st.Node}
+		st.Page = 0
+	}
+	st.Screen.Note = content.NoteNone
+	if n := len(e.pack.Pages(st.Screen, int(st.Lang), ch)); int(st.Page) >= n {
+		st.Page = uint8(max(n-1, 0))
 	}
 	st.Screen.Note = note
-	st.Page = 0
 	return st
 }

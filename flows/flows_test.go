@@ -80,6 +80,9 @@ func describe(p *content.Pack, s content.Screen) string {
 
 func node(id string) want { return want{node: id} }
 
+// welcome is the first screen of a new conversation.
+func welcome() want { return want{kind: content.ScreenWelcome} }
+
 func screen(kind content.ScreenKind, arg int) want { return want{kind: kind, arg: arg} }
 
 func (w want) withNote(n content.Note) want         { w.note = n; return w }
@@ -119,10 +122,10 @@ func runRules(t *testing.T, rules []rule) {
 func TestStartAndKeywords(t *testing.T) {
 	t.Parallel()
 	rules := []rule{
-		{name: "greeting opens the main menu", msgs: []string{"hola"},
-			want: node("inicio").withReply("1 Salud", "2 Cursos", "3 Avisos")},
-		{name: "any first message opens the main menu", msgs: []string{"qwerty zxcv"}, want: node("inicio")},
-		{name: "an empty first message opens the main menu", msgs: []string{""}, want: node("inicio")},
+		{name: "greeting opens the welcome and the main menu", msgs: []string{"hola"},
+			want: welcome().withReply("gratis y automatica", "1 Salud", "2 Cursos", "3 Avisos")},
+		{name: "any first message opens the welcome", msgs: []string{"qwerty zxcv"}, want: welcome()},
+		{name: "an empty first message opens the welcome", msgs: []string{""}, want: welcome()},
 		{name: "first message keyword jumps", msgs: []string{"salud"}, want: node("salud")},
 		{name: "keyword alias", msgs: []string{"clínica"}, want: node("salud")},
 		{name: "keyword upper case and punctuation", msgs: []string{"hola", " ¡CLÍNICA!! "}, want: node("salud")},
@@ -199,7 +202,7 @@ func TestHomeHelpErase(t *testing.T) {
 		{name: "exit erases in English", msgs: []string{"hola", "english", "EXIT"},
 			want: screen(content.ScreenErased, 0).withEffect(effect(flows.EffectErase, 0)).withLang(en).withReply("we erased")},
 		{name: "salir as the first message", msgs: []string{"salir"}, want: screen(content.ScreenErased, 0).withEffect(effect(flows.EffectErase, 0))},
-		{name: "after SALIR the next message starts over", msgs: []string{"hola", "1", "1", "salir", "0"}, want: node("inicio")},
+		{name: "after SALIR the next message starts over", msgs: []string{"hola", "1", "1", "salir", "0"}, want: welcome()},
 		{name: "after SALIR a keyword still jumps", msgs: []string{"hola", "salir", "hospital"}, want: node("salud_hospital")},
 	}
 	runRules(t, rules)
@@ -210,16 +213,16 @@ func TestHomeHelpErase(t *testing.T) {
 func TestLanguageSwitch(t *testing.T) {
 	t.Parallel()
 	rules := []rule{
-		{name: "ENGLISH", msgs: []string{"hola", "ENGLISH"}, want: node("inicio").withLang(en).withReply("Choose a number:", "1 Health")},
+		{name: "ENGLISH", msgs: []string{"hola", "ENGLISH"}, want: welcome().withLang(en).withReply("Choose a number:", "1 Health")},
 		{name: "English keeps the screen", msgs: []string{"hola", "1", "English"}, want: node("salud").withLang(en).withReply("Health services:")},
-		{name: "ESPAÑOL", msgs: []string{"hola", "english", "ESPAÑOL"}, want: node("inicio").withReply("Elige un numero:")},
-		{name: "espanol without ñ", msgs: []string{"hola", "english", "espanol"}, want: node("inicio")},
-		{name: "switch word", msgs: []string{"hola", "english", "castellano"}, want: node("inicio")},
-		{name: "inglés", msgs: []string{"hola", "inglés"}, want: node("inicio").withLang(en)},
-		{name: "a language the pack adds", msgs: []string{"hola", "1", "Kaqchikel"},
-			want: node("salud").withLang(cak).withReply("Servicios de salud:")}, // falls back to Spanish
-		{name: "missing translations fall back", msgs: []string{"hola", "kaqchikel", "menu"}, want: node("inicio").withLang(cak).withReply("Elige un numero:")},
-		{name: "language as the first message", msgs: []string{"English"}, want: node("inicio").withLang(en)},
+		{name: "ESPAÑOL", msgs: []string{"hola", "english", "ESPAÑOL"}, want: welcome().withReply("Elige un numero:")},
+		{name: "espanol without ñ", msgs: []string{"hola", "english", "espanol"}, want: welcome()},
+		{name: "switch word", msgs: []string{"hola", "english", "castellano"}, want: welcome()},
+		{name: "inglés", msgs: []string{"hola", "inglés"}, want: welcome().withLang(en)},
+		// Kaqchikel is translated only in part, so people are not offered it yet.
+		{name: "a language not yet reviewed is not offered", msgs: []string{"hola", "1", "Kaqchikel"},
+			want: node("salud").withNote(content.NoteUnknown).withMisses(1)},
+		{name: "language as the first message", msgs: []string{"English"}, want: welcome().withLang(en)},
 		{name: "switching shows the first page again", msgs: []string{"cursos", "mas", "english"}, want: node("largo").withLang(en)},
 		{name: "switching clears the hint", msgs: []string{"hola", "x", "english"}, want: node("inicio").withLang(en)},
 		{name: "commands of another language still work", msgs: []string{"hola", "english", "1", "atras"}, want: node("inicio").withLang(en)},
@@ -252,12 +255,14 @@ func TestMore(t *testing.T) {
 		{name: "sigueinte, swapped letters", msgs: []string{"cursos", "sigueinte"}, want: node("largo").withPage(1)},
 		{name: "more", msgs: []string{"cursos", "more"}, want: node("largo").withPage(1)},
 		{name: "to the last page", msgs: mas(pages - 1), want: node("largo").withPage(pages - 1).withReply("0 Atras, MENU Inicio")},
-		{name: "past the last page", msgs: mas(pages), want: node("largo").withNote(content.NoteNoMore).withReply("No hay mas.")},
+		{name: "past the last page", msgs: mas(pages), want: node("largo").withNote(content.NoteNoMore).withPage(pages - 1).withReply("No hay mas.")},
+		{name: "MAS survives an off-script reply", msgs: []string{"cursos", "gracias", "mas"}, want: node("largo").withPage(1)},
+		{name: "MAS survives a miss", msgs: []string{"cursos", "mas", "zzz", "mas"}, want: node("largo").withPage(2)},
 		{name: "a menu has no next page", msgs: []string{"hola", "mas"},
 			want: node("inicio").withNote(content.NoteNoMore).withReply("No hay mas.", "1 Salud")},
 		{name: "WhatsApp gets the whole text at once", ch: content.WhatsApp, msgs: []string{"cursos", "mas"},
 			want: node("largo").withNote(content.NoteNoMore).withReply("No hay más.")},
-		{name: "MAS as the first message opens the menu", msgs: []string{"mas"}, want: node("inicio")},
+		{name: "MAS as the first message opens the welcome", msgs: []string{"mas"}, want: welcome()},
 		{name: "a number after MAS answers the node", msgs: []string{"hola", "1", "mas", "2"}, want: node("salud_hospital")},
 	}
 	runRules(t, rules)
@@ -281,7 +286,7 @@ func TestUnknownInput(t *testing.T) {
 			want: node("inicio").withNote(content.NoteUnknown).withMisses(1).withReply("1 Salud")},
 		{name: "an understood message resets the count", msgs: []string{"hola", "x", "y", "1", "z"},
 			want: node("salud").withNote(content.NoteUnknown).withMisses(1)},
-		{name: "a miss on a later page", msgs: []string{"cursos", "mas", "zzz"}, want: node("largo").withNote(content.NoteUnknown).withMisses(1)},
+		{name: "a miss on a later page", msgs: []string{"cursos", "mas", "zzz"}, want: node("largo").withNote(content.NoteUnknown).withMisses(1).withPage(1)},
 		{name: "SI outside a question is not understood", msgs: []string{"hola", "si"}, want: node("inicio").withNote(content.NoteUnknown).withMisses(1)},
 		{name: "NO outside a question is not understood", msgs: []string{"hola", "1", "no"}, want: node("salud").withNote(content.NoteUnknown).withMisses(1)},
 		{name: "a sentence is not a command", msgs: []string{"hola", "quiero salir de aqui"}, want: node("inicio").withNote(content.NoteUnknown).withMisses(1)},
@@ -303,18 +308,21 @@ func TestExpiredSessionStartsOver(t *testing.T) {
 		lang int
 		want want
 	}{
-		{"1", 0, node("inicio")},
-		{"0", 0, node("inicio")},
-		{"mas", 0, node("inicio")},
-		{"si", 0, node("inicio")}, // never subscribes without the question
-		{"no", 0, node("inicio")},
-		{"xyz", 0, node("inicio")},
-		{"xyz", en, node("inicio").withLang(en)},
-		{"hola", en, node("inicio")}, // a Spanish greeting answers in Spanish
+		{"1", 0, welcome()},
+		{"0", 0, welcome()},
+		{"mas", 0, welcome()},
+		{"si", 0, welcome()}, // never subscribes without the question
+		{"no", 0, welcome()},
+		{"xyz", 0, welcome()},
+		{"xyz", en, welcome().withLang(en)},
+		{"hola", en, welcome()}, // a Spanish greeting answers in Spanish
 		{"salud", 0, node("salud")},
 		{"ayuda", 0, screen(content.ScreenHelp, 0)},
-		{"english", 0, node("inicio").withLang(en)},
-		{"hola", 9, node("inicio")}, // an unknown default language falls back to the first
+		{"english", 0, welcome().withLang(en)},
+		{"hola", 9, welcome()}, // an unknown default language falls back to the first
+		// A number's default language that is not offered yet still works:
+		// its missing texts fall back to Spanish.
+		{"xyz", cak, welcome().withLang(cak).withReply("Elige un numero:")},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%d", tt.in, tt.lang), func(t *testing.T) {

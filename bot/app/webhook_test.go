@@ -78,11 +78,13 @@ func TestWebhookConversation(t *testing.T) {
 	ts := newTestService(t, testConfig(), Deps{})
 	s := ts.sms("+502 5550-2001")
 	steps := []struct{ in, want string }{
-		{"hola", "1 Salud\n"},
+		{"hola", "nadie lee tus mensajes"},
+		{"mas", "1 Salud\n"},
 		{"2", "4 PrEP"},
-		{"4", "Senda 1/3"},
-		{"más", "Senda 2/3"},
-		{"MAAAS!", "Senda 3/3"},
+		{"4", "Senda 1/4"},
+		{"más", "Senda 2/4"},
+		{"MAAAS!", "Senda 3/4"},
+		{"mas", "Senda 4/4"},
 		{"mas", "No hay mas."},
 		{"0", "1 Revision de ITS"},
 		{"volver", "9 Avisos"},
@@ -306,9 +308,9 @@ func TestSessionExpiresAndStartsOver(t *testing.T) {
 		t.Fatal("session still stored after its TTL")
 	}
 	// "1" in the sexual health menu would be STI testing; after expiry the
-	// conversation starts over at the main menu.
-	if got := s.say(t, "1"); !strings.Contains(got, "1 Salud\n") {
-		t.Fatalf("after expiry got\n%s\nwant the main menu", got)
+	// conversation starts over with the welcome.
+	if got := s.say(t, "1"); !strings.Contains(got, "nadie lee tus mensajes") {
+		t.Fatalf("after expiry got\n%s\nwant the welcome of a new conversation", got)
 	}
 }
 

@@ -32,6 +32,10 @@ type Inbound struct {
 	To   string // the Senda number it was sent to; picks the starting language
 	Body string
 	SID  string // the provider's message id; a repeated id gets the same answer
+	// Media is how many files (photos, voice notes) came with the message;
+	// none is ever read, but a message of media alone gets a reply that
+	// asks for a number instead of "not understood".
+	Media int
 }
 
 // Settings are the parts of the configuration a conversation follows.
@@ -108,7 +112,7 @@ func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 	ch := ident.ChannelOf(msg.From)
 	id := c.hasher.Sender(ch, msg.From)
 	eng := c.Engine()
-	in := flows.Input{Text: msg.Body, Channel: ch, Lang: c.langFor(eng.Pack(), msg.To)}
+	in := flows.Input{Text: msg.Body, Channel: ch, Lang: c.langFor(eng.Pack(), msg.To), Media: msg.Media}
 	unavailable := func(lang int) content.Page {
 		return eng.Pack().Page(content.Screen{Kind: content.ScreenUnavailable}, lang, ch, 0)
 	}
@@ -133,6 +137,7 @@ func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 		return eng.Reply(out.State, ch)
 	}
 	c.metrics.Step(ch, eng.Pack(), out.State)
+	c.metrics.Signal(out.Signal, out.Distress)
 	if err := c.apply(ctx, eng.Pack(), id, msg, ch, out); err != nil {
 		c.log.Error("apply effect", "channel", ch.String(), "effect", int(out.Effect.Kind), "err", err)
 		c.metrics.Count("effect_errors_total")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,10 +53,23 @@ func (s *Server) handleMessage(c echo.Context) error {
 		To:   twilio.Get(params, "To"),
 		Body: twilio.Get(params, "Body"),
 		SID:  twilio.Get(params, "MessageSid"),
+		// Only the count of attachments is read; their URLs are never
+		// followed or kept. A malformed count is taken as none.
+		Media: numMedia(twilio.Get(params, "NumMedia")),
 	}
 	if msg.From == "" || msg.SID == "" {
 		return errMessageFields
 	}
 	page := s.Conversation.Handle(c.Request().Context(), msg)
 	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", page.TwiML)
+}
+
+// numMedia reads Twilio's NumMedia field: a small non-negative count, or 0
+// when absent or malformed.
+func numMedia(v string) int {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }

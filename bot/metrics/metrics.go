@@ -49,6 +49,19 @@ func (m *Set) Step(ch content.Channel, p *content.Pack, st flows.State) {
 	m.Add("screen_views_total", "screen", screenName(st.Screen.Kind), 1)
 }
 
+// Signal counts what kind of step it was (distress recognized, media
+// alone, a welcome, a polite word) and, for distress, which kind of help was
+// shown: the kind is the pack's id (crisis, violacion, …), never user text.
+func (m *Set) Signal(s flows.Signal, distress string) {
+	if s == flows.SignalNone {
+		return
+	}
+	m.Add("signals_total", "signal", s.String(), 1)
+	if s == flows.SignalDistress && distress != "" {
+		m.Add("distress_total", "kind", distress, 1)
+	}
+}
+
 func screenName(k content.ScreenKind) string {
 	s := content.Screen{Kind: k}.String()
 	name, _, _ := strings.Cut(s, ":")

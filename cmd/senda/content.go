@@ -5,55 +5,119 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/content"
 )
 
-const contentUsage = `Usage: senda content check [DIR]
+const contentUsage = `Usage:
+  senda content check [-q] [--stale 180d] [DIR]
+  senda content export --lang kaq [--format csv|po] [DIR]
+  senda content import --lang kaq [--format csv|po] FILE [DIR]
 
-Checks a content pack: prints every error and warning as file:line, then a
-table of what each node's reply costs per channel (characters of the longest
-page, encoding, pages and SMS segments). Without DIR it checks
-$SENDA_CONTENT_DIR, or the embedded default pack. Exits 1 when the pack has
-errors.
+check prints every error and warning as file:line, then for every language
+a table of what each node's reply costs per channel (characters of the
+longest page, encoding, pages and SMS segments), which languages people are
+offered, and the facts that must be confirmed before launch. With --stale it
+also lists the facts in facts.yaml nobody has checked for that long, and
+fails when there are any. Exits 1 when the pack has errors.
+
+export writes every text of the pack, with its Spanish source and the
+language's translation and status (missing, draft, reviewed, outdated), to
+standard output as CSV or a gettext PO file for translators.
+
+import reads such a file back and writes DIR/translations/<lang>.yaml;
+rows marked reviewed (or, in PO, not fuzzy) reach people once the
+language's menus and urgent pages are all reviewed. It lists the
+translations whose Spanish source changed since the export.
+
+Without DIR the commands use $SENDA_CONTENT_DIR, or (check and export) the
+embedded default pack.
 `
 
 func runContent(args []string, stdout, stderr io.Writer, getenv config.Lookup) error {
-	if len(args) == 0 || args[0] != "check" {
+	if len(args) == 0 {
 		fmt.Fprint(stderr, contentUsage)
 		return errUsage
 	}
-	fs := flag.NewFlagSet("content check", flag.ContinueOnError)
+	fs := flag.NewFlagSet("content "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, contentUsage) }
-	quiet := fs.Bool("q", false, "print only errors and warnings, no table")
+	quiet := fs.Bool("q", false, "check: print only errors and warnings, no tables")
+	stale := fs.String("stale", "", "check: list facts not checked for this long (180d, 26w), and fail if there are any")
+	lang := fs.String("lang", "", "export, import: the language code, e.g. kaq")
+	format := fs.String("format", "", "export, import: csv or po (import: default from the file name)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if err == flag.ErrHelp {
 			return err
 		}
 		return errUsage
 	}
-	if fs.NArg() > 1 {
+	dir := config.ContentDir(getenv)
+	switch args[0] {
+	case "check", "export":
+		if fs.NArg() > 1 {
+			fmt.Fprint(stderr, contentUsage)
+			return errUsage
+		}
+		if fs.NArg() == 1 {
+			dir = fs.Arg(0)
+		}
+	case "import":
+		if fs.NArg() < 1 || fs.NArg() > 2 {
+			fmt.Fprint(stderr, contentUsage)
+			return errUsage
+		}
+		if fs.NArg() == 2 {
+			dir = fs.Arg(1)
+		}
+	default:
 		fmt.Fprint(stderr, contentUsage)
 		return errUsage
 	}
-	dir := config.ContentDir(getenv)
-	if fs.NArg() == 1 {
-		dir = fs.Arg(0)
+	pack, report, name, err := loadContent(dir)
+	if args[0] == "check" {
+		return contentCheck(pack, report, name, err, *quiet, *stale, stdout, stderr)
 	}
-	var (
-		pack   *content.Pack
-		report *content.Report
-		err    error
-		name   = dir
-	)
+	if err != nil {
+		return err
+	}
+	if *lang == "" {
+		fmt.Fprintf(stderr, "senda content %s: --lang is required (one of %s)\n", args[0], strings.Join(pack.LanguageCodes()[1:], ", "))
+		return errUsage
+	}
+	if args[0] == "export" {
+		return contentExport(pack, *lang, *format, stdout, stderr)
+	}
 	if dir == "" {
-		name = content.DefaultName + " (embedded)"
-		pack, report, err = content.Default()
-	} else {
-		pack, report, err = content.LoadDir(dir)
+		fmt.Fprint(stderr, "senda content import: give the pack folder to write into (or set SENDA_CONTENT_DIR); the embedded pack cannot change: for the default pack give content/pack\n")
+		return errUsage
+	}
+	return contentImport(pack, dir, *lang, *format, fs.Arg(0), stdout, stderr)
+}
+
+// loadContent loads dir, or the embedded pack when dir is empty.
+func loadContent(dir string) (*content.Pack, *content.Report, string, error) {
+	if dir == "" {
+		p, r, err := content.Default()
+		return p, r, content.DefaultName + " (embedded)", err
+	}
+	p, r, err := content.LoadDir(dir)
+	return p, r, dir, err
+}
+
+func contentCheck(pack *content.Pack, report *content.Report, name string, err error, quiet bool, stale string, stdout, stderr io.Writer) error {
+	var age time.Duration
+	if stale != "" {
+		var perr error
+		if age, perr = content.ParseAge(stale); perr != nil {
+			fmt.Fprintf(stderr, "senda content check: --stale: %v\n", perr)
+			return errUsage
+		}
 	}
 	for _, i := range report.Issues {
 		fmt.Fprintln(stdout, i)
@@ -66,22 +130,80 @@ func runContent(args []string, stdout, stderr io.Writer, getenv config.Lookup) e
 		fmt.Fprintf(stdout, "\n%s: %d error(s), %d warning(s)\n", name, len(report.Errors()), len(report.Warnings()))
 		return errReported
 	}
-	if !*quiet {
-		writeStats(stdout, pack)
+	nStale := pack.WriteSummary(stdout, content.SummaryOptions{Figures: !quiet, Now: time.Now(), StaleAge: age})
+	fmt.Fprintf(stdout, "\n%s: ok, %d nodes, %d topics, %d languages, %d facts, %d warning(s)\n", name, len(pack.Nodes), len(pack.Topics), len(pack.Languages), len(pack.Facts), len(report.Warnings()))
+	if nStale > 0 {
+		fmt.Fprintf(stdout, "%d fact(s) not checked within %s: ring or look them up again, then update checked and checked_by in facts.yaml\n", nStale, stale)
+		return errReported
 	}
-	fmt.Fprintf(stdout, "\n%s: ok, %d nodes, %d topics, %d languages, %d warning(s)\n", name, len(pack.Nodes), len(pack.Topics), len(pack.Languages), len(report.Warnings()))
 	return nil
 }
 
-func writeStats(w io.Writer, p *content.Pack) {
-	fmt.Fprintf(w, "\nReplies in %s (SMS: %d segment(s) of GSM-7 per page after transliteration; WhatsApp: text as written, shown as if sent by SMS):\n",
-		p.Languages[0].Code, p.SMS.Segments)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "node\tsms chars\tsms enc\tsms pages\tsms segs\twa chars\twa enc\twa msgs\twa segs as sms\t")
-	for _, s := range p.Stats() {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%d\t%d\t\n", s.ID,
-			s.SMS.MaxChars, s.SMS.Encoding, s.SMS.Pages, s.SMS.Segments,
-			s.WhatsApp.MaxChars, s.WhatsApp.Encoding, s.WhatsApp.Pages, s.WhatsApp.Segments)
+func contentExport(pack *content.Pack, lang, format string, stdout, stderr io.Writer) error {
+	rows, err := pack.Export(lang)
+	if err != nil {
+		fmt.Fprintf(stderr, "senda content export: %v\n", err)
+		return errUsage
 	}
-	tw.Flush()
+	switch format {
+	case "", "csv":
+		err = content.WriteCSV(stdout, rows)
+	case "po":
+		err = content.WritePO(stdout, lang, rows)
+	default:
+		fmt.Fprintf(stderr, "senda content export: --format %q: use csv or po\n", format)
+		return errUsage
+	}
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+func contentImport(pack *content.Pack, dir, lang, format, file string, stdout, stderr io.Writer) error {
+	if format == "" {
+		format = strings.TrimPrefix(filepath.Ext(file), ".")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	var rows []content.ExportRow
+	switch format {
+	case "csv":
+		rows, err = content.ReadCSV(f)
+	case "po":
+		rows, err = content.ReadPO(f)
+	default:
+		fmt.Fprintf(stderr, "senda content import: --format %q: use csv or po\n", format)
+		return errUsage
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: %w", file, err)
+	}
+	existing, err := content.ReadTranslationsFile(os.DirFS(dir), lang)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	out, sum, err := pack.Import(lang, rows, existing)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	target := filepath.Join(dir, filepath.FromSlash(content.TranslationsPath(lang)))
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if err := os.WriteFile(target, out, 0o644); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s: %d translation(s), %d reviewed\n", target, sum.Imported, sum.Reviewed)
+	for _, k := range sum.Outdated {
+		fmt.Fprintf(stdout, "  outdated: %s: the Spanish changed since the export; Spanish is shown until it is translated again\n", k)
+	}
+	for _, k := range sum.Unknown {
+		fmt.Fprintf(stdout, "  skipped: %s is not a text of this pack\n", k)
+	}
+	fmt.Fprintf(stdout, "Run `senda content check %s` to see which languages are offered.\n", dir)
+	return nil
 }

@@ -37,7 +37,7 @@ func TestRun(t *testing.T) {
 		{name: "no command", args: nil, code: exitUsage, wantStderr: "Usage:"},
 		{name: "help", args: []string{"help"}, code: exitOK, wantStdout: "senda chat"},
 		{name: "unknown command", args: []string{"fly"}, code: exitUsage, wantStderr: `unknown command "fly"`},
-		{name: "content without check", args: []string{"content"}, code: exitUsage, wantStderr: "senda content check"},
+		{name: "content without a subcommand", args: []string{"content"}, code: exitUsage, wantStderr: "senda content check"},
 		{name: "content check default", args: []string{"content", "check"}, code: exitOK, wantStdout: "ok, "},
 		{name: "content check table", args: []string{"content", "check"}, code: exitOK, wantStdout: "sms segs"},
 		{name: "content check dir", args: []string{"content", "check", "../../content/pack"}, code: exitOK, wantStdout: "inicio"},
@@ -74,9 +74,9 @@ func TestChatScripted(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{
-		"> HOLA\n  Senda\n  Elige un numero:\n  1 Salud",
-		"> 4\n  Senda 1/3",
-		"> MAS\n  Senda 2/3",
+		"> HOLA\n  Senda 1/2\n  Hola. Aqui tienes informacion.",
+		"> 4\n  Senda 1/4",
+		"> MAS\n  Senda 2/4",
 		"> 0\n  Senda\n  Prevencion y pruebas:",
 		"> qué?\n  Senda\n  No entendi.",
 		"> ENGLISH\n  Senda\n  Prevention and tests:",
@@ -126,7 +126,7 @@ func TestServeAnswersAndStops(t *testing.T) {
 	var body bytes.Buffer
 	body.ReadFrom(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(body.String(), "1 Salud") {
+	if resp.StatusCode != 200 || !strings.Contains(body.String(), "nadie lee tus mensajes") {
 		t.Fatalf("serve replied %d: %s", resp.StatusCode, body.String())
 	}
 	cancel()
