@@ -39,6 +39,7 @@ Usage:
   senda broadcast ...      send and follow broadcasts through the admin API
   senda subscribers rotate-key
                            seal every stored address again with the current key
+  senda version            show the version and the commit it was built from
   senda help               show this help
 
 Run "senda COMMAND -h" for a command's flags. Settings come from SENDA_*
@@ -52,6 +53,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
+	if isVersionCommand(args) {
+		return runVersion(args[1:], stdout, stderr)
+	}
+	code := dispatch(ctx, args, stdin, stdout, stderr, getenv)
+	if code == exitUsage && helpRequested(args[1:]) {
+		return exitOK // the subcommand printed its usage for -h
+	}
+	return code
+}
+
+// dispatch runs the subcommand args[0] names.
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv bot.Getenv) int {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
