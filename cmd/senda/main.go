@@ -39,6 +39,7 @@ Usage:
   senda broadcast ...      send and follow broadcasts through the admin API
   senda subscribers rotate-key
                            seal every stored address again with the current key
+  senda healthcheck        exit 0 when the local serve is ready (for containers)
   senda version            show the version and the commit it was built from
   senda help               show this help
 
@@ -55,6 +56,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if isVersionCommand(args) {
 		return runVersion(args[1:], stdout, stderr)
+	}
+	if args[0] == "healthcheck" {
+		return runHealthcheck(ctx, args[1:], stdout, stderr, getenv)
 	}
 	code := dispatch(ctx, args, stdin, stdout, stderr, getenv)
 	if code == exitUsage && helpRequested(args[1:]) {

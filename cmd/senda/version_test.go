@@ -1,6 +1,9 @@
 package main
 
 import (
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -73,7 +76,7 @@ func TestHelpExitsZero(t *testing.T) {
 		{}, {"serve"}, {"chat"}, {"content"}, {"content", "check"}, {"worker"}, {"version"},
 		{"broadcast"}, {"broadcast", "send"}, {"broadcast", "list"}, {"broadcast", "status"},
 		{"broadcast", "cancel"}, {"broadcast", "topics"},
-		{"subscribers"}, {"subscribers", "rotate-key"},
+		{"subscribers"}, {"subscribers", "rotate-key"}, {"healthcheck"},
 	}
 	for _, cmd := range commands {
 		for _, h := range []string{"-h", "-help", "--help"} {
@@ -93,5 +96,46 @@ func TestHelpExitsZero(t *testing.T) {
 		if code, _, _ := runCmd(t, nil, "", args...); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
 		}
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	t.Parallel()
+	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer ready.Close()
+	notReady := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "redis", http.StatusServiceUnavailable)
+	}))
+	defer notReady.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(ready.URL, "http://"))
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{name: "ready by SENDA_ADDR", env: map[string]string{"SENDA_ADDR": "127.0.0.1:" + port}, code: exitOK, want: "ok: http://127.0.0.1:" + port + "/readyz"},
+		{name: "ready by url", args: []string{"--url", ready.URL + "/readyz"}, code: exitOK, want: "ok:"},
+		{name: "not ready", args: []string{"--url", notReady.URL + "/readyz"}, code: exitError, want: "503"},
+		{name: "nobody listening", args: []string{"--url", closed.URL + "/readyz"}, code: exitError, want: "connect"},
+		{name: "bad SENDA_ADDR", env: map[string]string{"SENDA_ADDR": "nonsense"}, code: exitUsage, want: "SENDA_ADDR"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, c.env, "", append([]string{"healthcheck"}, c.args...)...)
+			if code != c.code || !strings.Contains(stdout+stderr, c.want) {
+				t.Errorf("exit %d (want %d), output lacks %q:\nstdout: %s\nstderr: %s", code, c.code, c.want, stdout, stderr)
+			}
+		})
 	}
 }
