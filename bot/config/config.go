@@ -436,6 +436,10 @@ func LoadClient(getenv Lookup) (Client, error) {
 // content (chat, content check) and must not fail on server settings.
 func ContentDir(getenv Lookup) string { return getenv.get("SENDA_CONTENT_DIR") }
 
+// Addr returns SENDA_ADDR, or DefaultAddr, without reading the rest of the
+// configuration: `senda healthcheck` needs only the port.
+func Addr(getenv Lookup) string { return cmp.Or(getenv.get("SENDA_ADDR"), DefaultAddr) }
+
 // missingInProduction names what production needs once subscriptions are
 // on: a Twilio account, credentials, a sender and admin tokens.
 func (b BroadcastConfig) missingInProduction(authToken string) []string {

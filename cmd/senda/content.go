@@ -40,6 +40,9 @@ embedded default pack.
 `
 
 func runContent(args []string, stdout, stderr io.Writer, getenv config.Lookup) error {
+	if err := helpFirst(args, contentUsage, stdout); err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, contentUsage)
 		return errUsage

@@ -41,6 +41,8 @@ Usage:
   senda broadcast ...      send and follow broadcasts through the admin API
   senda subscribers rotate-key
                            seal every stored address again with the current key
+  senda healthcheck        exit 0 when the local serve is ready (for containers)
+  senda version            show the version and the commit it was built from
   senda help               show this help
 
 Run "senda COMMAND -h" for a command's flags. Settings come from SENDA_*
@@ -58,6 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd, rest := args[0], args[1:]
 	var err error
 	switch cmd {
+	case "version", "--version", "-version":
+		err = runVersion(rest, stdout, stderr)
+	case "healthcheck":
+		err = runHealthcheck(ctx, rest, stdout, stderr, getenv)
 	case "serve":
 		err = runServe(ctx, rest, stdout, stderr, getenv)
 	case "chat":
@@ -77,6 +83,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = errUsage
 	}
 	return exitCode(cmd, err, stderr)
+}
+
+// helpFirst prints usage to stdout and reports flag.ErrHelp when a command
+// that takes a subcommand is asked for help instead (senda content -h).
+func helpFirst(args []string, usage string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return flag.ErrHelp
+	}
+	return nil
 }
 
 // errUsage means the command line was wrong; the command has said how.

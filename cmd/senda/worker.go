@@ -36,6 +36,9 @@ func needRedis(cfg config.Config) error {
 const subscribersUsage = "Usage: senda subscribers rotate-key\n\nSeals every subscriber's address again with SENDA_SUBSCRIBER_KEY. To rotate: move the old key\nto SENDA_SUBSCRIBER_KEYS_OLD, set the new one as SENDA_SUBSCRIBER_KEY, restart Senda, run this,\nthen remove the old key. Safe to run while Senda runs, and to run again.\n"
 
 func runSubscribers(ctx context.Context, args []string, stdout, stderr io.Writer, getenv config.Lookup) error {
+	if err := helpFirst(args, subscribersUsage, stdout); err != nil {
+		return err
+	}
 	if len(args) == 0 || args[0] != "rotate-key" {
 		fmt.Fprint(stderr, subscribersUsage)
 		return errUsage

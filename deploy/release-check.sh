@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Checks what can be checked of a release without Docker:
+#  1. the binary built with deploy/Dockerfile's own build command is static
+#     and answers `senda version`, `--version` and `-h`;
+#  2. `make release` builds every target and its SHA256SUMS verify;
+#  3. when podman is installed, the Dockerfile's final FROM scratch stage is
+#     built offline around that binary, and the image is checked: non-root
+#     user, no shell, only the binary, certificates and the user files.
+# Run by .ci/run. Usage: deploy/release-check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+VERSION=v0.0.0-check
+fail() { echo "release-check: $*" >&2; exit 1; }
+
+# 1. The Dockerfile's build line, as written, with /out in a temporary folder.
+build=$(grep -A1 '^# release-check: build' deploy/Dockerfile | sed -n 2p)
+case "$build" in RUN\ *) ;; *) fail "no build line after '# release-check: build' in deploy/Dockerfile";; esac
+build=${build#RUN }
+echo "release-check: $build"
+VERSION=$VERSION OUT="$tmp/out" sh -c "${build//\/out\//\$OUT/}"
+bin="$tmp/out/senda"
+file "$bin" | grep -q 'statically linked' || fail "$(file "$bin")"
+if ldd "$bin" >/dev/null 2>&1; then fail "ldd finds dynamic libraries in $bin"; fi
+"$bin" version | grep -q "^senda $VERSION " || fail "senda version: $("$bin" version)"
+"$bin" --version | grep -q "^senda $VERSION " || fail "senda --version: $("$bin" --version)"
+"$bin" serve -h >/dev/null 2>&1 || fail "senda serve -h exits $?"
+echo "release-check: static binary, $("$bin" version)"
+
+# 2. Every release target, and the checksums.
+make -s release VERSION=$VERSION >/dev/null
+for t in linux-amd64 linux-arm64 windows-amd64.exe darwin-arm64; do
+  [ -s "dist/senda-$VERSION-$t" ] || fail "make release did not build dist/senda-$VERSION-$t"
+done
+(cd dist && sha256sum --quiet -c SHA256SUMS) || fail "dist/SHA256SUMS does not verify"
+[ "$(wc -l < dist/SHA256SUMS)" -eq 4 ] || fail "dist/SHA256SUMS should list 4 binaries"
+file "dist/senda-$VERSION-linux-arm64" | grep -q 'ARM aarch64.*statically linked' || fail "linux/arm64 binary is not a static arm64 ELF"
+echo "release-check: make release built 4 targets; SHA256SUMS verify"
+
+# 3. The final image stage, offline: FROM scratch needs no download.
+if ! command -v podman >/dev/null 2>&1 || [ -n "${SENDA_SKIP_PODMAN:-}" ]; then
+  echo "release-check: podman not installed (or SENDA_SKIP_PODMAN set): image stage not built"
+  exit 0
+fi
+ctx="$tmp/ctx"
+mkdir -p "$ctx"
+# The user files, made by the Dockerfile's own RUN line.
+users=$(sed -n '/^RUN mkdir -p \/out\/etc/,/^$/p' deploy/Dockerfile | sed '/^$/d' | tr -d '\\' | tr '\n' ' ')
+users=${users#RUN }
+[ -n "$users" ] || fail "no user-creating RUN line in deploy/Dockerfile"
+OUT="$tmp/out" sh -c "${users//\/out\//\$OUT/}"
+cp -r "$tmp/out" "$ctx/out"
+mkdir -p "$ctx/etc/ssl/certs"
+cp /etc/ssl/certs/ca-certificates.crt "$ctx/etc/ssl/certs/"
+# The final stage as written, copying from the context instead of the build stage.
+sed -n '/^FROM scratch/,$p' deploy/Dockerfile | sed 's|^COPY --from=build /|COPY |' > "$ctx/Containerfile"
+tag=localhost/senda-release-check:$$
+podman build -q --format docker --network none -f "$ctx/Containerfile" -t "$tag" "$ctx" >/dev/null
+trap 'podman rmi -f "$tag" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+user=$(podman image inspect --format '{{.Config.User}}' "$tag")
+[ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "$user" != root ] || fail "image runs as '$user'"
+health=$(podman image inspect --format '{{.HealthCheck.Test}}' "$tag")
+case "$health" in *healthcheck*) ;; *) fail "image health check is '$health'";; esac
+cid=$(podman create "$tag")
+files=$(podman export "$cid" | tar -t | grep -v '/$' | sort | tr '\n' ' ')
+podman rm "$cid" >/dev/null 2>&1 || true  # podman warns about systemd health timers on hosts without systemd
+want="etc/group etc/passwd etc/ssl/certs/ca-certificates.crt usr/local/bin/senda "
+[ "$files" = "$want" ] || fail "image holds [$files], want [$want]"
+echo "release-check: podman built the FROM scratch stage: user $user, files: $files"
