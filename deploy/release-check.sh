@@ -2,7 +2,8 @@
 # Checks what can be checked of a release without Docker:
 #  1. the binary built with deploy/Dockerfile's own build command is static
 #     and answers `senda version`, `--version` and `-h`;
-#  2. `make release` builds every target and its SHA256SUMS verify;
+#  2. `make release` builds every target and its SHA256SUMS verify; with
+#     promtool, the Prometheus example configuration and alert rules pass;
 #  3. when podman is installed, the Dockerfile's final FROM scratch stage is
 #     built offline around that binary, and the image is checked: non-root
 #     user, no shell, only the binary, certificates and the user files.
@@ -37,6 +38,15 @@ done
 [ "$(wc -l < dist/SHA256SUMS)" -eq 4 ] || fail "dist/SHA256SUMS should list 4 binaries"
 file "dist/senda-$VERSION-linux-arm64" | grep -q 'ARM aarch64.*statically linked' || fail "linux/arm64 binary is not a static arm64 ELF"
 echo "release-check: make release built 4 targets; SHA256SUMS verify"
+
+# The example Prometheus configuration and alert rules, with their unit tests.
+if command -v promtool >/dev/null 2>&1; then
+  (cd deploy/prometheus && promtool check config prometheus.yml >/dev/null && promtool test rules alerts_test.yml >/dev/null) \
+    || fail "deploy/prometheus: promtool check config / test rules failed"
+  echo "release-check: promtool: prometheus.yml valid, alert rule tests pass"
+else
+  echo "release-check: promtool not installed: alert rules not tested (apt-get install prometheus)"
+fi
 
 # 3. The final image stage, offline: FROM scratch needs no download.
 if ! command -v podman >/dev/null 2>&1 || [ -n "${SENDA_SKIP_PODMAN:-}" ]; then
