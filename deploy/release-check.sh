@@ -48,6 +48,25 @@ else
   echo "release-check: promtool not installed: alert rules not tested (apt-get install prometheus)"
 fi
 
+# deploy/Caddyfile, live: Senda (development mode, embedded store) behind
+# Caddy on free local ports; the public paths answer, /metrics and /readyz do not.
+if command -v caddy >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+  sport=$(free_port); cport=$(free_port); aport=$(free_port)
+  SENDA_ADDR=127.0.0.1:$sport "$bin" serve >"$tmp/serve.log" 2>&1 & spid=$!
+  (cd deploy && SENDA_DOMAIN=http://127.0.0.1:$cport SENDA_UPSTREAM=127.0.0.1:$sport CADDY_ADMIN=127.0.0.1:$aport \
+    exec caddy run --config Caddyfile --adapter caddyfile) >"$tmp/caddy.log" 2>&1 & cpid=$!
+  code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$cport$1"; }
+  for _ in $(seq 1 50); do [ "$(code /healthz)" = 200 ] && break; sleep 0.1; done
+  got="/healthz $(code /healthz) /twilio/messages $(code /twilio/messages) /metrics $(code /metrics) /readyz $(code /readyz) /x $(code /x)"
+  kill "$cpid" "$spid"; wait "$cpid" "$spid" 2>/dev/null || true
+  # 405: GET reached Senda's webhook, which takes only POST.
+  [ "$got" = "/healthz 200 /twilio/messages 405 /metrics 404 /readyz 404 /x 404" ] || fail "through deploy/Caddyfile: $got (caddy log: $tmp/caddy.log)"
+  echo "release-check: caddy $(caddy version | cut -d' ' -f1) with deploy/Caddyfile: $got"
+else
+  echo "release-check: caddy not installed: deploy/Caddyfile not tried live"
+fi
+
 # 3. The final image stage, offline: FROM scratch needs no download.
 if ! command -v podman >/dev/null 2>&1 || [ -n "${SENDA_SKIP_PODMAN:-}" ]; then
   echo "release-check: podman not installed (or SENDA_SKIP_PODMAN set): image stage not built"
