@@ -2,7 +2,8 @@
 # Checks what can be checked of a release without Docker:
 #  1. the binary built with deploy/Dockerfile's own build command is static
 #     and answers `senda version`, `--version` and `-h`;
-#  2. `make release` builds every target and its SHA256SUMS verify;
+#  2. `make release` builds every target and its SHA256SUMS verify; with
+#     promtool, the Prometheus example configuration and alert rules pass;
 #  3. when podman is installed, the Dockerfile's final FROM scratch stage is
 #     built offline around that binary, and the image is checked: non-root
 #     user, no shell, only the binary, certificates and the user files.
@@ -37,6 +38,34 @@ done
 [ "$(wc -l < dist/SHA256SUMS)" -eq 4 ] || fail "dist/SHA256SUMS should list 4 binaries"
 file "dist/senda-$VERSION-linux-arm64" | grep -q 'ARM aarch64.*statically linked' || fail "linux/arm64 binary is not a static arm64 ELF"
 echo "release-check: make release built 4 targets; SHA256SUMS verify"
+
+# The example Prometheus configuration and alert rules, with their unit tests.
+if command -v promtool >/dev/null 2>&1; then
+  (cd deploy/prometheus && promtool check config prometheus.yml >/dev/null && promtool test rules alerts_test.yml >/dev/null) \
+    || fail "deploy/prometheus: promtool check config / test rules failed"
+  echo "release-check: promtool: prometheus.yml valid, alert rule tests pass"
+else
+  echo "release-check: promtool not installed: alert rules not tested (apt-get install prometheus)"
+fi
+
+# deploy/Caddyfile, live: Senda (development mode, embedded store) behind
+# Caddy on free local ports; the public paths answer, /metrics and /readyz do not.
+if command -v caddy >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+  sport=$(free_port); cport=$(free_port); aport=$(free_port)
+  SENDA_ADDR=127.0.0.1:$sport "$bin" serve >"$tmp/serve.log" 2>&1 & spid=$!
+  (cd deploy && SENDA_DOMAIN=http://127.0.0.1:$cport SENDA_UPSTREAM=127.0.0.1:$sport CADDY_ADMIN=127.0.0.1:$aport \
+    exec caddy run --config Caddyfile --adapter caddyfile) >"$tmp/caddy.log" 2>&1 & cpid=$!
+  code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$cport$1"; }
+  for _ in $(seq 1 50); do [ "$(code /healthz)" = 200 ] && break; sleep 0.1; done
+  got="/healthz $(code /healthz) /twilio/messages $(code /twilio/messages) /metrics $(code /metrics) /readyz $(code /readyz) /x $(code /x)"
+  kill "$cpid" "$spid"; wait "$cpid" "$spid" 2>/dev/null || true
+  # 405: GET reached Senda's webhook, which takes only POST.
+  [ "$got" = "/healthz 200 /twilio/messages 405 /metrics 404 /readyz 404 /x 404" ] || fail "through deploy/Caddyfile: $got (caddy log: $tmp/caddy.log)"
+  echo "release-check: caddy $(caddy version | cut -d' ' -f1) with deploy/Caddyfile: $got"
+else
+  echo "release-check: caddy not installed: deploy/Caddyfile not tried live"
+fi
 
 # 3. The final image stage, offline: FROM scratch needs no download.
 if ! command -v podman >/dev/null 2>&1 || [ -n "${SENDA_SKIP_PODMAN:-}" ]; then
