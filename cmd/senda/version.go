@@ -5,7 +5,6 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 )
 
@@ -86,12 +85,6 @@ func shortRevision(r string) string {
 		return r[:12]
 	}
 	return r
-}
-
-// isVersionCommand reports whether args ask for the version: `senda version`,
-// `senda --version` or `senda -version`.
-func isVersionCommand(args []string) bool {
-	return len(args) > 0 && slices.Contains([]string{"version", "--version", "-version"}, args[0])
 }
 
 // runVersion prints the build's version. `senda version -v` adds every build
