@@ -1,0 +1,359 @@
+// Package stats keeps Senda's anonymous daily usage figures in Redis and
+// reads them back with small counts hidden.
+//
+// # What is kept
+//
+// One day, in the line's time zone (SENDA_TIMEZONE), is the finest grain:
+// there is no hour-level data, no per-person series and no message text.
+// Each day has two keys, both under the hash tag {stats}:
+//
+//	<prefix>{stats}:d:2026-11-27     hash of counters (fields below)
+//	<prefix>{stats}:d:2026-11-27:p   HyperLogLog of the keyed sender ids that wrote that day
+//
+// The HyperLogLog gives a count of distinct people without a list of them:
+// PFADD takes the sender's keyed id (an HMAC of the address, never the
+// address), and nothing can be read back out of it but an estimate of how
+// many. Both keys expire 400 days after their day ends (EXPIREAT).
+//
+// Counter fields of the day hash (ids come from the content pack, never
+// from what a person typed):
+//
+//	m             messages received
+//	c:<channel>   messages by channel (whatsapp, sms)
+//	l:<lang>      messages by the language the conversation is in
+//	n:<node>      visits to a node (its first page shown)
+//	k:<NODE>      entries by keyword, named by the node the keyword opens
+//	d             distress and emergency pages shown
+//	i:<topic>     opt-ins; o:<topic> opt-outs (o:all: every topic at once)
+//	bs, bf        broadcast messages sent (accepted by Twilio) and failed
+//
+// # One round trip with the conversation step
+//
+// The conversation step stores its state with a compare-and-set Lua script
+// on the key <prefix>{<sender>}:s. On Redis Cluster a script may only touch
+// keys of one hash slot, and a day's figures cannot share the slot of every
+// sender, so the figures are not written by that script. Instead the step
+// sends its EVALSHA and the figures' commands in one go-redis pipeline:
+//
+//	tally := recorder.Begin(now)          // once per inbound message
+//	pipe := rdb.Pipeline()
+//	cas := sessionStep.EvalSha(ctx, pipe, keys, args...)
+//	tally.Queue(ctx, pipe, stats.FromStep(pack, in, res, id, distress))
+//	_, err := pipe.Exec(ctx)              // one network round trip
+//
+// On a single Redis or Sentinel a pipeline is one round trip. On Cluster
+// go-redis splits it per node and sends the parts at the same time, so the
+// message still waits for one round trip, and each command stays within a
+// slot. Because the figures are queued before the script's answer is known,
+// a Tally remembers what it has added: when the compare-and-set fails and
+// the step is computed again, the next Queue adds only the difference (a
+// visit that the new step no longer makes is taken back in the same
+// pipeline as the retry). When the step ends without storing anything (it
+// gave up, or found the message was a duplicate), Withdraw takes back what
+// was added; that costs a round trip only on those rare paths. PFADD is
+// idempotent and needs no taking back. If a pipeline fails on the network
+// the figures of that one message may be off by one; they are figures, not
+// a ledger.
+//
+// Outside the conversation, Recorder.Broadcast counts broadcast outcomes
+// and Recorder.Subscription opt-ins and opt-outs made another way (for
+// example an opt-out by a Twilio error or a STOP). QueueBroadcast joins a
+// worker's own pipeline.
+//
+// # Reading
+//
+// Read returns a Report whose Count values hide 1 to 4 (MinCount): null in
+// JSON, "<5" in CSV and pages, 0 stays 0. total.people is a PFCOUNT over
+// every day's HyperLogLog in the range (distinct people over the range, not
+// a sum of days); the keys share a hash tag, so that works on Cluster too.
+package stats
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/content"
+	"github.com/senda-org/senda/flows"
+)
+
+// Retention is how long a day's figures are kept after the day ends.
+const Retention = 400 * 24 * time.Hour
+
+// MaxDays is the longest range Read accepts.
+const MaxDays = 400
+
+// DefaultDays is the range Read covers when none is given: the last 30
+// days, today included.
+const DefaultDays = 30
+
+// MinCount is the smallest figure shown; 1 to MinCount-1 are hidden.
+const MinCount = 5
+
+// DefaultDistressNodes are the nodes of the default pack that count as a
+// distress or emergency page shown: urgent help and emergency numbers.
+var DefaultDistressNodes = []string{"emocional_peligro", "seguridad_emergencia"}
+
+// Hash fields, as documented in the package comment.
+const (
+	fMessages = "m"
+	fDistress = "d"
+	fSent     = "bs"
+	fFailed   = "bf"
+	pChannel  = "c:"
+	pLang     = "l:"
+	pNode     = "n:"
+	pKeyword  = "k:"
+	pOptIn    = "i:"
+	pOptOut   = "o:"
+)
+
+// AllTopics is the opt-out topic that stands for every topic at once (BAJA).
+const AllTopics = "all"
+
+// idPattern is what a channel, language, node or topic id may look like in a
+// field name; anything else is dropped, so no free text can become a field.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+
+// Event is what one inbound message adds to the day's figures.
+type Event struct {
+	Person   ident.SenderID // goes only into the day's HyperLogLog; zero adds no one
+	Channel  string         // "whatsapp" or "sms"
+	Lang     string         // the conversation's language code
+	Node     string         // the node whose first page was shown, if any
+	Keyword  string         // the node a keyword opened, if the message was one
+	Distress bool           // a distress or emergency page was shown
+	OptIn    string         // the topic subscribed to
+	OptOut   string         // the topic unsubscribed from, or AllTopics
+}
+
+// fields turns an event into counter increments; a message always counts.
+func (e Event) fields() map[string]int64 {
+	f := map[string]int64{fMessages: 1}
+	add := func(prefix, id string) {
+		if id != "" && idPattern.MatchString(id) {
+			f[prefix+id]++
+		}
+	}
+	add(pChannel, e.Channel)
+	add(pLang, e.Lang)
+	add(pNode, e.Node)
+	add(pKeyword, strings.ToUpper(e.Keyword))
+	add(pOptIn, e.OptIn)
+	add(pOptOut, e.OptOut)
+	if e.Distress {
+		f[fDistress]++
+	}
+	return f
+}
+
+// FromStep describes what a conversation step showed, for Queue: the
+// channel and language, the node shown (its first page, without a note
+// saying the input was not understood), whether the message was a keyword,
+// a distress page, and a subscription effect. distress names the nodes
+// that count as distress or emergency pages.
+func FromStep(p *content.Pack, in flows.Input, res flows.Result, person ident.SenderID, distress []string) Event {
+	e := Event{Person: person, Channel: in.Channel.String()}
+	st := res.State
+	if int(st.Lang) < len(p.Languages) {
+		e.Lang = p.Languages[st.Lang].Code
+	}
+	if st.Screen.Kind == content.ScreenNode && st.Page == 0 && st.Screen.Note == content.NoteNone && int(st.Screen.Arg) < len(p.Nodes) {
+		e.Node = p.Nodes[st.Screen.Arg].ID
+		for _, d := range distress {
+			e.Distress = e.Distress || d == e.Node
+		}
+		if w, ok := p.Lookup(content.Normalize(in.Text)); ok && w.Kind == content.WordKeyword && w.Node == int(st.Screen.Arg) {
+			e.Keyword = e.Node
+		}
+	}
+	topic := func(i int) string {
+		if i >= 0 && i < len(p.Topics) {
+			return p.Topics[i].ID
+		}
+		return ""
+	}
+	switch res.Effect.Kind {
+	case flows.EffectSubscribe:
+		e.OptIn = topic(res.Effect.Topic)
+	case flows.EffectUnsubscribeTopic:
+		e.OptOut = topic(res.Effect.Topic)
+	case flows.EffectUnsubscribeAll:
+		e.OptOut = AllTopics
+	}
+	return e
+}
+
+// Options configure a Recorder.
+type Options struct {
+	Prefix   string           // key prefix, e.g. "senda:"
+	Location *time.Location   // SENDA_TIMEZONE; UTC when nil
+	Now      func() time.Time // the clock; time.Now when nil
+}
+
+// Recorder writes and reads the daily figures.
+type Recorder struct {
+	rdb    redis.UniversalClient
+	prefix string
+	loc    *time.Location
+	now    func() time.Time
+}
+
+// New returns a Recorder.
+func New(rdb redis.UniversalClient, opts Options) *Recorder {
+	r := &Recorder{rdb: rdb, prefix: opts.Prefix, loc: opts.Location, now: opts.Now}
+	if r.loc == nil {
+		r.loc = time.UTC
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	return r
+}
+
+// Location is the time zone days are counted in.
+func (r *Recorder) Location() *time.Location { return r.loc }
+
+// DayKey is the key of a day's counters; the day is "YYYY-MM-DD".
+func (r *Recorder) DayKey(day string) string { return r.prefix + "{stats}:d:" + day }
+
+// PeopleKey is the key of a day's HyperLogLog of people.
+func (r *Recorder) PeopleKey(day string) string { return r.DayKey(day) + ":p" }
+
+// day returns a time's day in the recorder's zone and when its figures expire.
+func (r *Recorder) day(t time.Time) (string, time.Time) {
+	t = t.In(r.loc)
+	end := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, r.loc)
+	return t.Format(time.DateOnly), end.Add(Retention)
+}
+
+// Tally is one inbound message's contribution to the day's figures, kept
+// so a retried step adds only what changed. It is not safe for concurrent
+// use; one message has one Tally.
+type Tally struct {
+	r       *Recorder
+	day     string
+	expires time.Time
+	applied map[string]int64
+	person  bool
+}
+
+// Begin starts the tally of one inbound message received at t.
+func (r *Recorder) Begin(t time.Time) *Tally {
+	day, exp := r.day(t)
+	return &Tally{r: r, day: day, expires: exp, applied: map[string]int64{}}
+}
+
+// Queue appends to pipe the commands that make the day's figures count e
+// instead of whatever this tally queued before. The first call also adds
+// the person to the day's HyperLogLog and sets the keys' expiry.
+func (t *Tally) Queue(ctx context.Context, pipe redis.Pipeliner, e Event) {
+	t.queue(ctx, pipe, e.fields())
+	if !t.person && e.Person != (ident.SenderID{}) {
+		pipe.PFAdd(ctx, t.r.PeopleKey(t.day), e.Person.String())
+		pipe.ExpireAt(ctx, t.r.PeopleKey(t.day), t.expires)
+		t.person = true
+	}
+}
+
+func (t *Tally) queue(ctx context.Context, pipe redis.Pipeliner, want map[string]int64) {
+	key := t.r.DayKey(t.day)
+	first := len(t.applied) == 0
+	changed := false
+	for f, n := range want {
+		if d := n - t.applied[f]; d != 0 {
+			pipe.HIncrBy(ctx, key, f, d)
+			changed = true
+		}
+	}
+	for f, n := range t.applied {
+		if _, ok := want[f]; !ok && n != 0 {
+			pipe.HIncrBy(ctx, key, f, -n)
+			changed = true
+		}
+	}
+	if first && changed {
+		pipe.ExpireAt(ctx, key, t.expires)
+	}
+	t.applied = want
+}
+
+// Withdraw takes back what the tally added, in a round trip of its own,
+// when the step stored nothing after all (it gave up, or the message was a
+// duplicate). It does nothing, and costs nothing, when nothing was added.
+func (t *Tally) Withdraw(ctx context.Context) error {
+	if len(t.applied) == 0 {
+		return nil
+	}
+	pipe := t.r.rdb.Pipeline()
+	t.queue(ctx, pipe, map[string]int64{})
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("stats: withdraw: %w", err)
+	}
+	return nil
+}
+
+// Record adds one event in a round trip of its own, for callers with no
+// pipeline to join (such as `senda chat`).
+func (r *Recorder) Record(ctx context.Context, e Event) error {
+	pipe := r.rdb.Pipeline()
+	r.Begin(r.now()).Queue(ctx, pipe, e)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("stats: record: %w", err)
+	}
+	return nil
+}
+
+// QueueBroadcast appends to pipe the counting of broadcast messages sent
+// (accepted by Twilio) and failed, today.
+func (r *Recorder) QueueBroadcast(ctx context.Context, pipe redis.Pipeliner, sent, failed int64) {
+	r.queueCounts(ctx, pipe, map[string]int64{fSent: sent, fFailed: failed})
+}
+
+// Broadcast counts broadcast messages sent and failed today.
+func (r *Recorder) Broadcast(ctx context.Context, sent, failed int64) error {
+	pipe := r.rdb.Pipeline()
+	r.QueueBroadcast(ctx, pipe, sent, failed)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("stats: broadcast: %w", err)
+	}
+	return nil
+}
+
+// Subscription counts one opt-in (in) or opt-out of a topic today, made
+// outside a conversation step; topic AllTopics is an opt-out of every topic.
+func (r *Recorder) Subscription(ctx context.Context, topic string, in bool) error {
+	if !idPattern.MatchString(topic) {
+		return fmt.Errorf("stats: subscription: topic %q is not a topic id", topic)
+	}
+	f := pOptOut + topic
+	if in {
+		f = pOptIn + topic
+	}
+	pipe := r.rdb.Pipeline()
+	r.queueCounts(ctx, pipe, map[string]int64{f: 1})
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("stats: subscription: %w", err)
+	}
+	return nil
+}
+
+func (r *Recorder) queueCounts(ctx context.Context, pipe redis.Pipeliner, counts map[string]int64) {
+	day, exp := r.day(r.now())
+	key := r.DayKey(day)
+	wrote := false
+	for f, n := range counts {
+		if n != 0 {
+			pipe.HIncrBy(ctx, key, f, n)
+			wrote = true
+		}
+	}
+	if wrote {
+		pipe.ExpireAt(ctx, key, exp)
+	}
+}
