@@ -128,6 +128,12 @@ func Format(t time.Time, loc *time.Location) string {
 	return fmt.Sprintf("%s %d de %s de %d, %02d:%02d", spanishDays[t.Weekday()], t.Day(), spanishMonth[t.Month()-1], t.Year(), t.Hour(), t.Minute())
 }
 
+// FormatDate writes t's day in loc: "lunes 30 de noviembre de 2026".
+func FormatDate(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return fmt.Sprintf("%s %d de %s de %d", spanishDays[t.Weekday()], t.Day(), spanishMonth[t.Month()-1], t.Year())
+}
+
 // Sentence says which time was understood, in Spanish: "Entendí: lunes 30
 // de noviembre de 2026, 09:00 (hora de America/Guatemala)."
 func Sentence(t time.Time, loc *time.Location) string {
