@@ -38,6 +38,7 @@ type topicOption struct{ ID, Name string }
 
 type broadcastRow struct {
 	broadcast.Status
+	TopicName   string
 	SendAtLocal string
 	StateKey    string
 	Reasons     []reasonRow
@@ -80,7 +81,7 @@ func (c *Console) emptyForm() composeForm {
 	p := c.opts.Pack()
 	f := composeForm{}
 	for _, l := range p.Languages {
-		f.Texts = append(f.Texts, langText{Code: l.Code, Name: l.Name})
+		f.Texts = append(f.Texts, langText{Code: l.Code, Name: l.Name, Measure: measurement{Budget: p.SMS.Budget(), Encoding: string(content.GSM7)}})
 	}
 	return f
 }
@@ -119,7 +120,11 @@ func langIndex(p *content.Pack, lang string) int {
 }
 
 func (c *Console) row(v view, st broadcast.Status) broadcastRow {
-	r := broadcastRow{Status: st, SendAtLocal: localtime.Format(st.SendAt, c.opts.Location), StateKey: "state_" + string(st.State)}
+	r := broadcastRow{Status: st, TopicName: st.Topic, SendAtLocal: localtime.Format(st.SendAt, c.opts.Location), StateKey: "state_" + string(st.State)}
+	p := c.opts.Pack()
+	if t, ok := p.TopicByID(st.Topic); ok {
+		r.TopicName = t.Name[langIndex(p, v.Lang)]
+	}
 	if st.Recipients > 0 {
 		r.Percent = int(st.Finished * 100 / st.Recipients)
 	} else if st.Settled() {

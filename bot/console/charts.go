@@ -46,7 +46,7 @@ func columnChart(title string, bars []bar) template.HTML {
 			bh := float64(n) / float64(peak) * float64(h-top-bottom)
 			fmt.Fprintf(&s, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`, x, float64(h-bottom)-bh, bw, bh, label)
 		}
-		if len(bars) <= 8 || i == 0 || i == len(bars)-1 || i%7 == 0 {
+		if last := len(bars) - 1; len(bars) <= 8 || i == last || (i%7 == 0 && last-i >= 4) {
 			fmt.Fprintf(&s, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x+bw/2, h-bottom+16, html.EscapeString(shortDate(b.Label)))
 		}
 	}
@@ -64,7 +64,7 @@ func shortDate(d string) string {
 
 // barChart draws labelled figures as horizontal bars, largest first as given.
 func barChart(title string, bars []bar) template.HTML {
-	const rowH, labelW, width = 26, 130, 360
+	const rowH, labelW, width = 26, 150, 380
 	h := max(len(bars), 1)*rowH + 8
 	peak := int64(1)
 	for _, b := range bars {
@@ -75,9 +75,12 @@ func barChart(title string, bars []bar) template.HTML {
 	var s strings.Builder
 	fmt.Fprintf(&s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`, width, h, html.EscapeString(title))
 	fmt.Fprintf(&s, `<title>%s</title>`, html.EscapeString(title))
+	if len(bars) == 0 {
+		s.WriteString(`<text class="label" x="4" y="20">0</text>`)
+	}
 	for i, b := range bars {
 		y := 4 + i*rowH
-		fmt.Fprintf(&s, `<text class="label" x="%d" y="%d" text-anchor="end">%s</text>`, labelW-6, y+17, html.EscapeString(truncate(b.Label, 18)))
+		fmt.Fprintf(&s, `<text class="label" x="%d" y="%d" text-anchor="end">%s</text>`, labelW-6, y+17, html.EscapeString(truncate(b.Label, 21)))
 		n, shown := b.Value.Shown()
 		bw := 0.0
 		if shown && n > 0 {
@@ -140,9 +143,20 @@ func menuGraph(p *content.Pack, lang int) template.HTML {
 			fmt.Fprintf(&s, `<path class="%s" d="M%d %d H%d V%d H%d"/>`, class, from.x+boxW, from.y+4+boxH/2, from.x+boxW+10, to.y+4+boxH/2, to.x)
 		}
 	}
+	number := map[int]int{}
+	for _, n := range p.Nodes {
+		for k, o := range n.Options {
+			if p.Nodes[o].Parent >= 0 && p.Nodes[p.Nodes[o].Parent] == n {
+				number[o] = k + 1
+			}
+		}
+	}
 	for i, n := range p.Nodes {
 		pl := at[i]
 		title := n.Title[lang]
+		if k, ok := number[i]; ok {
+			title = fmt.Sprintf("%d %s", k, title)
+		}
 		if i == p.Start {
 			title = n.ID
 		}

@@ -49,6 +49,7 @@ var messages = map[string][2]string{
 	"preview":                    {"Vista previa", "Preview"},
 	"schedule":                   {"Programar aviso", "Schedule broadcast"},
 	"lock_screen":                {"Pantalla bloqueada", "Lock screen"},
+	"new_message":                {"Mensaje nuevo", "New message"},
 	"chat":                       {"En el chat", "In the chat"},
 	"count_sms":                  {"SMS", "SMS"},
 	"count_wa":                   {"WhatsApp", "WhatsApp"},

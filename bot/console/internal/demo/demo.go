@@ -45,8 +45,9 @@ type Demo struct {
 func (d *Demo) Close() { d.Twilio.Close() }
 
 // New builds the console on rdb under prefix, accepting token as the admin
-// token named TokenName. log receives the console's log.
-func New(rdb redis.UniversalClient, prefix, token string, log *slog.Logger) (*Demo, error) {
+// token named TokenName. log receives the console's log; edit, if given,
+// changes the options before the console is built.
+func New(rdb redis.UniversalClient, prefix, token string, log *slog.Logger, edit ...func(*console.Options)) (*Demo, error) {
 	loc, err := time.LoadLocation("America/Guatemala")
 	if err != nil {
 		return nil, fmt.Errorf("demo: time zone: %w", err)
@@ -75,7 +76,7 @@ func New(rdb redis.UniversalClient, prefix, token string, log *slog.Logger) (*De
 		return nil, fmt.Errorf("demo: twilio: %w", err)
 	}
 	check := func() *content.Report { _, r, _ := content.Default(); return r }
-	c, err := console.New(console.Options{
+	opts := console.Options{
 		Redis: rdb, Prefix: prefix,
 		Tokens:     console.NewStaticTokens(map[string]string{TokenName: token}),
 		Broadcasts: console.StoreBroadcasts{Store: store},
@@ -90,7 +91,11 @@ func New(rdb redis.UniversalClient, prefix, token string, log *slog.Logger) (*De
 		Check:    check,
 		Location: loc,
 		Log:      log,
-	})
+	}
+	for _, f := range edit {
+		f(&opts)
+	}
+	c, err := console.New(opts)
 	if err != nil {
 		fake.Close()
 		return nil, err
