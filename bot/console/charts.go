@@ -30,7 +30,7 @@ func columnChart(title string, bars []bar) template.HTML {
 		}
 	}
 	var s strings.Builder
-	fmt.Fprintf(&s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`, width, h, html.EscapeString(title))
+	fmt.Fprintf(&s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="xMidYMid meet">`, width, h, html.EscapeString(title))
 	fmt.Fprintf(&s, `<title>%s</title>`, html.EscapeString(title))
 	fmt.Fprintf(&s, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, left, h-bottom, width-4, h-bottom)
 	fmt.Fprintf(&s, `<text class="tick" x="%d" y="%d" text-anchor="end">%d</text>`, left-4, top+4, peak)

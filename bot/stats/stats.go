@@ -71,8 +71,8 @@ package stats
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -116,9 +116,21 @@ const (
 // AllTopics is the opt-out topic that stands for every topic at once (BAJA).
 const AllTopics = "all"
 
-// idPattern is what a channel, language, node or topic id may look like in a
-// field name; anything else is dropped, so no free text can become a field.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+// isID reports whether s looks like a channel, language, node or topic id
+// (letters, digits, _ and -, at most 40); anything else is dropped, so no
+// free text can become a field name.
+func isID(s string) bool {
+	if len(s) == 0 || len(s) > 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Event is what one inbound message adds to the day's figures.
 type Event struct {
@@ -136,7 +148,7 @@ type Event struct {
 func (e Event) fields() map[string]int64 {
 	f := map[string]int64{fMessages: 1}
 	add := func(prefix, id string) {
-		if id != "" && idPattern.MatchString(id) {
+		if id != "" && isID(id) {
 			f[prefix+id]++
 		}
 	}
@@ -202,6 +214,25 @@ type Recorder struct {
 	prefix string
 	loc    *time.Location
 	now    func() time.Time
+
+	// Setting the expiry costs two commands; a message sets it when it is
+	// this process's first of its day, and one in expireEvery after that,
+	// so a failed pipeline cannot leave a day without one for long.
+	writes  atomic.Uint64
+	lastDay atomic.Pointer[string]
+}
+
+// expireEvery is how often, besides the first write of a day, a message
+// sets its day's expiry again.
+const expireEvery = 64
+
+// needExpiry reports whether this write should set its day's expiry.
+func (r *Recorder) needExpiry(day string) bool {
+	if last := r.lastDay.Load(); last == nil || *last != day {
+		r.lastDay.Store(&day)
+		return true
+	}
+	return r.writes.Add(1)%expireEvery == 0
 }
 
 // New returns a Recorder.
@@ -241,6 +272,7 @@ type Tally struct {
 	expires time.Time
 	applied map[string]int64
 	person  bool
+	expire  bool // this message sets the day's expiry
 }
 
 // Begin starts the tally of one inbound message received at t.
@@ -251,12 +283,16 @@ func (r *Recorder) Begin(t time.Time) *Tally {
 
 // Queue appends to pipe the commands that make the day's figures count e
 // instead of whatever this tally queued before. The first call also adds
-// the person to the day's HyperLogLog and sets the keys' expiry.
+// the person to the day's HyperLogLog and, on the process's first message
+// of the day and one in 64 after it, sets the keys' expiry (EXPIREAT is
+// absolute, so setting it again changes nothing).
 func (t *Tally) Queue(ctx context.Context, pipe redis.Pipeliner, e Event) {
 	t.queue(ctx, pipe, e.fields())
 	if !t.person && e.Person != (ident.SenderID{}) {
 		pipe.PFAdd(ctx, t.r.PeopleKey(t.day), e.Person.String())
-		pipe.ExpireAt(ctx, t.r.PeopleKey(t.day), t.expires)
+		if t.expire {
+			pipe.ExpireAt(ctx, t.r.PeopleKey(t.day), t.expires)
+		}
 		t.person = true
 	}
 }
@@ -278,7 +314,10 @@ func (t *Tally) queue(ctx context.Context, pipe redis.Pipeliner, want map[string
 		}
 	}
 	if first && changed {
-		pipe.ExpireAt(ctx, key, t.expires)
+		t.expire = t.r.needExpiry(t.day)
+		if t.expire {
+			pipe.ExpireAt(ctx, key, t.expires)
+		}
 	}
 	t.applied = want
 }
@@ -328,7 +367,7 @@ func (r *Recorder) Broadcast(ctx context.Context, sent, failed int64) error {
 // Subscription counts one opt-in (in) or opt-out of a topic today, made
 // outside a conversation step; topic AllTopics is an opt-out of every topic.
 func (r *Recorder) Subscription(ctx context.Context, topic string, in bool) error {
-	if !idPattern.MatchString(topic) {
+	if !isID(topic) {
 		return fmt.Errorf("stats: subscription: topic %q is not a topic id", topic)
 	}
 	f := pOptOut + topic

@@ -108,8 +108,8 @@ test("staff use the console on a phone", async () => {
   await page.getByLabel("Tema").selectOption({ index: 0 });
   const text = "Jornada de salud el lunes en el Centro de Salud, de 8 a 12. Gratis y confidencial.";
   await page.getByLabel("Texto en Español").fill(text);
-  await page.locator("#count_es [data-out=sms]").filter({ hasText: "GSM-7" }).waitFor();
-  await page.locator("#count_es [data-out=wa]").filter({ hasText: /WhatsApp: \d+ caracteres/ }).waitFor();
+  await page.locator("#count_es [data-out=sms]").filter({ hasText: /SMS: [1-9]\d* \/ 160 · GSM-7 · 1 partes/ }).waitFor();
+  await page.locator("#count_es [data-out=wa]").filter({ hasText: /WhatsApp: [1-9]\d* caracteres/ }).waitFor();
   assert.match(await page.locator("[data-lang=es] [data-out=lock]").innerText(), /Jornada de salud/);
   await page.getByLabel("Fecha y hora (hora local)").fill(tomorrowAt("09"));
   await snap(page, "03-avisos-redactar");
