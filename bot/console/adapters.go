@@ -163,3 +163,40 @@ type StaticTemplates []Template
 
 // List implements Templates.
 func (t StaticTemplates) List(context.Context) ([]Template, error) { return t, nil }
+
+// WorkersCheck says whether broadcast deliveries are being taken: the
+// consumers of the delivery queue (the stream at queueKey, e.g.
+// rkey.Space("senda:").Queue()) seen in the last minute, and deliveries
+// waiting in it. Redis only lists a consumer once it has been handed an
+// entry, so with nothing to deliver no worker is visible; that is reported
+// as working, with nothing waiting.
+func WorkersCheck(rdb redis.UniversalClient, queueKey string) func(context.Context) Check {
+	return func(ctx context.Context) Check {
+		const name = "Trabajadores de avisos / Broadcast workers"
+		var waiting int64
+		groups, err := rdb.XInfoGroups(ctx, queueKey).Result()
+		if err != nil {
+			return Check{Name: name, OK: true, Detail: "todavía no hay avisos en la cola / no broadcasts queued yet"}
+		}
+		for _, g := range groups {
+			if g.Name == broadcast.Group {
+				waiting = max(g.Lag, 0) + g.Pending
+			}
+		}
+		alive := 0
+		if consumers, err := rdb.XInfoConsumers(ctx, queueKey, broadcast.Group).Result(); err == nil {
+			for _, c := range consumers {
+				if c.Idle < time.Minute {
+					alive++
+				}
+			}
+		}
+		switch {
+		case alive > 0:
+			return Check{Name: name, OK: true, Detail: fmt.Sprintf("%d activos / running", alive)}
+		case waiting > 0:
+			return Check{Name: name, Detail: fmt.Sprintf("%d entregas esperan y ningún trabajador las toma / %d deliveries wait and no worker takes them", waiting, waiting)}
+		}
+		return Check{Name: name, OK: true, Detail: "nada pendiente / nothing waiting"}
+	}
+}

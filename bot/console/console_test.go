@@ -544,3 +544,23 @@ func TestEnglish(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkersCheck(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	queue := prefix + "{q}:stream"
+	check := console.WorkersCheck(rdb, queue)
+	if c := check(ctx); !c.OK {
+		t.Errorf("no queue yet: %+v", c)
+	}
+	rdb.XGroupCreateMkStream(ctx, queue, broadcast.Group, "$")
+	rdb.XAdd(ctx, &redis.XAddArgs{Stream: queue, Values: []any{"d", "1"}})
+	rdb.XAdd(ctx, &redis.XAddArgs{Stream: queue, Values: []any{"d", "2"}})
+	if c := check(ctx); c.OK || !strings.Contains(c.Detail, "2 entregas esperan") {
+		t.Errorf("deliveries waiting, no worker: %+v", c)
+	}
+	rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: broadcast.Group, Consumer: "w1", Streams: []string{queue, ">"}, Count: 1, Block: 10 * time.Millisecond})
+	if c := check(ctx); !c.OK || !strings.Contains(c.Detail, "1 activos") {
+		t.Errorf("one worker reading: %+v", c)
+	}
+}
