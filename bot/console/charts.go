@@ -23,15 +23,9 @@ func columnChart(title string, bars []bar) template.HTML {
 	const h, top, bottom, left = 180, 16, 28, 36
 	width := max(320, left+len(bars)*14+8)
 	step := float64(width-left-8) / float64(max(len(bars), 1))
-	peak := int64(1)
-	for _, b := range bars {
-		if n, ok := b.Value.Shown(); ok && n > peak {
-			peak = n
-		}
-	}
+	peak := peakOf(bars)
 	var s strings.Builder
-	fmt.Fprintf(&s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="xMidYMid meet">`, width, h, html.EscapeString(title))
-	fmt.Fprintf(&s, `<title>%s</title>`, html.EscapeString(title))
+	openChart(&s, width, h, title, "xMidYMid")
 	fmt.Fprintf(&s, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, left, h-bottom, width-4, h-bottom)
 	fmt.Fprintf(&s, `<text class="tick" x="%d" y="%d" text-anchor="end">%d</text>`, left-4, top+4, peak)
 	fmt.Fprintf(&s, `<text class="tick" x="%d" y="%d" text-anchor="end">0</text>`, left-4, h-bottom)
@@ -54,6 +48,23 @@ func columnChart(title string, bars []bar) template.HTML {
 	return template.HTML(s.String())
 }
 
+// peakOf is the largest shown figure, at least 1.
+func peakOf(bars []bar) int64 {
+	peak := int64(1)
+	for _, b := range bars {
+		if n, ok := b.Value.Shown(); ok && n > peak {
+			peak = n
+		}
+	}
+	return peak
+}
+
+// openChart starts a chart's SVG, titled for screen readers.
+func openChart(s *strings.Builder, width, height int, title, align string) {
+	fmt.Fprintf(s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="%s meet">`, width, height, html.EscapeString(title), align)
+	fmt.Fprintf(s, `<title>%s</title>`, html.EscapeString(title))
+}
+
 // shortDate turns "2026-11-27" into "27/11".
 func shortDate(d string) string {
 	if len(d) == 10 {
@@ -66,15 +77,9 @@ func shortDate(d string) string {
 func barChart(title string, bars []bar) template.HTML {
 	const rowH, labelW, width = 26, 150, 380
 	h := max(len(bars), 1)*rowH + 8
-	peak := int64(1)
-	for _, b := range bars {
-		if n, ok := b.Value.Shown(); ok && n > peak {
-			peak = n
-		}
-	}
+	peak := peakOf(bars)
 	var s strings.Builder
-	fmt.Fprintf(&s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`, width, h, html.EscapeString(title))
-	fmt.Fprintf(&s, `<title>%s</title>`, html.EscapeString(title))
+	openChart(&s, width, h, title, "xMinYMin")
 	if len(bars) == 0 {
 		s.WriteString(`<text class="label" x="4" y="20">0</text>`)
 	}
