@@ -212,6 +212,26 @@ func TestSignIn(t *testing.T) {
 	}
 }
 
+func TestSignedInForTheStatsEndpoint(t *testing.T) {
+	e := setup(t)
+	// How the integrator lets GET /admin/stats accept a console session.
+	e.demo.Echo.GET("/admin/stats", func(ec echo.Context) error {
+		if _, ok := e.demo.Console.SignedIn(ec); !ok {
+			return echo.NewHTTPError(http.StatusUnauthorized)
+		}
+		return console.StatsJSON(e.demo.Stats)(ec)
+	})
+	c := e.client()
+	if got := e.do(c, "GET", "/admin/stats", nil); got.status != http.StatusUnauthorized {
+		t.Errorf("without a session: %d", got.status)
+	}
+	e.signIn(c)
+	got := e.do(c, "GET", "/admin/stats?from=2026-11-01&to=2026-11-30", nil)
+	if got.status != http.StatusOK || !strings.HasPrefix(got.body, `{"from":"2026-11-01","to":"2026-11-30","timezone":"America/Guatemala","min_count":5,"days":[`) {
+		t.Errorf("with a session: %d %.120s", got.status, got.body)
+	}
+}
+
 func TestSecureCookieAndExpiry(t *testing.T) {
 	e := setup(t, func(o *console.Options) { o.Secure = true; o.SessionTTL = time.Second })
 	p := e.do(e.client(), "GET", "/admin/entrar", nil)

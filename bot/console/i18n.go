@@ -71,7 +71,6 @@ var messages = map[string][2]string{
 	"bc_created":                 {"Aviso programado.", "Broadcast scheduled."},
 	"bc_cancelled":               {"Aviso cancelado: lo que no salió ya no saldrá.", "Broadcast cancelled: what was not sent will not be."},
 	"bc_problems":                {"Revisa el aviso:", "Check the broadcast:"},
-	"when_understood":            {"", ""},
 	"cancel":                     {"Cancelar", "Cancel"},
 	"cancel_label":               {"Cancelar el aviso de %s", "Cancel the broadcast of %s"},
 	"send_at":                    {"Envío", "Sends"},
