@@ -157,3 +157,74 @@ func BenchmarkStep(b *testing.B) {
 		})
 	}
 }
+
+// casWithTally is casScript's shape with the figures counted inside it, as
+// the session script does on a single Redis.
+func casWithTally() *redis.Script {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return redis.NewScript(stats.TallyLua + `
+-- ` + hex.EncodeToString(b) + `
+local cur = redis.call('GET', KEYS[1]) or ''
+if cur ~= ARGV[1] then return {0, cur} end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if KEYS[2] then tally(KEYS[2], KEYS[3], ARGV, 4) end
+return {1}`)
+}
+
+func TestCountedInsideTheScript(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	if !stats.InScript(rdb) {
+		t.Skip("a cluster client")
+	}
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("America/Guatemala")
+	now := time.Date(2026, 11, 27, 23, 30, 0, 0, loc) // the 28th in UTC
+	rec := stats.New(rdb, stats.Options{Prefix: prefix, Location: loc, Now: func() time.Time { return now }})
+	id := ident.NewHasher([]byte("k")).Sender(content.WhatsApp, "+50255550002")
+	key := prefix + "{" + id.String() + "}:s"
+	cas := casWithTally()
+	counter := &roundTrips{}
+	rdb.AddHook(counter)
+	run := func(expected, value string, e stats.Event) []any {
+		t.Helper()
+		keys, args := rec.ScriptArgs(now, e)
+		res, err := cas.Run(ctx, rdb, append([]string{key}, keys...), append([]any{expected, value, 60000}, args...)...).Slice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	ev := stats.Event{Person: id, Channel: "whatsapp", Lang: "es", Node: "salud", Keyword: "salud"}
+	if res := run("", "a", ev); res[0] != int64(1) {
+		t.Fatalf("first store: %v", res)
+	}
+	// A conflict stores nothing and counts nothing.
+	if res := run("stale", "b", stats.Event{Person: id, Channel: "whatsapp", Node: "sexual"}); res[0] != int64(0) {
+		t.Fatalf("conflict: %v", res)
+	}
+	counter.single.Store(0)
+	counter.pipelines.Store(0)
+	run("a", "c", stats.Event{Person: id, Channel: "whatsapp", Lang: "es"})
+	if s, p := counter.single.Load(), counter.pipelines.Load(); s != 1 || p != 0 {
+		t.Errorf("a step with its figures cost %d commands and %d pipelines; want one command", s, p)
+	}
+	h := rdb.HGetAll(ctx, rec.DayKey("2026-11-27")).Val()
+	want := map[string]string{"m": "2", "c:whatsapp": "2", "l:es": "2", "n:salud": "1", "k:SALUD": "1"}
+	if len(h) != len(want) {
+		t.Errorf("figures = %v, want %v", h, want)
+	}
+	for k, v := range want {
+		if h[k] != v {
+			t.Errorf("%s = %q, want %q", k, h[k], v)
+		}
+	}
+	if n := rdb.PFCount(ctx, rec.PeopleKey("2026-11-27")).Val(); n != 1 {
+		t.Errorf("people = %d, want 1", n)
+	}
+	for _, k := range []string{rec.DayKey("2026-11-27"), rec.PeopleKey("2026-11-27")} {
+		if ttl := rdb.TTL(ctx, k).Val(); ttl < 399*24*time.Hour {
+			t.Errorf("%s TTL = %v, want about 400 days", k, ttl)
+		}
+	}
+}

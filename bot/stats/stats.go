@@ -30,30 +30,46 @@
 // # One round trip with the conversation step
 //
 // The conversation step stores its state with a compare-and-set Lua script
-// on the key <prefix>{<sender>}:s. On Redis Cluster a script may only touch
-// keys of one hash slot, and a day's figures cannot share the slot of every
-// sender, so the figures are not written by that script. Instead the step
-// sends its EVALSHA and the figures' commands in one go-redis pipeline:
+// on the key <prefix>{<sender>}:s. The figures join that round trip in one
+// of two ways.
+//
+// On a single Redis or Sentinel (InScript reports true), inside the script:
+// TallyLua is a Lua fragment defining tally(); the session script is built
+// as TallyLua followed by its own text, calls tally() right after it stores
+// the state, and gets the two day keys and the arguments from ScriptArgs
+// appended to its KEYS and ARGV:
+//
+//	keys, args := recorder.ScriptArgs(now, stats.FromStep(pack, in, res, id, distress))
+//	sessionStep.Run(ctx, rdb, append(sessionKeys, keys...), append(sessionArgs, args...)...)
+//	-- in the script, after SET or DEL:  if KEYS[3] then tally(KEYS[3], KEYS[4], ARGV, 5) end
+//
+// The message still costs one command; the figures count only a step that
+// was stored, so a retried step or a duplicate counts once without more
+// work. Measured on deploy/loadtest/run.sh this is the cheaper way.
+//
+// On Redis Cluster a script may only touch keys of one hash slot, and a
+// day's figures cannot share the slot of every sender, so the script cannot
+// write them. There the step sends its EVALSHA and the figures' commands in
+// one go-redis pipeline (Tally):
 //
 //	tally := recorder.Begin(now)          // once per inbound message
 //	pipe := rdb.Pipeline()
 //	cas := sessionStep.EvalSha(ctx, pipe, keys, args...)
 //	tally.Queue(ctx, pipe, stats.FromStep(pack, in, res, id, distress))
-//	_, err := pipe.Exec(ctx)              // one network round trip
+//	_, err := pipe.Exec(ctx)              // one network round trip per node
 //
-// On a single Redis or Sentinel a pipeline is one round trip. On Cluster
-// go-redis splits it per node and sends the parts at the same time, so the
-// message still waits for one round trip, and each command stays within a
-// slot. Because the figures are queued before the script's answer is known,
-// a Tally remembers what it has added: when the compare-and-set fails and
-// the step is computed again, the next Queue adds only the difference (a
-// visit that the new step no longer makes is taken back in the same
-// pipeline as the retry). When the step ends without storing anything (it
-// gave up, or found the message was a duplicate), Withdraw takes back what
-// was added; that costs a round trip only on those rare paths. PFADD is
-// idempotent and needs no taking back. If a pipeline fails on the network
-// the figures of that one message may be off by one; they are figures, not
-// a ledger.
+// go-redis splits a Cluster pipeline per node and sends the parts at the
+// same time, so the message still waits for one round trip, and each
+// command stays within a slot. Because the figures are queued before the
+// script's answer is known, a Tally remembers what it has added: when the
+// compare-and-set fails and the step is computed again, the next Queue
+// adds only the difference (a visit that the new step no longer makes is
+// taken back in the same pipeline as the retry). When the step ends without
+// storing anything (it gave up, or found the message was a duplicate),
+// Withdraw takes back what was added; that costs a round trip only on those
+// rare paths. PFADD is idempotent and needs no taking back. If a pipeline
+// fails on the network the figures of that one message may be off by one;
+// they are figures, not a ledger.
 //
 // Outside the conversation, Recorder.Broadcast counts broadcast outcomes
 // and Recorder.Subscription opt-ins and opt-outs made another way (for
@@ -70,6 +86,7 @@ package stats
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -81,6 +98,14 @@ import (
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
 )
+
+// TallyLua is a Lua fragment defining tally(hash, hll, argv, j), which
+// counts one step in the day's figures from inside the script that stores
+// the step; ScriptArgs gives its keys and arguments. See the package
+// comment for when to use it rather than Tally.
+//
+//go:embed scripts/tally.lua
+var TallyLua string
 
 // Retention is how long a day's figures are kept after the day ends.
 const Retention = 400 * 24 * time.Hour
@@ -320,6 +345,38 @@ func (t *Tally) queue(ctx context.Context, pipe redis.Pipeliner, want map[string
 		}
 	}
 	t.applied = want
+}
+
+// ScriptArgs returns the two keys and the arguments that make the TallyLua
+// fragment count e as a message received at t: append them to the storing
+// script's KEYS and ARGV and call tally at their positions. Use it only
+// where one script may touch keys of any hash slot (a single Redis or
+// Sentinel, not Cluster; see InScript).
+func (r *Recorder) ScriptArgs(t time.Time, e Event) (keys []string, args []any) {
+	day, exp := r.day(t)
+	person := ""
+	if e.Person != (ident.SenderID{}) {
+		person = e.Person.String()
+	}
+	expireAt := int64(0)
+	if r.needExpiry(day) {
+		expireAt = exp.Unix()
+	}
+	fields := e.fields()
+	args = make([]any, 0, 2+len(fields))
+	args = append(args, person, expireAt)
+	for f := range fields { // each field counts 1
+		args = append(args, f)
+	}
+	return []string{r.DayKey(day), r.PeopleKey(day)}, args
+}
+
+// InScript reports whether the figures can be counted inside the storing
+// script (TallyLua and ScriptArgs): on a single Redis or Sentinel, yes; on
+// Cluster, where a script touches one hash slot only, no: use Tally.
+func InScript(rdb redis.UniversalClient) bool {
+	_, cluster := rdb.(*redis.ClusterClient)
+	return !cluster
 }
 
 // Withdraw takes back what the tally added, in a round trip of its own,
