@@ -78,32 +78,43 @@ func (f *Figures) add(h map[string]string) {
 			continue
 		}
 		c := Count(n)
-		prefix, id, _ := strings.Cut(k, ":")
+		prefix, rest, _ := strings.Cut(k, ":")
 		switch prefix + ":" {
-		case pChannel:
-			f.Channels[id] += c
-		case pLang:
-			f.Languages[id] += c
-		case pNode:
-			f.Nodes[id] += c
-		case pKeyword:
-			f.Keywords[id] += c
+		case pMessage:
+			f.addMessages(rest, c)
 		case pOptIn:
-			f.OptIns[id] += c
+			f.OptIns[rest] += c
 		case pOptOut:
-			f.OptOuts[id] += c
+			f.OptOuts[rest] += c
 		default:
 			switch k {
-			case fMessages:
-				f.Messages += c
-			case fDistress:
-				f.Distress += c
 			case fSent:
 				f.Broadcast.Sent += c
 			case fFailed:
 				f.Broadcast.Failed += c
 			}
 		}
+	}
+}
+
+// addMessages adds the messages of one "channel:lang:node:KEYWORD:d" field.
+func (f *Figures) addMessages(parts string, c Count) {
+	p := strings.Split(parts, ":")
+	if len(p) != 5 {
+		return
+	}
+	f.Messages += c
+	add := func(m map[string]Count, k string) {
+		if k != "" {
+			m[k] += c
+		}
+	}
+	add(f.Channels, p[0])
+	add(f.Languages, p[1])
+	add(f.Nodes, p[2])
+	add(f.Keywords, p[3])
+	if p[4] == "d" {
+		f.Distress += c
 	}
 }
 

@@ -106,7 +106,7 @@ func TestOneRoundTripWithSessionScript(t *testing.T) {
 		t.Fatalf("session = %q, want c", got)
 	}
 	h := rdb.HGetAll(ctx, rec.DayKey("2026-11-27")).Val()
-	if h["m"] != "1" || h["n:salud"] != "0" || h["n:sexual"] != "1" || h["c:sms"] != "1" {
+	if len(h) != 2 || h["x:sms:es:salud::"] != "0" || h["x:sms:es:sexual::"] != "1" {
 		t.Errorf("figures after NOSCRIPT and a conflict = %v; want one message, one visit to sexual", h)
 	}
 
@@ -122,8 +122,8 @@ func TestOneRoundTripWithSessionScript(t *testing.T) {
 	if s, p := counter.single.Load(), counter.pipelines.Load(); s != 0 || p != 1 {
 		t.Errorf("a message cost %d commands and %d pipelines; want one pipeline (one round trip)", s, p)
 	}
-	if got := rdb.HGet(ctx, rec.DayKey("2026-11-27"), "m").Val(); got != "2" {
-		t.Errorf("messages = %s, want 2", got)
+	if got := rdb.HGet(ctx, rec.DayKey("2026-11-27"), "x:sms:es:salud::").Val(); got != "1" {
+		t.Errorf("messages to salud = %s, want 1", got)
 	}
 }
 
@@ -210,7 +210,7 @@ func TestCountedInsideTheScript(t *testing.T) {
 		t.Errorf("a step with its figures cost %d commands and %d pipelines; want one command", s, p)
 	}
 	h := rdb.HGetAll(ctx, rec.DayKey("2026-11-27")).Val()
-	want := map[string]string{"m": "2", "c:whatsapp": "2", "l:es": "2", "n:salud": "1", "k:SALUD": "1"}
+	want := map[string]string{"x:whatsapp:es:salud:SALUD:": "1", "x:whatsapp:es:::": "1"}
 	if len(h) != len(want) {
 		t.Errorf("figures = %v, want %v", h, want)
 	}

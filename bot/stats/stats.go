@@ -16,16 +16,16 @@
 // many. Both keys expire 400 days after their day ends (EXPIREAT).
 //
 // Counter fields of the day hash (ids come from the content pack, never
-// from what a person typed):
+// from what a person typed; anything else is left empty):
 //
-//	m             messages received
-//	c:<channel>   messages by channel (whatsapp, sms)
-//	l:<lang>      messages by the language the conversation is in
-//	n:<node>      visits to a node (its first page shown)
-//	k:<NODE>      entries by keyword, named by the node the keyword opens
-//	d             distress and emergency pages shown
-//	i:<topic>     opt-ins; o:<topic> opt-outs (o:all: every topic at once)
-//	bs, bf        broadcast messages sent (accepted by Twilio) and failed
+//	x:<channel>:<lang>:<node>:<NODE>:<d>   messages, by channel (whatsapp, sms), the
+//	                                       conversation's language, the node whose first
+//	                                       page was shown, the node a keyword opened
+//	                                       (upper case), and d when it was a distress or
+//	                                       emergency page; one field a message, so one
+//	                                       HINCRBY, which the reader adds up by part
+//	i:<topic>, o:<topic>                   opt-ins and opt-outs (o:all: every topic at once)
+//	bs, bf                                 broadcast messages sent (accepted by Twilio) and failed
 //
 // # One round trip with the conversation step
 //
@@ -126,16 +126,11 @@ var DefaultDistressNodes = []string{"emocional_peligro", "seguridad_emergencia"}
 
 // Hash fields, as documented in the package comment.
 const (
-	fMessages = "m"
-	fDistress = "d"
-	fSent     = "bs"
-	fFailed   = "bf"
-	pChannel  = "c:"
-	pLang     = "l:"
-	pNode     = "n:"
-	pKeyword  = "k:"
-	pOptIn    = "i:"
-	pOptOut   = "o:"
+	pMessage = "x:" // x:<channel>:<lang>:<node>:<KEYWORD>:<d or empty>
+	fSent    = "bs"
+	fFailed  = "bf"
+	pOptIn   = "i:"
+	pOptOut  = "o:"
 )
 
 // AllTopics is the opt-out topic that stands for every topic at once (BAJA).
@@ -169,22 +164,27 @@ type Event struct {
 	OptOut   string         // the topic unsubscribed from, or AllTopics
 }
 
-// fields turns an event into counter increments; a message always counts.
+// fields turns an event into counter increments: one field names the
+// message's channel, language, node, keyword and distress together (one
+// HINCRBY a message; the reader adds them up by part), and opt-ins and
+// opt-outs have fields of their own.
 func (e Event) fields() map[string]int64 {
-	f := map[string]int64{fMessages: 1}
-	add := func(prefix, id string) {
-		if id != "" && isID(id) {
-			f[prefix+id]++
+	id := func(s string) string {
+		if isID(s) {
+			return s
 		}
+		return ""
 	}
-	add(pChannel, e.Channel)
-	add(pLang, e.Lang)
-	add(pNode, e.Node)
-	add(pKeyword, strings.ToUpper(e.Keyword))
-	add(pOptIn, e.OptIn)
-	add(pOptOut, e.OptOut)
+	distress := ""
 	if e.Distress {
-		f[fDistress]++
+		distress = "d"
+	}
+	f := map[string]int64{pMessage + id(e.Channel) + ":" + id(e.Lang) + ":" + id(e.Node) + ":" + id(strings.ToUpper(e.Keyword)) + ":" + distress: 1}
+	if t := id(e.OptIn); t != "" {
+		f[pOptIn+t] = 1
+	}
+	if t := id(e.OptOut); t != "" {
+		f[pOptOut+t] = 1
 	}
 	return f
 }
