@@ -165,7 +165,7 @@ func (c *Console) auditPage(ec echo.Context) error {
 			return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
 		}
 		for _, e := range list {
-			r := auditRow{At: localtime.Format(e.At, c.opts.Location), Token: e.Token, Action: v.T("action_" + e.Action), ID: e.Broadcast}
+			r := auditRow{At: e.At.In(c.opts.Location).Format("02/01/2006 15:04"), Token: e.Token, Action: v.T("action_" + e.Action), ID: e.Broadcast}
 			for _, k := range slices.Sorted(maps.Keys(e.Details)) {
 				r.Detail += fmt.Sprintf("%s: %v  ", k, e.Details[k])
 			}
