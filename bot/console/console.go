@@ -242,9 +242,16 @@ func (c *Console) headers(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
+		if r := ec.Request(); r.Method != http.MethodGet && r.Method != http.MethodHead {
+			r.Body = http.MaxBytesReader(ec.Response(), r.Body, maxFormBytes)
+		}
 		return next(ec)
 	}
 }
+
+// maxFormBytes bounds what one console form may post; the largest, the
+// simulator's with its transcript, stays well under it.
+const maxFormBytes = 256 << 10
 
 // Cookie names.
 const (

@@ -325,6 +325,10 @@ func TestCSRFRefused(t *testing.T) {
 			t.Errorf("POST with csrf %q: %d, want 403", bad, got.status)
 		}
 	}
+	huge := url.Values{"csrf": {csrf}, "topic": {"salud"}, "text_es": {strings.Repeat("a", 400<<10)}, "action": {"create"}}
+	if got := e.do(c, "POST", "/admin/avisos", huge); got.status != http.StatusForbidden {
+		t.Errorf("a 400 KB form: %d, want 403 (not read past the limit)", got.status)
+	}
 	list, _ := e.demo.Store.List(context.Background(), 10)
 	if len(list) != 0 {
 		t.Errorf("a refused POST created %d broadcasts", len(list))
