@@ -1,0 +1,129 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ContentTemplates implements Templates with Twilio's Content API: the
+// account's WhatsApp templates whose approval status is "approved". The
+// list is kept for CacheFor (default five minutes), so the Avisos page does
+// not wait for Twilio on every load.
+type ContentTemplates struct {
+	User, Password string       // an API key and secret, or the account SID and auth token
+	BaseURL        string       // default https://content.twilio.com
+	HTTP           *http.Client // default: a client with a 10-second timeout
+	CacheFor       time.Duration
+	Now            func() time.Time
+
+	mu      sync.Mutex
+	cached  []Template
+	fetched time.Time
+}
+
+// contentPage is one page of GET /v1/ContentAndApprovals.
+type contentPage struct {
+	Contents []struct {
+		SID              string         `json:"sid"`
+		FriendlyName     string         `json:"friendly_name"`
+		Language         string         `json:"language"`
+		ApprovalRequests map[string]any `json:"approval_requests"`
+	} `json:"contents"`
+	Meta struct {
+		NextPageURL string `json:"next_page_url"`
+	} `json:"meta"`
+}
+
+// maxTemplatePages bounds how many pages of templates are read.
+const maxTemplatePages = 5
+
+// List implements Templates.
+func (t *ContentTemplates) List(ctx context.Context) ([]Template, error) {
+	now := time.Now
+	if t.Now != nil {
+		now = t.Now
+	}
+	ttl := t.CacheFor
+	if ttl <= 0 {
+		ttl = 5 * time.Minute
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cached != nil && now().Sub(t.fetched) < ttl {
+		return t.cached, nil
+	}
+	base := strings.TrimSuffix(t.BaseURL, "/")
+	if base == "" {
+		base = "https://content.twilio.com"
+	}
+	hc := t.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	next := base + "/v1/ContentAndApprovals?PageSize=200"
+	out := []Template{}
+	for range maxTemplatePages {
+		page, err := t.fetch(ctx, hc, next)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range page.Contents {
+			if approvalStatus(c.ApprovalRequests) == "approved" {
+				out = append(out, Template{SID: c.SID, Name: c.FriendlyName, Language: c.Language})
+			}
+		}
+		if page.Meta.NextPageURL == "" {
+			break
+		}
+		u, err := url.Parse(page.Meta.NextPageURL)
+		if err != nil {
+			break
+		}
+		next = base + u.RequestURI() // stay on the configured host
+	}
+	slices.SortFunc(out, func(a, b Template) int { return strings.Compare(a.Name+a.Language, b.Name+b.Language) })
+	t.cached, t.fetched = out, now()
+	return out, nil
+}
+
+func (t *ContentTemplates) fetch(ctx context.Context, hc *http.Client, u string) (contentPage, error) {
+	var page contentPage
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return page, fmt.Errorf("console: templates: %w", err)
+	}
+	req.SetBasicAuth(t.User, t.Password)
+	res, err := hc.Do(req)
+	if err != nil {
+		return page, fmt.Errorf("console: templates: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return page, fmt.Errorf("console: templates: Twilio Content API answered %s", res.Status)
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, 8<<20)).Decode(&page); err != nil {
+		return page, fmt.Errorf("console: templates: %w", err)
+	}
+	return page, nil
+}
+
+// approvalStatus reads the WhatsApp approval status, which the Content API
+// gives either directly or under "whatsapp".
+func approvalStatus(m map[string]any) string {
+	if s, ok := m["status"].(string); ok {
+		return s
+	}
+	if w, ok := m["whatsapp"].(map[string]any); ok {
+		s, _ := w["status"].(string)
+		return s
+	}
+	return ""
+}

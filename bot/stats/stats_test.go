@@ -1,0 +1,304 @@
+package stats_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/redistest"
+	"github.com/senda-org/senda/bot/stats"
+	"github.com/senda-org/senda/content"
+	"github.com/senda-org/senda/flows"
+)
+
+var guatemala = mustZone("America/Guatemala")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+type fixture struct {
+	rdb    redis.UniversalClient
+	prefix string
+	rec    *stats.Recorder
+	eng    *flows.Engine
+	hasher *ident.Hasher
+	now    time.Time
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	rdb, prefix := redistest.Client(t)
+	p, _, err := content.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{rdb: rdb, prefix: prefix, eng: flows.New(p, flows.Options{Subscriptions: true}),
+		hasher: ident.NewHasher([]byte("stats-test-key-0123456789abcdef")),
+		now:    time.Date(2026, 11, 27, 15, 0, 0, 0, guatemala)}
+	f.rec = stats.New(rdb, stats.Options{Prefix: prefix, Location: guatemala, Now: func() time.Time { return f.now }})
+	return f
+}
+
+// say runs one message of a new conversation through the engine and counts
+// it the way the conversation step does: queued in the same pipeline as a
+// write of the session.
+func (f *fixture) say(t *testing.T, number, text string, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	id := f.hasher.Sender(content.WhatsApp, number)
+	in := flows.Input{Text: text, Channel: content.WhatsApp, New: true}
+	res := f.eng.Step(flows.State{}, in)
+	pipe := f.rdb.Pipeline()
+	pipe.Set(ctx, f.prefix+"{"+id.String()+"}:s", "state", time.Minute) // stands in for the session script
+	f.rec.Begin(at).Queue(ctx, pipe, stats.FromStep(f.eng.Pack(), in, res, id, stats.DefaultDistressNodes))
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEightAndThree(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	numbers := []string{}
+	for i := range 8 {
+		n := fmt.Sprintf("whatsapp:+5025550%04d", i)
+		numbers = append(numbers, n)
+		f.say(t, n, "salud", f.now)
+	}
+	for i := range 3 {
+		n := fmt.Sprintf("whatsapp:+5025551%04d", i)
+		numbers = append(numbers, n)
+		f.say(t, n, "prevencion", f.now)
+	}
+	rep, err := f.rec.Read(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(rep)
+	var got struct {
+		From, To, Timezone string
+		MinCount           int `json:"min_count"`
+		Days               []map[string]any
+		Total              map[string]any
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.To != "2026-11-27" || got.From != "2026-10-29" || got.Timezone != "America/Guatemala" || got.MinCount != 5 || len(got.Days) != 30 {
+		t.Fatalf("range = %s..%s %s min %d, %d days; want the last 30 days to 2026-11-27", got.From, got.To, got.Timezone, got.MinCount, len(got.Days))
+	}
+	total := got.Total
+	if p, _ := total["people"].(float64); p < 11 {
+		t.Errorf("total.people = %v, want ≥ 11", total["people"])
+	}
+	nodes := total["nodes"].(map[string]any)
+	if nodes["salud"] != float64(8) {
+		t.Errorf("nodes.salud = %v, want 8", nodes["salud"])
+	}
+	if v, ok := nodes["sexual"]; !ok || v != nil {
+		t.Errorf("nodes.sexual = %v (present %v), want null", v, ok)
+	}
+	if kw := total["keywords"].(map[string]any); kw["SALUD"] != float64(8) {
+		t.Errorf("keywords = %v, want SALUD 8", kw)
+	}
+	if total["messages"] != float64(11) || total["distress"] != float64(0) {
+		t.Errorf("messages %v distress %v, want 11 and 0", total["messages"], total["distress"])
+	}
+	today := got.Days[29]
+	if today["date"] != "2026-11-27" || today["people"] != float64(11) {
+		t.Errorf("today = %v", today)
+	}
+	if got.Days[0]["opt_outs"] == nil || got.Days[0]["broadcasts"] == nil {
+		t.Errorf("empty day lacks {} maps: %v", got.Days[0])
+	}
+	var csv bytes.Buffer
+	if err := stats.WriteCSV(&csv, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csv.String(), "node:sexual") || !strings.Contains(csv.String(), "<5") {
+		t.Errorf("CSV lacks the hidden figure:\n%s", csv.String())
+	}
+	// No number or message text anywhere: not in JSON, CSV or Redis.
+	dump := fmt.Sprint(redistest.Dump(t, f.rdb, f.prefix+"{stats}"))
+	for _, out := range []string{string(body), csv.String(), dump} {
+		for _, n := range numbers {
+			digits := strings.TrimPrefix(n, "whatsapp:+")
+			if strings.Contains(out, digits) || strings.Contains(out, digits[3:]) {
+				t.Errorf("output holds a number: %s", n)
+			}
+		}
+		if strings.Contains(out, "prevencion") { // what the 3 typed; figures name the node, "sexual"
+			t.Errorf("output holds message text: %s", out)
+		}
+	}
+}
+
+func TestTallyRetryAndWithdraw(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	id := f.hasher.Sender(content.SMS, "+50255550000")
+	tally := f.rec.Begin(f.now)
+	for _, node := range []string{"salud", "sexual", "sexual"} { // a retried step shows another node
+		pipe := f.rdb.Pipeline()
+		tally.Queue(ctx, pipe, stats.Event{Person: id, Channel: "sms", Lang: "es", Node: node})
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := f.rdb.HGetAll(ctx, f.rec.DayKey("2026-11-27")).Val()
+	want := map[string]string{"x:sms:es:salud::": "0", "x:sms:es:sexual::": "1"}
+	if len(h) != len(want) {
+		t.Errorf("fields = %v, want %v", h, want)
+	}
+	for k, v := range want {
+		if h[k] != v {
+			t.Errorf("%s = %q, want %q (all: %v)", k, h[k], v, h)
+		}
+	}
+	if ttl := f.rdb.TTL(ctx, f.rec.DayKey("2026-11-27")).Val(); ttl < 399*24*time.Hour {
+		t.Errorf("day key TTL = %v, want about 400 days", ttl)
+	}
+	if ttl := f.rdb.TTL(ctx, f.rec.PeopleKey("2026-11-27")).Val(); ttl < 399*24*time.Hour {
+		t.Errorf("people key TTL = %v, want about 400 days", ttl)
+	}
+	if err := tally.Withdraw(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range f.rdb.HGetAll(ctx, f.rec.DayKey("2026-11-27")).Val() {
+		if v != "0" {
+			t.Errorf("after Withdraw %s = %s, want 0", k, v)
+		}
+	}
+}
+
+func TestFreeTextNeverBecomesAField(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	err := f.rec.Record(ctx, stats.Event{Channel: "sms", Node: "hola me llamo Ana +50255551234", Keyword: "mi número es 5555", OptIn: "a b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range f.rdb.HGetAll(ctx, f.rec.DayKey("2026-11-27")).Val() {
+		if k != "x:sms::::" {
+			t.Errorf("field %q written from free text", k)
+		}
+	}
+	if err := f.rec.Subscription(ctx, "+50255551234", false); err == nil {
+		t.Error("Subscription took a number as a topic")
+	}
+}
+
+func TestPeopleMergedOverDays(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	day1 := time.Date(2026, 11, 26, 10, 0, 0, 0, guatemala)
+	for i := range 7 { // the same 7 people on two days, and 2 more on the second
+		n := fmt.Sprintf("+5025550%04d", i)
+		f.say(t, n, "hola", day1)
+		f.say(t, n, "hola", f.now)
+	}
+	f.say(t, "+50255559998", "hola", f.now)
+	f.say(t, "+50255559999", "hola", f.now)
+	// 23:30 in Guatemala is the next day in UTC, but still the 27th here.
+	f.say(t, "+50255559997", "hola", time.Date(2026, 11, 27, 23, 30, 0, 0, guatemala))
+	rep, err := f.rec.Read(ctx, "2026-11-26", "2026-11-27")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Days) != 2 || rep.Days[0].People != 7 || rep.Days[1].People != 10 {
+		t.Fatalf("days = %+v", rep.Days)
+	}
+	if rep.Total.People != 10 {
+		t.Errorf("total people = %d, want 10 (merged, not 17)", rep.Total.People)
+	}
+	if rep.Total.Messages != 17 {
+		t.Errorf("total messages = %d, want 17", rep.Total.Messages)
+	}
+}
+
+func TestOutsideTheConversation(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if err := f.rec.Broadcast(ctx, 12, 3); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if err := f.rec.Subscription(ctx, "salud", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.rec.Subscription(ctx, stats.AllTopics, false); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.rec.Read(ctx, "2026-11-27", "2026-11-27")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(rep.Total.Broadcast)
+	if string(b) != `{"sent":12,"failed":null}` {
+		t.Errorf("broadcasts = %s", b)
+	}
+	if rep.Total.OptIns["salud"] != 5 || rep.Total.OptOuts["all"] != 1 {
+		t.Errorf("opt-ins %v opt-outs %v", rep.Total.OptIns, rep.Total.OptOuts)
+	}
+}
+
+func TestRange(t *testing.T) {
+	f := setup(t)
+	tests := []struct {
+		from, to, wantFrom, wantTo string
+		bad                        bool
+	}{
+		{"", "", "2026-10-29", "2026-11-27", false},
+		{"2026-11-01", "2026-11-30", "2026-11-01", "2026-11-30", false},
+		{"", "2026-01-30", "2026-01-01", "2026-01-30", false},
+		{"2025-10-24", "2026-11-27", "2025-10-24", "2026-11-27", false}, // 400 days
+		{"2025-10-23", "2026-11-27", "", "", true},                      // 401 days
+		{"2026-11-28", "2026-11-27", "", "", true},
+		{"27/11/2026", "", "", "", true},
+		{"", "2026-02-30", "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+".."+tt.to, func(t *testing.T) {
+			from, to, err := f.rec.Range(tt.from, tt.to)
+			if tt.bad {
+				var re *stats.RangeError
+				if !errors.As(err, &re) {
+					t.Fatalf("err = %v, want a RangeError", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := from.Format(time.DateOnly) + ".." + to.Format(time.DateOnly); got != tt.wantFrom+".."+tt.wantTo {
+				t.Errorf("range = %s", got)
+			}
+		})
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, tt := range []struct {
+		n          stats.Count
+		json, text string
+	}{{0, "0", "0"}, {1, "null", "<5"}, {4, "null", "<5"}, {5, "5", "5"}, {1234, "1234", "1234"}} {
+		b, _ := json.Marshal(tt.n)
+		if string(b) != tt.json || tt.n.String() != tt.text {
+			t.Errorf("%d: json %s text %s", tt.n, b, tt.n.String())
+		}
+	}
+}
