@@ -11,7 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/broadcast"
-	"github.com/senda-org/senda/bot/twilioapi"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 )
 
@@ -74,7 +74,7 @@ func (s SenderTest) SendTest(ctx context.Context, to string, ch content.Channel,
 	if ch == content.WhatsApp {
 		to = "whatsapp:" + to
 	}
-	if _, err := s.Sender.Send(ctx, twilioapi.Message{To: to, Body: body}); err != nil {
+	if _, err := s.Sender.Send(ctx, twilio.Message{To: to, Body: body}); err != nil {
 		return fmt.Errorf("console: test message: %w", err)
 	}
 	return nil

@@ -20,8 +20,8 @@ import (
 	"github.com/senda-org/senda/bot/sealer"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/bot/subscribers"
-	"github.com/senda-org/senda/bot/twilioapi"
-	"github.com/senda-org/senda/bot/twilioapi/twiliofake"
+	"github.com/senda-org/senda/bot/twilio"
+	"github.com/senda-org/senda/bot/twilio/twiliofake"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
 )
@@ -67,10 +67,10 @@ func New(rdb redis.UniversalClient, prefix, token string, log *slog.Logger, edit
 	store := broadcast.NewStore(rdb, keys, subs, func() *content.Pack { return p }, nil)
 	rec := stats.New(rdb, stats.Options{Prefix: prefix, Location: loc})
 	fake := twiliofake.New()
-	cfg := twilioapi.DefaultConfig()
+	cfg := twilio.DefaultConfig()
 	cfg.AccountSID, cfg.AuthToken, cfg.APIBase = fake.AccountSID, fake.AuthToken, fake.URL
 	cfg.SMSFrom, cfg.WhatsAppFrom = "+15005550006", "whatsapp:+15005550006"
-	tw, err := twilioapi.New(cfg)
+	tw, err := twilio.New(cfg)
 	if err != nil {
 		fake.Close()
 		return nil, fmt.Errorf("demo: twilio: %w", err)
