@@ -73,7 +73,8 @@ func TestVersionCommand(t *testing.T) {
 func TestHelpExitsZero(t *testing.T) {
 	t.Parallel()
 	commands := [][]string{
-		{}, {"serve"}, {"chat"}, {"content"}, {"content", "check"}, {"worker"}, {"version"},
+		{}, {"help"}, {"serve"}, {"chat"}, {"worker"}, {"version"},
+		{"content"}, {"content", "check"}, {"content", "export"}, {"content", "import"},
 		{"broadcast"}, {"broadcast", "send"}, {"broadcast", "list"}, {"broadcast", "status"},
 		{"broadcast", "cancel"}, {"broadcast", "topics"},
 		{"subscribers"}, {"subscribers", "rotate-key"}, {"healthcheck"},
@@ -92,7 +93,8 @@ func TestHelpExitsZero(t *testing.T) {
 			})
 		}
 	}
-	for _, args := range [][]string{{"serve", "--nope"}, {"worker", "--nope"}, {"content", "check", "--nope"}} {
+	for _, args := range [][]string{{"serve", "--nope"}, {"worker", "--nope"}, {"content", "check", "--nope"},
+		{"broadcast", "send", "--nope"}, {"subscribers", "rotate-key", "--nope"}, {"healthcheck", "--nope"}} {
 		if code, _, _ := runCmd(t, nil, "", args...); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
 		}
