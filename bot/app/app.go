@@ -150,7 +150,10 @@ func (a *App) newValidator() (*twilio.Validator, error) {
 		base = "http://localhost" + a.cfg.Addr
 		a.log.Warn("SENDA_PUBLIC_URL is not set: validating signatures against " + base + "; set it to the URL configured in Twilio")
 	}
-	return twilio.NewValidator(a.cfg.AuthToken, base)
+	if a.cfg.AuthTokenPrevious != "" {
+		a.log.Info("TWILIO_AUTH_TOKEN_PREVIOUS is set: signatures made with the old token are accepted too; remove it once senda_webhook_signatures_total{token=\"previous\"} stops rising")
+	}
+	return twilio.NewRotatingValidator(a.cfg.AuthToken, a.cfg.AuthTokenPrevious, base)
 }
 
 func (a *App) newConversation(prefix string) error {

@@ -34,10 +34,15 @@ func (s *Server) readSigned(c echo.Context) ([]twilio.Param, error) {
 	if err != nil {
 		return nil, errWebhookMalformed
 	}
-	if s.Validator != nil && !s.Validator.Valid(req.URL.RequestURI(), params, req.Header.Get(twilio.Header)) {
+	if s.Validator == nil {
+		return params, nil
+	}
+	tok := s.Validator.Match(req.URL.RequestURI(), params, req.Header.Get(twilio.Header))
+	if tok == twilio.TokenNone {
 		s.Metrics.Count("webhook_forbidden_total")
 		return nil, errWebhookSignature
 	}
+	s.Metrics.Add("webhook_signatures_total", "token", tok.String(), 1)
 	return params, nil
 }
 
