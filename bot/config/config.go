@@ -82,7 +82,7 @@ type BroadcastConfig struct {
 	MPS                 float64 // SENDA_TWILIO_MPS: messages per second for all workers together
 	QuietHours          string  // SENDA_QUIET_HOURS: e.g. 20:00-08:00; empty turns them off
 	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
-	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: WhatsApp template sends a day (Meta's tier)
+	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: people reached with WhatsApp templates in a rolling 24 hours (Meta's tier)
 	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
 	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
 	// does not parse once subscriptions are on.
