@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,6 +50,8 @@ func (s *Server) readSigned(c echo.Context) ([]twilio.Param, error) {
 // handleMessage answers one inbound message: verify, read, hand it to the
 // conversation, reply with TwiML.
 func (s *Server) handleMessage(c echo.Context) error {
+	start := time.Now()
+	defer func() { s.Metrics.Observe("webhook_duration_seconds", time.Since(start)) }()
 	params, err := s.readSigned(c)
 	if err != nil {
 		return err

@@ -4,16 +4,9 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"slices"
 
 	"github.com/senda-org/senda/bot/buildinfo"
 )
-
-// isVersionCommand reports whether args ask for the version: `senda version`,
-// `senda --version` or `senda -version`.
-func isVersionCommand(args []string) bool {
-	return len(args) > 0 && slices.Contains([]string{"version", "--version", "-version"}, args[0])
-}
 
 // runVersion prints the build's version. `senda version -v` adds every build
 // setting (module dependencies and their versions included).
