@@ -9,7 +9,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 # Static, reproducible binaries: no cgo (no libc to match on the server), no
 # local paths in the binary, the version stamped in (cmd/senda/version.go).
-RELEASE_FLAGS = -trimpath -buildvcs=true -ldflags "-s -w -X main.version=$(VERSION)"
+RELEASE_FLAGS = -trimpath -buildvcs=true -ldflags "-s -w -X github.com/senda-org/senda/bot/buildinfo.version=$(VERSION)"
 RELEASE_TARGETS = linux/amd64 linux/arm64 windows/amd64 darwin/arm64
 
 build:

@@ -289,7 +289,7 @@ func TestDockerfileFinalStage(t *testing.T) {
 		t.Fatalf("want a multi-stage Dockerfile, got %d stages", len(stages))
 	}
 	build, final := strings.Join(stages[0], "\n"), stages[len(stages)-1]
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-X main.version="} {
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-X github.com/senda-org/senda/bot/buildinfo.version="} {
 		if !strings.Contains(build, want) {
 			t.Errorf("build stage lacks %q", want)
 		}

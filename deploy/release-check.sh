@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Checks what can be checked of a release without Docker:
 #  1. the binary built with deploy/Dockerfile's own build command is static
-#     and answers `senda version`, `--version` and `-h`;
+#     and answers `senda version`, `--version`, and `-h` on every command and
+#     subcommand with exit 0; served (development mode), its /metrics has
+#     # HELP and # TYPE for every series, senda_build_info with the version,
+#     and nothing of the message sent to it;
 #  2. `make release` builds every target and its SHA256SUMS verify; with
 #     promtool, the Prometheus example configuration and alert rules pass;
 #  3. when podman is installed, the Dockerfile's final FROM scratch stage is
@@ -26,8 +29,43 @@ file "$bin" | grep -q 'statically linked' || fail "$(file "$bin")"
 if ldd "$bin" >/dev/null 2>&1; then fail "ldd finds dynamic libraries in $bin"; fi
 "$bin" version | grep -q "^senda $VERSION " || fail "senda version: $("$bin" version)"
 "$bin" --version | grep -q "^senda $VERSION " || fail "senda --version: $("$bin" --version)"
-"$bin" serve -h >/dev/null 2>&1 || fail "senda serve -h exits $?"
-echo "release-check: static binary, $("$bin" version)"
+for cmd in "" help version healthcheck serve chat worker content "content check" "content export" "content import" \
+  broadcast "broadcast send" "broadcast list" "broadcast status" "broadcast cancel" "broadcast topics" \
+  subscribers "subscribers rotate-key"; do
+  # shellcheck disable=SC2086 # the subcommand's words are meant to split
+  env -i "$bin" $cmd -h >/dev/null 2>&1 || fail "senda $cmd -h exits $?, want 0"
+done
+echo "release-check: static binary, $("$bin" version); -h exits 0 on every command"
+
+# 1b. The binary serving (development mode, embedded Redis): /metrics after one message has # HELP and # TYPE
+# for every series, says which build it is, and does not hold the sender's number or words.
+port=$((20000 + RANDOM % 20000))
+env -i SENDA_ADDR=127.0.0.1:$port SENDA_LOG_LEVEL=warn "$bin" serve >"$tmp/serve.log" 2>&1 &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 50); do "$bin" healthcheck --url "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin" healthcheck --url "http://127.0.0.1:$port/readyz" >/dev/null || fail "senda serve did not get ready: $(cat "$tmp/serve.log")"
+curl -fsS -o /dev/null --data-urlencode From=+50255577123 --data-urlencode To=+50220000000 \
+  --data-urlencode "Body=HOLA zorzalito" --data-urlencode MessageSid=SM00000000000000000000000000000001 \
+  "http://127.0.0.1:$port/twilio/messages" || fail "the webhook did not answer"
+curl -fsS "http://127.0.0.1:$port/metrics" >"$tmp/metrics" || fail "/metrics did not answer"
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+awk '
+  /^# HELP / { help[$3] = 1; next }
+  /^# TYPE / { type[$3] = $4; next }
+  /^#/ || /^$/ { print "unexpected line: " $0; bad = 1; next }
+  {
+    name = $1; sub(/\{.*/, "", name); base = name
+    if (!(base in type)) { sub(/_(bucket|sum|count)$/, "", base); if (type[base] != "histogram") base = name }
+    if (!(base in help) || !(base in type)) { print "no # HELP or # TYPE for " name; bad = 1 }
+    n++
+  }
+  END { if (n == 0) { print "no samples"; bad = 1 }; exit bad }
+' "$tmp/metrics" || fail "/metrics metadata"
+grep -q "^senda_build_info{.*version=\"$VERSION\"} 1$" "$tmp/metrics" || fail "/metrics has no senda_build_info for $VERSION"
+grep -q '^senda_webhook_duration_seconds_count 1$' "$tmp/metrics" || fail "/metrics did not time the webhook call"
+if grep -qi -e 55577123 -e zorzalito "$tmp/metrics"; then fail "/metrics holds the sender's number or words"; fi
+echo "release-check: /metrics of the running binary: $(grep -c '^# TYPE' "$tmp/metrics") families, each with # HELP and # TYPE"
 
 # 2. Every release target, and the checksums.
 make -s release VERSION=$VERSION >/dev/null

@@ -77,7 +77,7 @@ type Waiting = string
 // The reasons a delivery waits.
 const (
 	WaitingQuietHours Waiting = "quiet_hours" // until SENDA_QUIET_HOURS end
-	WaitingDailyCap   Waiting = "daily_cap"   // until tomorrow's WhatsApp template allowance
+	WaitingDailyCap   Waiting = "daily_cap"   // until the WhatsApp cap (people in 24 hours) has room
 	WaitingRetry      Waiting = "retry"       // to be tried again after a temporary error
 )
 

@@ -112,6 +112,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if err := a.connectRedis(ctx); err != nil {
 		return nil, err
 	}
+	a.rdb.AddHook(a.metrics.RedisHook())
 	prefix := cmp.Or(deps.Prefix, DefaultRedisPrefix)
 	a.keys = rkey.Space(prefix)
 	ring, err := cfg.Broadcast.Keyring()
@@ -150,7 +151,10 @@ func (a *App) newValidator() (*twilio.Validator, error) {
 		base = "http://localhost" + a.cfg.Addr
 		a.log.Warn("SENDA_PUBLIC_URL is not set: validating signatures against " + base + "; set it to the URL configured in Twilio")
 	}
-	return twilio.NewValidator(a.cfg.AuthToken, base)
+	if a.cfg.AuthTokenPrevious != "" {
+		a.log.Info("TWILIO_AUTH_TOKEN_PREVIOUS is set: signatures made with the old token are accepted too; remove it once senda_webhook_signatures_total{token=\"previous\"} stops rising")
+	}
+	return twilio.NewRotatingValidator(a.cfg.AuthToken, a.cfg.AuthTokenPrevious, base)
 }
 
 func (a *App) newConversation(prefix string) error {
@@ -180,7 +184,7 @@ func (a *App) newConversation(prefix string) error {
 // subscriptions are on.
 func (a *App) setupBroadcasts() error {
 	b := a.cfg.Broadcast
-	a.broadcasts = broadcast.NewStore(a.rdb, a.keys, a.subs, a.conversation.Pack, a.now)
+	a.broadcasts = broadcast.NewStore(a.rdb, a.keys, a.subs, a.conversation.Pack, a.now, broadcast.CountInto(a.metrics))
 	switch {
 	case a.deps.Sender != nil:
 		a.sender = a.deps.Sender
@@ -250,7 +254,15 @@ func (a *App) Conversation() *conversation.Conversation { return a.conversation 
 func (a *App) Subscribers() *subscribers.Store { return a.subs }
 
 // Reload loads the content pack again (SIGHUP); see conversation.Reload.
-func (a *App) Reload() error { return a.conversation.Reload() }
+// /metrics counts reloads and failed reloads.
+func (a *App) Reload() error {
+	if err := a.conversation.Reload(); err != nil {
+		a.metrics.Count("content_reload_failures_total")
+		return err
+	}
+	a.metrics.Count("content_reloads_total")
+	return nil
+}
 
 // RunWorkers delivers broadcasts until ctx ends (see broadcast.Worker).
 // Blocking stream reads use a Redis client of their own, with a small pool.
@@ -273,6 +285,8 @@ func (a *App) RunWorkers(ctx context.Context, tune func(*broadcast.WorkerConfig)
 		return err
 	}
 	defer block.Close()
+	block.AddHook(a.metrics.RedisHook())
+	ctx = metrics.WithComponent(ctx, metrics.ComponentBroadcast)
 	a.log.Info("broadcast workers started", "workers", cfg.Workers, "mps", cfg.MPS, "quiet_hours", cfg.Quiet.String(), "daily_cap", cfg.DailyCap)
 	return broadcast.NewWorker(cfg, a.broadcasts, a.sender, block, a.log).Run(ctx)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -380,5 +381,46 @@ func TestMetricsAreAggregates(t *testing.T) {
 	}
 	if strings.Contains(body, "55511001") {
 		t.Fatal("metrics mention the sender")
+	}
+}
+
+// TestWebhookTokenRotation: with TWILIO_AUTH_TOKEN_PREVIOUS set, requests
+// signed with the new token and with the old one are answered, one signed
+// with neither gets 403, and /metrics says which token each used.
+func TestWebhookTokenRotation(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.AuthTokenPrevious = "previousTestToken0"
+	ts := newTestService(t, cfg, Deps{})
+	cases := []struct {
+		name, token string
+		want        int
+	}{
+		{"current", testToken, http.StatusOK},
+		{"previous", cfg.AuthTokenPrevious, http.StatusOK},
+		{"previous again", cfg.AuthTokenPrevious, http.StatusOK},
+		{"neither", "some-other-token", http.StatusForbidden},
+	}
+	for i, c := range cases {
+		form := url.Values{"From": {"+50255512001"}, "To": {"+50220000000"}, "Body": {"HOLA"}, "MessageSid": {fmt.Sprintf("SM%032d", i)}}
+		req := httptest.NewRequest(http.MethodPost, httpapi.MessagesPath, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", twilioSignature(c.token, testPublicURL+httpapi.MessagesPath, form))
+		rec := httptest.NewRecorder()
+		ts.Handler().ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, rec.Code, c.want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		`senda_webhook_signatures_total{token="current"} 1`,
+		`senda_webhook_signatures_total{token="previous"} 2`,
+		`senda_webhook_forbidden_total 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s:\n%s", want, rec.Body.String())
+		}
 	}
 }

@@ -145,19 +145,18 @@ func (w *Worker) claimOrReconcile(ctx context.Context, a *attempt) (bool, error)
 	return true, nil
 }
 
-// withinCap takes a template send from today's WhatsApp cap. When the cap
-// is used up it puts the delivery aside until the cap resets and reports
-// false.
+// withinCap counts a template against the WhatsApp cap (different people
+// in a rolling 24 hours). When the cap is full it puts the delivery aside
+// until the oldest reach leaves the window and reports false.
 func (w *Worker) withinCap(ctx context.Context, a *attempt) (bool, error) {
 	if a.msg.ContentSID == "" || w.cfg.DailyCap <= 0 {
 		return true, nil
 	}
-	loc := w.cfg.Quiet.Location()
-	ok, err := w.store.takeCap(ctx, w.cfg.DailyCap, a.now, loc)
+	ok, retryAt, err := w.store.takeCap(ctx, w.cfg.DailyCap, a.d.rid, a.now)
 	if err != nil || ok {
 		return ok, err
 	}
-	return false, w.store.putAside(ctx, a.d, nextMidnight(a.now, loc), fWaitCap, true)
+	return false, w.store.putAside(ctx, a.d, retryAt, fWaitCap, true)
 }
 
 // send sends the message. When WhatsApp says its window closed earlier than

@@ -77,6 +77,7 @@ func (s *Store) fanOut(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("broadcast: fan out %s: %w", id, err)
 		}
+		s.m.Add("broadcast_queued_total", "", "", int64(len(batch)))
 	}
 	after, err := fannedScript.Run(ctx, s.rdb, []string{s.keys.Broadcast(id), s.keys.Scheduled()}, id, len(members), s.now().UnixMilli()).Text()
 	if err != nil {

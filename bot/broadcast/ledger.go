@@ -173,6 +173,9 @@ func (s *Store) finish(ctx context.Context, d delivery, o outcome) error {
 	if err != nil {
 		return fmt.Errorf("broadcast: record outcome: %w", err)
 	}
+	if res != finishNotOurs {
+		s.m.Add("broadcast_messages_total", "outcome", o.counter, 1)
+	}
 	if res == finishLast {
 		s.expire(ctx, d.bid)
 	}

@@ -94,9 +94,3 @@ const whatsAppWindow = 24 * time.Hour
 func inWindow(lastSeen, now time.Time) bool {
 	return !lastSeen.IsZero() && now.Before(lastSeen.Add(whatsAppWindow))
 }
-
-// nextMidnight is when a daily cap counted in loc resets.
-func nextMidnight(t time.Time, loc *time.Location) time.Time {
-	l := t.In(loc)
-	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc)
-}

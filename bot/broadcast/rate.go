@@ -18,11 +18,13 @@ var (
 	capScript = redis.NewScript(capLua)
 )
 
-// cap.lua's answers.
-const (
-	capFull  = 0 // the cap is reached: nothing taken
-	capTaken = 1 // one send taken from the cap
-)
+// capTaken is cap.lua's answer when the template may go; any other answer
+// is the time (Unix ms) the cap has room again.
+const capTaken = 1
+
+// capWindow is Meta's messaging-limit window: the cap counts different
+// people reached with templates in any rolling 24 hours.
+const capWindow = 24 * time.Hour
 
 // pace waits for this process's next slot of the shared send rate.
 func (w *Worker) pace(ctx context.Context) error {
@@ -50,12 +52,18 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// takeCap takes one template send from today's WhatsApp cap.
-func (s *Store) takeCap(ctx context.Context, limit int, now time.Time, loc *time.Location) (bool, error) {
-	day := now.In(loc).Format(time.DateOnly)
-	n, err := capScript.Run(ctx, s.rdb, []string{s.keys.DailyCap(day)}, limit, int((48 * time.Hour).Seconds())).Int()
+// takeCap lets one template reach recipient (a keyed subscriber id) if
+// fewer than limit other people were reached with templates in the last
+// capWindow; someone already reached in the window does not count again.
+// When the cap is full it reports when the oldest reach leaves the window.
+func (s *Store) takeCap(ctx context.Context, limit int, recipient string, now time.Time) (ok bool, retryAt time.Time, err error) {
+	n, err := capScript.Run(ctx, s.rdb, []string{s.keys.TemplateReach()},
+		limit, now.UnixMilli(), capWindow.Milliseconds(), recipient).Int64()
 	if err != nil {
-		return false, fmt.Errorf("broadcast: daily cap: %w", err)
+		return false, time.Time{}, fmt.Errorf("broadcast: WhatsApp cap: %w", err)
 	}
-	return n == capTaken, nil
+	if n == capTaken {
+		return true, time.Time{}, nil
+	}
+	return false, time.UnixMilli(n), nil
 }

@@ -43,7 +43,7 @@ type Wait string
 // Reasons a delivery waits.
 const (
 	WaitQuietHours Wait = Wait(adminapi.WaitingQuietHours) // quiet hours; it goes when they end
-	WaitDailyCap   Wait = Wait(adminapi.WaitingDailyCap)   // today's WhatsApp template cap is used up
+	WaitDailyCap   Wait = Wait(adminapi.WaitingDailyCap)   // the WhatsApp cap of people reached in 24 hours is full
 	WaitRetry      Wait = Wait(adminapi.WaitingRetry)      // a temporary error; it is retried with backoff
 )
 

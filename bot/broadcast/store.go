@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/content"
@@ -88,15 +89,27 @@ type Store struct {
 	subs *subscribers.Store
 	pack func() *content.Pack
 	now  func() time.Time
+	m    *metrics.Set // nil counts nothing
 }
+
+// StoreOption adjusts a Store.
+type StoreOption func(*Store)
+
+// CountInto counts queued deliveries and outcomes in m
+// (senda_broadcast_queued_total, senda_broadcast_messages_total).
+func CountInto(m *metrics.Set) StoreOption { return func(s *Store) { s.m = m } }
 
 // NewStore returns a broadcast store. pack returns the current content pack
 // (it may be reloaded).
-func NewStore(rdb redis.UniversalClient, keys rkey.Space, subs *subscribers.Store, pack func() *content.Pack, now func() time.Time) *Store {
+func NewStore(rdb redis.UniversalClient, keys rkey.Space, subs *subscribers.Store, pack func() *content.Pack, now func() time.Time, opts ...StoreOption) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{rdb: rdb, keys: keys, subs: subs, pack: pack, now: now}
+	s := &Store{rdb: rdb, keys: keys, subs: subs, pack: pack, now: now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 func newID(now time.Time) string {

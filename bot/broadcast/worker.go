@@ -34,7 +34,7 @@ type WorkerConfig struct {
 	Workers        int           // deliveries in flight at once in this process
 	MPS            float64       // messages per second for all workers together; 0 means unlimited
 	Quiet          QuietHours    // no sends then, but urgent WhatsApp ones
-	DailyCap       int           // WhatsApp template sends per day (Meta's tier: 250, 1,000, 10,000…); 0 means no cap
+	DailyCap       int           // different people reached with WhatsApp templates in a rolling 24 hours (Meta's tier: 250, 1,000, 10,000…); 0 means no cap
 	StatusCallback string        // e.g. https://senda.example.org/twilio/status; empty sends none
 	Block          time.Duration // how long one stream read waits for entries
 	MinIdle        time.Duration // a delivery idle this long belongs to a dead worker and is taken over

@@ -41,16 +41,19 @@ const (
 // Config is everything Senda reads from its environment. Secrets may come
 // from files: NAME_FILE holds the path of a file whose content is NAME.
 type Config struct {
-	Env        string        // SENDA_ENV: development (default) or production
-	Addr       string        // SENDA_ADDR: listen address
-	PublicURL  string        // SENDA_PUBLIC_URL: the base URL Twilio calls, e.g. https://senda.example.org
-	RedisURL   string        // SENDA_REDIS_URL: see ParseRedisURL; empty in development runs an embedded server
-	Redis      RedisOptions  // SENDA_REDIS_URL parsed; zero when it is empty
-	AuthToken  string        // TWILIO_AUTH_TOKEN: signs Twilio's requests
-	HashKey    []byte        // SENDA_HASH_KEY: keys the HMAC that names sessions
-	SessionTTL time.Duration // SENDA_SESSION_TTL: idle time before a conversation is forgotten
-	ContentDir string        // SENDA_CONTENT_DIR: a content pack folder; empty uses the embedded pack
-	LogLevel   slog.Level    // SENDA_LOG_LEVEL: debug, info (default), warn or error
+	Env       string       // SENDA_ENV: development (default) or production
+	Addr      string       // SENDA_ADDR: listen address
+	PublicURL string       // SENDA_PUBLIC_URL: the base URL Twilio calls, e.g. https://senda.example.org
+	RedisURL  string       // SENDA_REDIS_URL: see ParseRedisURL; empty in development runs an embedded server
+	Redis     RedisOptions // SENDA_REDIS_URL parsed; zero when it is empty
+	AuthToken string       // TWILIO_AUTH_TOKEN: signs Twilio's requests
+	// AuthTokenPrevious is TWILIO_AUTH_TOKEN_PREVIOUS: the token being
+	// replaced, still accepted on webhooks during a rotation.
+	AuthTokenPrevious string
+	HashKey           []byte        // SENDA_HASH_KEY: keys the HMAC that names sessions
+	SessionTTL        time.Duration // SENDA_SESSION_TTL: idle time before a conversation is forgotten
+	ContentDir        string        // SENDA_CONTENT_DIR: a content pack folder; empty uses the embedded pack
+	LogLevel          slog.Level    // SENDA_LOG_LEVEL: debug, info (default), warn or error
 	// DefaultLang is SENDA_DEFAULT_LANG: the language code new conversations
 	// start in; empty means the pack's default language.
 	DefaultLang string
@@ -79,7 +82,7 @@ type BroadcastConfig struct {
 	MPS                 float64 // SENDA_TWILIO_MPS: messages per second for all workers together
 	QuietHours          string  // SENDA_QUIET_HOURS: e.g. 20:00-08:00; empty turns them off
 	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
-	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: WhatsApp template sends a day (Meta's tier)
+	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: people reached with WhatsApp templates in a rolling 24 hours (Meta's tier)
 	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
 	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
 	// does not parse once subscriptions are on.
@@ -208,15 +211,16 @@ func (r *reader) integer(name string, def int) int {
 func Load(getenv Lookup) (Config, error) {
 	r := &reader{getenv: getenv}
 	c := Config{
-		Env:         cmp.Or(strings.ToLower(r.str("SENDA_ENV")), EnvDevelopment),
-		Addr:        cmp.Or(r.str("SENDA_ADDR"), DefaultAddr),
-		PublicURL:   r.str("SENDA_PUBLIC_URL"),
-		RedisURL:    r.secret("SENDA_REDIS_URL"),
-		AuthToken:   r.secret("TWILIO_AUTH_TOKEN"),
-		HashKey:     []byte(r.secret("SENDA_HASH_KEY")),
-		ContentDir:  r.str("SENDA_CONTENT_DIR"),
-		DefaultLang: r.str("SENDA_DEFAULT_LANG"),
-		SessionTTL:  DefaultSessionTTL,
+		Env:               cmp.Or(strings.ToLower(r.str("SENDA_ENV")), EnvDevelopment),
+		Addr:              cmp.Or(r.str("SENDA_ADDR"), DefaultAddr),
+		PublicURL:         r.str("SENDA_PUBLIC_URL"),
+		RedisURL:          r.secret("SENDA_REDIS_URL"),
+		AuthToken:         r.secret("TWILIO_AUTH_TOKEN"),
+		AuthTokenPrevious: r.secret("TWILIO_AUTH_TOKEN_PREVIOUS"),
+		HashKey:           []byte(r.secret("SENDA_HASH_KEY")),
+		ContentDir:        r.str("SENDA_CONTENT_DIR"),
+		DefaultLang:       r.str("SENDA_DEFAULT_LANG"),
+		SessionTTL:        DefaultSessionTTL,
 	}
 	if v := r.str("SENDA_LOG_LEVEL"); v != "" && c.LogLevel.UnmarshalText([]byte(v)) != nil {
 		r.fail(fmt.Errorf("SENDA_LOG_LEVEL=%q: use debug, info, warn or error", v))
@@ -359,6 +363,7 @@ func (c Config) Validate() error {
 			problems = append(problems, err.Error())
 		}
 	}
+	problems = append(problems, c.validatePrevious()...)
 	problems = append(problems, c.Broadcast.validate(c.Production(), c.AuthToken)...)
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
@@ -367,6 +372,25 @@ func (c Config) Validate() error {
 		return errors.New(strings.Join(problems, " "))
 	}
 	return nil
+}
+
+// validatePrevious checks TWILIO_AUTH_TOKEN_PREVIOUS against the current token.
+func (c Config) validatePrevious() []string {
+	switch p := c.AuthTokenPrevious; {
+	case p == "":
+		return nil
+	case c.AuthToken == "":
+		return []string{"TWILIO_AUTH_TOKEN_PREVIOUS is set without TWILIO_AUTH_TOKEN: set the new token as TWILIO_AUTH_TOKEN."}
+	case p == c.AuthToken:
+		return []string{"TWILIO_AUTH_TOKEN_PREVIOUS is the same as TWILIO_AUTH_TOKEN: set it to the old token, or remove it."}
+	case strings.IndexFunc(p, notAlnum) >= 0:
+		return []string{"TWILIO_AUTH_TOKEN_PREVIOUS has characters other than letters and digits: check for quotes, spaces or a line break."}
+	}
+	return nil
+}
+
+func notAlnum(r rune) bool {
+	return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9')
 }
 
 func checkPublicURL(s string) error {

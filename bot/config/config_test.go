@@ -201,3 +201,42 @@ func TestWorkerCountFollowsTheRate(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthTokenPrevious reads the old token of a rotation, from the
+// environment or a file, and refuses one that cannot be right.
+func TestAuthTokenPrevious(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "previous")
+	if err := os.WriteFile(path, []byte("oldtoken\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, want, problem string
+		env                 map[string]string
+	}{
+		{name: "none", env: map[string]string{"TWILIO_AUTH_TOKEN": "newtoken"}},
+		{name: "from the environment", env: map[string]string{"TWILIO_AUTH_TOKEN": "newtoken", "TWILIO_AUTH_TOKEN_PREVIOUS": "oldtoken"}, want: "oldtoken"},
+		{name: "from a file", env: map[string]string{"TWILIO_AUTH_TOKEN": "newtoken", "TWILIO_AUTH_TOKEN_PREVIOUS_FILE": path}, want: "oldtoken"},
+		{name: "without a current token", env: map[string]string{"TWILIO_AUTH_TOKEN_PREVIOUS": "oldtoken"}, want: "oldtoken", problem: "without TWILIO_AUTH_TOKEN"},
+		{name: "same as the current", env: map[string]string{"TWILIO_AUTH_TOKEN": "newtoken", "TWILIO_AUTH_TOKEN_PREVIOUS": "newtoken"}, want: "newtoken", problem: "the same as TWILIO_AUTH_TOKEN"},
+		{name: "a stray quote", env: map[string]string{"TWILIO_AUTH_TOKEN": "newtoken", "TWILIO_AUTH_TOKEN_PREVIOUS": `"oldtoken"`}, want: `"oldtoken"`, problem: "other than letters and digits"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Load(env(c.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.AuthTokenPrevious != c.want {
+				t.Errorf("AuthTokenPrevious = %q, want %q", cfg.AuthTokenPrevious, c.want)
+			}
+			err = cfg.Validate()
+			if c.problem == "" && err != nil && strings.Contains(err.Error(), "PREVIOUS") {
+				t.Errorf("Validate: %v", err)
+			}
+			if c.problem != "" && (err == nil || !strings.Contains(err.Error(), c.problem)) {
+				t.Errorf("Validate = %v, want a problem saying %q", err, c.problem)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -94,6 +95,7 @@ func New(d Deps) *Server {
 	} else {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
+	e.Use(redisComponent)
 	e.POST(MessagesPath, s.handleMessage)
 	e.POST(StatusPath, s.handleStatus)
 	s.adminRoutes(e)
@@ -102,6 +104,25 @@ func New(d Deps) *Server {
 	e.GET("/metrics", s.handleMetrics)
 	s.echo = e
 	return s
+}
+
+// redisComponent marks each request's context with the part of Senda it
+// belongs to, so /metrics counts its Redis errors under that component.
+func redisComponent(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		comp := metrics.ComponentOther
+		switch p := c.Request().URL.Path; {
+		case p == MessagesPath:
+			comp = metrics.ComponentConversation
+		case p == StatusPath:
+			comp = metrics.ComponentBroadcast
+		case p == "/admin" || strings.HasPrefix(p, "/admin/"):
+			comp = metrics.ComponentAdmin
+		}
+		req := c.Request()
+		c.SetRequest(req.WithContext(metrics.WithComponent(req.Context(), comp)))
+		return next(c)
+	}
 }
 
 // Handler returns the HTTP handler.

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,16 +35,23 @@ func (s *Server) readSigned(c echo.Context) ([]twilio.Param, error) {
 	if err != nil {
 		return nil, errWebhookMalformed
 	}
-	if s.Validator != nil && !s.Validator.Valid(req.URL.RequestURI(), params, req.Header.Get(twilio.Header)) {
+	if s.Validator == nil {
+		return params, nil
+	}
+	tok := s.Validator.Match(req.URL.RequestURI(), params, req.Header.Get(twilio.Header))
+	if tok == twilio.TokenNone {
 		s.Metrics.Count("webhook_forbidden_total")
 		return nil, errWebhookSignature
 	}
+	s.Metrics.Add("webhook_signatures_total", "token", tok.String(), 1)
 	return params, nil
 }
 
 // handleMessage answers one inbound message: verify, read, hand it to the
 // conversation, reply with TwiML.
 func (s *Server) handleMessage(c echo.Context) error {
+	start := time.Now()
+	defer func() { s.Metrics.Observe("webhook_duration_seconds", time.Since(start)) }()
 	params, err := s.readSigned(c)
 	if err != nil {
 		return err

@@ -59,8 +59,9 @@ func (s Space) Scheduled() string { return string(s) + "{q}:scheduled" }
 // Rate is the shared pacer's state.
 func (s Space) Rate() string { return string(s) + "{q}:rate" }
 
-// DailyCap counts WhatsApp template sends of one day.
-func (s Space) DailyCap(day string) string { return string(s) + "{q}:cap:" + day }
+// TemplateReach is the sorted set of keyed subscriber ids reached with a
+// WhatsApp template in the last 24 hours, scored by when (the daily cap).
+func (s Space) TemplateReach() string { return string(s) + "{q}:reach" }
 
 // Idempotency maps a hashed Idempotency-Key to the broadcast it created.
 func (s Space) Idempotency(hash string) string { return string(s) + "{q}:idem:" + hash }

@@ -100,7 +100,29 @@ func Get(params []Param, key string) string {
 	return params[i].Value
 }
 
-// Validator checks signatures for one auth token and public base URL.
+// Token says which auth token a request's signature was made with.
+type Token int
+
+// The tokens a signature can match.
+const (
+	TokenNone     Token = iota // neither: the request is refused
+	TokenCurrent               // TWILIO_AUTH_TOKEN
+	TokenPrevious              // TWILIO_AUTH_TOKEN_PREVIOUS, during a rotation
+)
+
+// String is the token's metric label: none, current or previous.
+func (t Token) String() string {
+	switch t {
+	case TokenCurrent:
+		return "current"
+	case TokenPrevious:
+		return "previous"
+	}
+	return "none"
+}
+
+// Validator checks signatures for one public base URL and one auth token,
+// or two while the token is being rotated.
 type Validator struct {
 	// primary is the base as configured; alternate is the same base with the
 	// default port added or the port removed. Twilio signs whichever form
@@ -110,7 +132,9 @@ type Validator struct {
 	// byte for byte (see plainBase); only then are twilio-go's two URLs
 	// primary+requestURI and alternate+requestURI for a plainURI.
 	plain bool
-	pool  sync.Pool // of *signer
+	// pools hold *signer: pools[0] keyed with the current token, pools[1]
+	// (when set) with the previous one.
+	pools []*sync.Pool
 }
 
 // signer is reusable HMAC state and the buffer the signed string is built in.
@@ -123,8 +147,18 @@ type signer struct {
 // calls (scheme, host, optional port and path prefix). Request paths are
 // appended to it, so a proxy in front cannot change what is validated.
 func NewValidator(authToken, publicURL string) (*Validator, error) {
-	if authToken == "" {
+	return NewRotatingValidator(authToken, "", publicURL)
+}
+
+// NewRotatingValidator is NewValidator that also accepts signatures made
+// with previous, the token being replaced; Match tells which one matched.
+// An empty previous accepts the current token only.
+func NewRotatingValidator(current, previous, publicURL string) (*Validator, error) {
+	if current == "" {
 		return nil, errors.New("twilio: empty auth token")
+	}
+	if previous == current {
+		return nil, errors.New("twilio: the previous auth token is the current one")
 	}
 	u, err := url.Parse(publicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -145,9 +179,16 @@ func NewValidator(authToken, publicURL string) (*Validator, error) {
 			v.alternate = u.Scheme + "://" + u.Hostname() + rest
 		}
 	}
-	key := []byte(authToken)
-	v.pool.New = func() any { return &signer{mac: hmac.New(sha1.New, key), buf: make([]byte, 0, 1024)} }
+	v.pools = append(v.pools, signerPool(current))
+	if previous != "" {
+		v.pools = append(v.pools, signerPool(previous))
+	}
 	return v, nil
+}
+
+func signerPool(token string) *sync.Pool {
+	key := []byte(token)
+	return &sync.Pool{New: func() any { return &signer{mac: hmac.New(sha1.New, key), buf: make([]byte, 0, 1024)} }}
 }
 
 // Valid reports whether signature is Twilio's signature of the public base
@@ -155,11 +196,27 @@ func NewValidator(authToken, publicURL string) (*Validator, error) {
 // as ParseForm returns them). The configured form of the URL is tried first,
 // so a genuine request costs one HMAC.
 func (v *Validator) Valid(requestURI string, params []Param, signature string) bool {
+	return v.Match(requestURI, params, signature) != TokenNone
+}
+
+// Match is Valid that also says which token made the signature: the
+// current token is tried first, so a genuine request costs one HMAC until
+// Twilio switches to the new token.
+func (v *Validator) Match(requestURI string, params []Param, signature string) Token {
 	if len(signature) != base64.StdEncoding.EncodedLen(sha1.Size) {
-		return false
+		return TokenNone
 	}
-	s := v.pool.Get().(*signer)
-	defer v.pool.Put(s)
+	for i, pool := range v.pools {
+		if v.validWith(pool, requestURI, params, signature) {
+			return TokenCurrent + Token(i)
+		}
+	}
+	return TokenNone
+}
+
+func (v *Validator) validWith(pool *sync.Pool, requestURI string, params []Param, signature string) bool {
+	s := pool.Get().(*signer)
+	defer pool.Put(s)
 	if !v.plain || !plainURI(requestURI) {
 		return s.checkLikeTwilioGo(v.primary+requestURI, params, signature)
 	}

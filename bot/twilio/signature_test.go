@@ -710,3 +710,45 @@ func TestPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestRotatingValidator signs one request with the current token, the
+// previous one and a third: Match names the first two and refuses the third,
+// on the plain fast path and on twilio-go's slow path alike.
+func TestRotatingValidator(t *testing.T) {
+	t.Parallel()
+	const public = "https://senda.example.org"
+	v, err := NewRotatingValidator("currenttoken", "previoustoken", public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	only, err := NewValidator("currenttoken", public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"From": {"+50212345678"}, "Body": {"hola"}, "MessageSid": {"SM1"}}
+	params, err := ParseForm([]byte(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, uri := range []string{"/twilio/messages", "/twilio/status?b=a b"} {
+		for _, c := range []struct {
+			token      string
+			want, only Token
+		}{
+			{"currenttoken", TokenCurrent, TokenCurrent},
+			{"previoustoken", TokenPrevious, TokenNone},
+			{"othertoken", TokenNone, TokenNone},
+		} {
+			sig := Sign(c.token, public+uri, form)
+			if got := v.Match(uri, params, sig); got != c.want {
+				t.Errorf("%s signed by %s: Match = %s, want %s", uri, c.token, got, c.want)
+			}
+			if got := only.Match(uri, params, sig); got != c.only {
+				t.Errorf("%s signed by %s without a previous token: Match = %s, want %s", uri, c.token, got, c.only)
+			}
+		}
+	}
+	if _, err := NewRotatingValidator("same", "same", public); err == nil {
+		t.Error("a previous token equal to the current one is accepted")
+	}
+}

@@ -62,8 +62,8 @@ func broadcastList(ctx context.Context, args []string, stdout, stderr io.Writer,
 // status
 
 const statusAbout = `Shows one broadcast: its state, its figures, why messages were not sent or
-not delivered, and what is waiting (for quiet hours to end, for tomorrow's
-WhatsApp allowance, for a retry). With --wait, follows it until it is done.`
+not delivered, and what is waiting (for quiet hours to end, for room in the
+WhatsApp 24-hour limit, for a retry). With --wait, follows it until it is done.`
 
 func broadcastStatus(ctx context.Context, args []string, stdout, stderr io.Writer, getenv config.Lookup) error {
 	s := newSubcommand("status", "status ID [--wait] [--json]", statusAbout, stderr)

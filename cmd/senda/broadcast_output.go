@@ -114,7 +114,7 @@ func waitingSentence(k string, n int64) string {
 	case adminapi.WaitingQuietHours:
 		return fmt.Sprintf("%d waiting for quiet hours to end (SENDA_QUIET_HOURS)", n)
 	case adminapi.WaitingDailyCap:
-		return fmt.Sprintf("%d waiting for tomorrow's WhatsApp template allowance (SENDA_WHATSAPP_DAILY_CAP)", n)
+		return fmt.Sprintf("%d waiting for room in WhatsApp's limit of people reached in 24 hours (SENDA_WHATSAPP_DAILY_CAP)", n)
 	case adminapi.WaitingRetry:
 		return fmt.Sprintf("%d waiting to be tried again after a temporary error", n)
 	}
