@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/erase"
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/redistest"
@@ -204,5 +205,58 @@ func TestWebhookRoundTripsWithErase(t *testing.T) {
 	}
 	if got, want := hook.n.Load()-before, int64(len(inputs)*(1+glueTrips)); got > want {
 		t.Fatalf("%d messages cost %d Redis round trips; want at most %d", len(inputs), got, want)
+	}
+}
+
+// TestEraseBroadcastMessages: broadcast messages are erased once their
+// status callbacks say they are final, like replies.
+func TestEraseBroadcastMessages(t *testing.T) {
+	fake, client := fakeSender(t)
+	del, err := twilio.NewDeleter(twilio.Config{AccountSID: fake.AccountSID, AuthToken: fake.AuthToken, APIBase: fake.URL, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := broadcastConfig()
+	cfg.Erase, cfg.EraseRPS = true, 100
+	cfg.Broadcast.AccountSID = fake.AccountSID
+	ts := newTestService(t, cfg, Deps{Sender: client, Deleter: del,
+		EraseOptions: []erase.Option{erase.WithDelay(50 * time.Millisecond)},
+		EraseTune:    func(c *erase.WorkerConfig) { c.Block, c.Tick = 50*time.Millisecond, 20*time.Millisecond },
+	})
+	ts.sms("+50251119001").optIn(t, "1")
+	ts.whatsapp("+50251119002").optIn(t, "1")
+	startWorkers(t, ts, fastWorkers)
+	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso."}})
+	ts.waitStatus(t, st.ID, "done", func(s broadcast.Status) bool { return s.State == broadcast.StateDone })
+	msgs := fake.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d broadcast messages, want 2", len(msgs))
+	}
+	for _, m := range msgs {
+		for _, status := range []string{"sent", "delivered", "read"} {
+			ts.statusCallback(t, m.Form.Get("StatusCallback"), m.SID, status, m.Form.Get("To"))
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fake.Messages()) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d broadcast messages still at Twilio; DELETEs %+v", len(fake.Messages()), fake.Deletes())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	ok := map[string]int{}
+	for _, d := range fake.Deletes() {
+		if d.Code == 0 {
+			ok[d.SID]++
+		}
+	}
+	for _, m := range msgs {
+		if ok[m.SID] != 1 {
+			t.Errorf("broadcast message %s deleted %d times, want 1", m.SID, ok[m.SID])
+		}
+	}
+	if got := ts.status(t, st.ID); got.Delivered != 2 {
+		t.Errorf("delivered = %d, want 2: erasure must not stop the counting", got.Delivered)
 	}
 }

@@ -64,8 +64,6 @@ type Config struct {
 	// is on in production when Twilio's REST credentials are set; "off"
 	// turns it off; "on" requires the credentials.
 	Erase bool
-	// EraseSet is SENDA_TWILIO_ERASE as given, lower case ("", "on", "off").
-	EraseSet string
 	// EraseRPS is SENDA_TWILIO_ERASE_RPS: DELETEs a second for all
 	// processes together.
 	EraseRPS float64
@@ -261,14 +259,14 @@ func Load(getenv Lookup) (Config, error) {
 	}
 	c.Broadcast = r.broadcast()
 	c.EraseRPS = r.number("SENDA_TWILIO_ERASE_RPS", DefaultEraseRPS)
-	switch c.EraseSet = strings.ToLower(r.str("SENDA_TWILIO_ERASE")); c.EraseSet {
+	switch v := strings.ToLower(r.str("SENDA_TWILIO_ERASE")); v {
 	case "":
 		c.Erase = c.Production() && c.TwilioREST()
 	case "on":
 		c.Erase = true
 	case "off":
 	default:
-		r.fail(fmt.Errorf("SENDA_TWILIO_ERASE=%q: use on or off", c.EraseSet))
+		r.fail(fmt.Errorf("SENDA_TWILIO_ERASE=%q: use on or off", v))
 	}
 	return c, errors.Join(r.errs...)
 }
