@@ -7,9 +7,13 @@
 // of bot/broadcast: XREADGROUP, XAUTOCLAIM of a dead worker's entries,
 // XACK only once the outcome is recorded). An entry holds a message SID, a
 // not-before time, an attempt count and when it was first queued — never a
-// number or a text. Entries that must wait (Twilio has not finished the
-// message, a retry's backoff) sit in a sorted set and go back to the stream
-// when their time comes. The stream is trimmed by MINID to Keep (48 hours)
+// number or a text. Entries arrive in the order they are due (every one is
+// first tried DefaultDelay after it is final), so a worker holds the entry
+// it read until its time; entries that must wait longer (Twilio has not
+// finished the message, a retry's backoff, the fallback after "sent") sit in
+// a sorted set and go back to the stream when their time comes. Each entry
+// thus costs its writer one XADD and the workers one read and one
+// acknowledgement, at the pace of the deletions. The stream is trimmed by MINID to Keep (48 hours)
 // and the sorted set likewise, so nothing lingers when no worker runs.
 //
 // Inbound messages are queued in the webhook's one Redis round trip (Rider);

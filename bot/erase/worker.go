@@ -38,7 +38,7 @@ type WorkerConfig struct {
 	RetryMax   time.Duration // longest wait between retries (1 hour)
 	Window     time.Duration // retries stop this long after the erasure was first queued (24 hours)
 	Block      time.Duration // how long one stream read waits (1 s)
-	MinIdle    time.Duration // an entry idle this long belongs to a dead worker and is taken over (1 minute)
+	MinIdle    time.Duration // an entry idle this long belongs to a dead worker and is taken over (3 minutes)
 	ClaimEvery time.Duration // how often to look for such entries (15 s)
 	Tick       time.Duration // how often waiting entries whose time has come go back to the stream (1 s)
 	Consumer   string        // this process's consumer name; unique per process
@@ -66,7 +66,9 @@ func (c WorkerConfig) withDefaults() WorkerConfig {
 	def(&c.RetryMax, time.Hour)
 	def(&c.Window, 24*time.Hour)
 	def(&c.Block, time.Second)
-	def(&c.MinIdle, time.Minute)
+	// Longer than a worker holds an entry: up to the queue's delay (a
+	// minute) waiting for its time, then its pace slot and Twilio's answer.
+	def(&c.MinIdle, 3*time.Minute)
 	def(&c.ClaimEvery, 15*time.Second)
 	def(&c.Tick, time.Second)
 	if c.Consumer == "" {
@@ -273,8 +275,18 @@ func (w *Worker) try(ctx context.Context, j job) (outcome, time.Time, int) {
 	if !j.parsedFields {
 		return outDrop, time.Time{}, 0
 	}
-	if now := w.q.now(); j.notBefore.After(now) {
-		return outWait, j.notBefore, j.attempt
+	if wait := j.notBefore.Sub(w.q.now()); wait > 0 {
+		// Entries come in the order they are due (one delay for all), so
+		// the worker waits for this one's time holding it; only a wait
+		// too long to hold (longer than half of MinIdle, after which
+		// another worker would take it over) goes to the delayed set.
+		if wait > w.cfg.MinIdle/2 {
+			return outWait, j.notBefore, j.attempt
+		}
+		pace.Sleep(ctx, wait)
+		if ctx.Err() != nil {
+			return outAbandon, time.Time{}, 0
+		}
 	}
 	if err := w.pacer.Wait(ctx); err != nil || ctx.Err() != nil {
 		return outAbandon, time.Time{}, 0
