@@ -361,6 +361,7 @@ func TestAlertRules(t *testing.T) {
 		"SendaWebhookErrors":            "senda_webhook_errors_total",
 		"SendaBroadcastFailures":        "senda_broadcast_messages_total",
 		"SendaTwilioCannotReachWebhook": `job="senda-public"`,
+		"SendaEraseFailures":            "senda_erase_total",
 	} {
 		if !strings.Contains(got[alert], metric) {
 			t.Errorf("alert %s missing or not on %s: %q", alert, metric, got[alert])

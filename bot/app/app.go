@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/conversation"
+	"github.com/senda-org/senda/bot/erase"
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
@@ -61,6 +63,11 @@ type Deps struct {
 	SessionTTL time.Duration
 	// Listener is where Run serves; when nil Run listens on cfg.Addr.
 	Listener net.Listener
+	// Deleter replaces the Twilio client that erases messages (tests).
+	Deleter erase.Deleter
+	// EraseOptions and EraseTune shorten the erasure queue's waits (tests).
+	EraseOptions []erase.Option
+	EraseTune    func(*erase.WorkerConfig)
 }
 
 // App is a wired Senda.
@@ -78,6 +85,8 @@ type App struct {
 	subs         *subscribers.Store // always: BAJA deletes even when subscriptions are off
 	broadcasts   *broadcast.Store   // nil when subscriptions are off
 	sender       broadcast.Sender   // nil when Twilio's REST API is not configured
+	erase        *erase.Queue       // nil when SENDA_TWILIO_ERASE is off
+	deleter      erase.Deleter      // set with erase
 	http         *httpapi.Server
 	now          func() time.Time
 }
@@ -128,6 +137,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 			return nil, err
 		}
 	}
+	if err := a.setupErase(); err != nil {
+		return nil, err
+	}
 	if len(cfg.Broadcast.AdminTokens) == 0 && cfg.Broadcast.Subscriptions() {
 		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API is off, so no broadcast can be sent")
 	}
@@ -135,9 +147,49 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
 		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Now: a.now,
+		Erase: a.erase, ReplyCallback: a.replyCallback(),
 	})
 	return a, nil
 }
+
+// setupErase builds the erasure queue and the Twilio client that deletes,
+// when SENDA_TWILIO_ERASE is on.
+func (a *App) setupErase() error {
+	if !a.cfg.Erase {
+		return nil
+	}
+	a.erase = erase.New(a.rdb, a.keys, append([]erase.Option{erase.WithClock(a.now)}, a.deps.EraseOptions...)...)
+	if a.deps.Deleter != nil {
+		a.deleter = a.deps.Deleter
+	} else {
+		b := a.cfg.Broadcast
+		client, err := twilio.NewDeleter(twilio.Config{
+			AccountSID: b.AccountSID, AuthToken: a.cfg.AuthToken, APIKey: b.APIKey, APISecret: b.APISecret, APIBase: b.APIBase,
+		})
+		if err != nil {
+			return err
+		}
+		a.deleter = client
+	}
+	if a.cfg.PublicURL == "" {
+		a.log.Warn("SENDA_PUBLIC_URL is not set: Twilio cannot report replies' status, so replies are NOT erased at Twilio (inbound messages are)")
+	}
+	return nil
+}
+
+// replyCallback is where Twilio reports a reply's status, so the reply can
+// be erased once final; empty when erasure is off or Twilio cannot reach
+// Senda.
+func (a *App) replyCallback() string {
+	if a.erase == nil || a.cfg.PublicURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(a.cfg.PublicURL, "/") + httpapi.StatusPath + "?r=1"
+}
+
+// Erase returns the erasure queue (its Figures are for the console), or nil
+// when SENDA_TWILIO_ERASE is off.
+func (a *App) Erase() *erase.Queue { return a.erase }
 
 // newValidator checks Twilio's signatures against SENDA_PUBLIC_URL; nil
 // (nothing checked) without TWILIO_AUTH_TOKEN.
@@ -264,14 +316,45 @@ func (a *App) Reload() error {
 	return nil
 }
 
-// RunWorkers delivers broadcasts until ctx ends (see broadcast.Worker).
-// Blocking stream reads use a Redis client of their own, with a small pool.
-// tune, when set, adjusts the workers' settings before they start (tests
-// make them fast).
+// RunWorkers delivers broadcasts (see broadcast.Worker) and erases
+// messages at Twilio (see erase.Worker), whichever this process does, until
+// ctx ends. Blocking stream reads use Redis clients of their own, with a
+// small pool. tune, when set, adjusts the broadcast workers' settings
+// before they start (tests make them fast).
 func (a *App) RunWorkers(ctx context.Context, tune func(*broadcast.WorkerConfig)) error {
-	if !a.Delivers() {
-		return errors.New("broadcast workers need SENDA_SUBSCRIBER_KEY and Twilio's REST settings (TWILIO_ACCOUNT_SID and a sender)")
+	if !a.Delivers() && a.erase == nil {
+		return errors.New("workers need SENDA_SUBSCRIBER_KEY and Twilio's REST settings (TWILIO_ACCOUNT_SID and a sender) to deliver broadcasts, or SENDA_TWILIO_ERASE on to erase messages at Twilio")
 	}
+	var wg sync.WaitGroup
+	var eraseErr error
+	if a.erase != nil {
+		wg.Go(func() { eraseErr = a.runErasers(ctx) })
+	}
+	var err error
+	if a.Delivers() {
+		err = a.runDeliverers(ctx, tune)
+	}
+	wg.Wait()
+	return errors.Join(err, eraseErr)
+}
+
+// runErasers erases messages at Twilio until ctx ends.
+func (a *App) runErasers(ctx context.Context) error {
+	cfg := erase.WorkerConfig{RPS: a.cfg.EraseRPS}
+	if a.deps.EraseTune != nil {
+		a.deps.EraseTune(&cfg)
+	}
+	block, err := a.blockingClient()
+	if err != nil {
+		return err
+	}
+	defer block.Close()
+	a.log.Info("erase workers started", "rps", cfg.RPS)
+	return a.erase.Worker(cfg, a.deleter, block, a.metrics, a.log).Run(ctx)
+}
+
+// runDeliverers delivers broadcasts until ctx ends.
+func (a *App) runDeliverers(ctx context.Context, tune func(*broadcast.WorkerConfig)) error {
 	b := a.cfg.Broadcast
 	cfg := broadcast.WorkerConfig{Workers: b.WorkerCount(), MPS: b.MPS, Quiet: b.Quiet, DailyCap: b.DailyCap}
 	if a.cfg.PublicURL != "" {
@@ -310,7 +393,7 @@ func (a *App) blockingClient() (redis.UniversalClient, error) {
 		o.PoolSize = 2
 		return redis.NewClient(&o), nil
 	}
-	return nil, errors.New("broadcast workers need SENDA_REDIS_URL")
+	return nil, errors.New("workers need SENDA_REDIS_URL")
 }
 
 // Run serves HTTP on deps.Listener (or cfg.Addr), runs the broadcast
@@ -342,11 +425,11 @@ func (a *App) Run(ctx context.Context) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	workersDone := make(chan struct{})
-	if a.Delivers() {
+	if a.Delivers() || a.erase != nil {
 		go func() {
 			defer close(workersDone)
 			if err := a.RunWorkers(workCtx, nil); err != nil && workCtx.Err() == nil {
-				a.log.Error("broadcast workers stopped", "err", err)
+				a.log.Error("workers stopped", "err", err)
 			}
 		}()
 	} else {

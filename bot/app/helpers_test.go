@@ -168,13 +168,16 @@ func (s *sender) say(t testing.TB, body string) string {
 // messageText extracts the text of the one <Message> in a TwiML reply.
 func messageText(t testing.TB, twiml string) string {
 	t.Helper()
-	const open, close = "<Message>", "</Message>"
+	const open, close = "<Message", "</Message>"
 	i, j := strings.Index(twiml, open), strings.LastIndex(twiml, close)
-	if !strings.HasPrefix(twiml, `<?xml version="1.0" encoding="UTF-8"?><Response>`) || i < 0 || j < i {
+	if i >= 0 {
+		i += strings.Index(twiml[i:], ">") + 1 // after its attributes (a status callback)
+	}
+	if !strings.HasPrefix(twiml, `<?xml version="1.0" encoding="UTF-8"?><Response>`) || i <= 0 || j < i {
 		t.Fatalf("not a TwiML message reply: %q", twiml)
 	}
 	r := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&quot;", `"`, "&apos;", "'", "&#xA;", "\n", "&#39;", "'", "&#34;", `"`)
-	return r.Replace(twiml[i+len(open) : j])
+	return r.Replace(twiml[i:j])
 }
 
 // newFlakyService is newTestService over a Redis that stops answering

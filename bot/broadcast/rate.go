@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/senda-org/senda/bot/internal/pace"
 )
 
 var (
-	//go:embed scripts/pace.lua
-	paceLua    string
-	paceScript = redis.NewScript(paceLua)
 	//go:embed scripts/cap.lua
 	capLua    string
 	capScript = redis.NewScript(capLua)
@@ -28,29 +27,13 @@ const capWindow = 24 * time.Hour
 
 // pace waits for this process's next slot of the shared send rate.
 func (w *Worker) pace(ctx context.Context) error {
-	if w.cfg.MPS <= 0 {
-		return nil
+	if err := w.pacer.Wait(ctx); err != nil {
+		return fmt.Errorf("broadcast: %w", err)
 	}
-	interval := time.Duration(float64(time.Second) / w.cfg.MPS)
-	wait, err := paceScript.Run(ctx, w.store.rdb, []string{w.store.keys.Rate()}, interval.Microseconds()).Int64()
-	if err != nil {
-		return fmt.Errorf("broadcast: pace: %w", err)
-	}
-	sleep(ctx, time.Duration(wait)*time.Microsecond)
 	return nil
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
+func sleep(ctx context.Context, d time.Duration) { pace.Sleep(ctx, d) }
 
 // takeCap lets one template reach recipient (a keyed subscriber id) if
 // fewer than limit other people were reached with templates in the last

@@ -29,7 +29,6 @@ func TestScriptsMatchGoConstants(t *testing.T) {
 			string(StateSending), string(StateDone)}, Syntax: []string{"0"}},
 		"finish.lua": {Literals: append(slices.Clone(ledger), fState, fFanned, fRecipient, fFinished, fDoneAt, flagOn,
 			string(StateSending), string(StateDone)), Returns: []int{finishNotOurs, finishRecorded, finishLast}, Syntax: []string{"0"}},
-		"pace.lua":    {Syntax: []string{"0", "%.0f"}},
 		"start.lua":   {Literals: []string{fState, fStarted, string(StateScheduled), string(StateSending)}},
 		"undelay.lua": {Literals: []string{entryBroadcast, entryRecipient, entryToken, entryAttempt}, Syntax: []string{"*", delayedPattern}},
 	})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/internal/pace"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/bot/twilio"
 )
@@ -86,6 +87,7 @@ type Worker struct {
 	subs   *subscribers.Store
 	sender Sender
 	block  redis.UniversalClient // for blocking reads only, so they never hold the webhook's connections
+	pacer  *pace.Pacer
 	log    *slog.Logger
 
 	mu    sync.Mutex
@@ -101,7 +103,8 @@ type Worker struct {
 // NewWorker returns a worker. block is a Redis client of its own for the
 // blocking stream reads.
 func NewWorker(cfg WorkerConfig, store *Store, sender Sender, block redis.UniversalClient, log *slog.Logger) *Worker {
-	return &Worker{cfg: cfg.withDefaults(), store: store, subs: store.subs, sender: sender, block: block,
+	cfg = cfg.withDefaults()
+	return &Worker{cfg: cfg, store: store, subs: store.subs, sender: sender, block: block, pacer: pace.New(store.rdb, store.keys.Rate(), cfg.MPS),
 		log: log.With("component", "broadcast"), cache: map[string]cachedBroadcast{}, inFlight: map[string]struct{}{}}
 }
 

@@ -62,7 +62,26 @@ type Config struct {
 	// "+50212345678=es,whatsapp:+14155238886=en".
 	LangByNumber map[string]string
 
+	// Erase is SENDA_TWILIO_ERASE resolved: delete every message (inbound,
+	// reply, broadcast) from the Twilio account once it is final. Unset, it
+	// is on in production when Twilio's REST credentials are set; "off"
+	// turns it off; "on" requires the credentials.
+	Erase bool
+	// EraseRPS is SENDA_TWILIO_ERASE_RPS: DELETEs a second for all
+	// processes together.
+	EraseRPS float64
+
 	Broadcast BroadcastConfig
+}
+
+// DefaultEraseRPS keeps erasures well below Twilio's REST limits, which
+// broadcasts share: 18,000 an hour.
+const DefaultEraseRPS = 5
+
+// TwilioREST reports whether Twilio's REST credentials are set: the
+// account and a token or an API key.
+func (c Config) TwilioREST() bool {
+	return c.Broadcast.AccountSID != "" && (c.AuthToken != "" || c.Broadcast.APIKey != "")
 }
 
 // BroadcastConfig is what opt-in updates need. Subscriptions are on when
@@ -243,6 +262,16 @@ func Load(getenv Lookup) (Config, error) {
 		c.LangByNumber = m
 	}
 	c.Broadcast = r.broadcast()
+	c.EraseRPS = r.number("SENDA_TWILIO_ERASE_RPS", DefaultEraseRPS)
+	switch v := strings.ToLower(r.str("SENDA_TWILIO_ERASE")); v {
+	case "":
+		c.Erase = c.Production() && c.TwilioREST()
+	case "on":
+		c.Erase = true
+	case "off":
+	default:
+		r.fail(fmt.Errorf("SENDA_TWILIO_ERASE=%q: use on or off", v))
+	}
 	return c, errors.Join(r.errs...)
 }
 
@@ -365,6 +394,7 @@ func (c Config) Validate() error {
 	}
 	problems = append(problems, c.validatePrevious()...)
 	problems = append(problems, c.Broadcast.validate(c.Production(), c.AuthToken)...)
+	problems = append(problems, c.eraseProblems()...)
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
 	}
@@ -391,6 +421,18 @@ func (c Config) validatePrevious() []string {
 
 func notAlnum(r rune) bool {
 	return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9')
+}
+
+// eraseProblems checks the erasure settings.
+func (c Config) eraseProblems() []string {
+	var p []string
+	if c.Erase && !c.TwilioREST() {
+		p = append(p, "SENDA_TWILIO_ERASE=on deletes messages through Twilio's REST API, which needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET); set them, or set SENDA_TWILIO_ERASE=off.")
+	}
+	if c.Erase && (c.EraseRPS < 0.1 || c.EraseRPS > 100) {
+		p = append(p, fmt.Sprintf("SENDA_TWILIO_ERASE_RPS=%v: use between 0.1 and 100 deletions a second (default %d).", c.EraseRPS, DefaultEraseRPS))
+	}
+	return p
 }
 
 func checkPublicURL(s string) error {

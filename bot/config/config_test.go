@@ -240,3 +240,58 @@ func TestAuthTokenPrevious(t *testing.T) {
 		})
 	}
 }
+
+func TestEraseSetting(t *testing.T) {
+	t.Parallel()
+	prod := map[string]string{
+		"SENDA_ENV": "production", "SENDA_REDIS_URL": "redis://localhost:6379/0", "TWILIO_AUTH_TOKEN": "t",
+		"SENDA_HASH_KEY": strings.Repeat("k", 32), "SENDA_PUBLIC_URL": "https://senda.example.org",
+	}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	const account = "AC00000000000000000000000000000001"
+	cases := []struct {
+		name    string
+		env     map[string]string
+		erase   bool
+		problem string // in Validate's error; "" for valid
+	}{
+		{"development: off unless asked", with(nil, "TWILIO_ACCOUNT_SID", account, "TWILIO_AUTH_TOKEN", "t"), false, ""},
+		{"development: on when asked", with(nil, "TWILIO_ACCOUNT_SID", account, "TWILIO_AUTH_TOKEN", "t", "SENDA_TWILIO_ERASE", "on"), true, ""},
+		{"production without the account: off", prod, false, ""},
+		{"production with credentials: on", with(prod, "TWILIO_ACCOUNT_SID", account), true, ""},
+		{"production with an API key: on", with(prod, "TWILIO_ACCOUNT_SID", account, "TWILIO_API_KEY", "SK1", "TWILIO_API_SECRET", "s"), true, ""},
+		{"production, off", with(prod, "TWILIO_ACCOUNT_SID", account, "SENDA_TWILIO_ERASE", "OFF"), false, ""},
+		{"on without credentials", with(prod, "SENDA_TWILIO_ERASE", "on"), true, "SENDA_TWILIO_ERASE=on deletes messages through Twilio's REST API, which needs TWILIO_ACCOUNT_SID"},
+		{"rate out of range", with(prod, "TWILIO_ACCOUNT_SID", account, "SENDA_TWILIO_ERASE_RPS", "500"), true, "SENDA_TWILIO_ERASE_RPS=500: use between 0.1 and 100"},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Erase != tt.erase {
+				t.Errorf("Erase = %v, want %v", c.Erase, tt.erase)
+			}
+			err = c.Validate()
+			switch {
+			case tt.problem == "" && err != nil:
+				t.Errorf("Validate: %v", err)
+			case tt.problem != "" && (err == nil || !strings.Contains(err.Error(), tt.problem)):
+				t.Errorf("Validate = %v, want %q", err, tt.problem)
+			}
+		})
+	}
+	if _, err := Load(env(map[string]string{"SENDA_TWILIO_ERASE": "maybe"})); err == nil || !strings.Contains(err.Error(), "use on or off") {
+		t.Errorf("SENDA_TWILIO_ERASE=maybe: %v", err)
+	}
+}

@@ -35,6 +35,7 @@ var (
 	errWebhookSignature  = &apiError{http.StatusForbidden, "missing or invalid X-Twilio-Signature; check TWILIO_AUTH_TOKEN and that SENDA_PUBLIC_URL is the URL configured in Twilio"}
 	errMessageFields     = &apiError{http.StatusBadRequest, "From and MessageSid are required"}
 	errStatusFields      = &apiError{http.StatusBadRequest, "a status callback needs ?b=BROADCAST in its URL and MessageSid and MessageStatus in its body"}
+	errReplyStatus       = &apiError{http.StatusBadRequest, "a reply's status callback needs MessageSid and MessageStatus in its body"}
 
 	errAdminOff         = &apiError{http.StatusNotFound, "the admin API is off: set SENDA_ADMIN_TOKENS to turn it on"}
 	errAdminLockedOut   = &apiError{http.StatusTooManyRequests, "too many failed logins from this address; try again in %d minutes"}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/conversation"
+	"github.com/senda-org/senda/bot/erase"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/rkey"
@@ -60,6 +61,13 @@ type Deps struct {
 	Conversation *conversation.Conversation
 	Subscribers  *subscribers.Store
 	Broadcasts   *broadcast.Store
+	// Erase queues messages' erasure at Twilio; nil when SENDA_TWILIO_ERASE
+	// is off.
+	Erase *erase.Queue
+	// ReplyCallback is the URL Twilio reports replies' status to (the
+	// status path with ?r=1), added to every reply's TwiML so the reply can
+	// be erased once final; empty adds nothing.
+	ReplyCallback string
 	// AdminTokens maps names to tokens; empty turns the admin API off.
 	AdminTokens map[string]string
 	// TrustProxy takes the client address from X-Forwarded-For.
@@ -72,8 +80,9 @@ type Deps struct {
 // Server answers HTTP requests.
 type Server struct {
 	Deps
-	admins []adminToken
-	echo   *echo.Echo
+	replyAttr []byte // ` action="…"`, spliced into each reply's <Message>
+	admins    []adminToken
+	echo      *echo.Echo
 }
 
 // New builds the routes. There is no request logger: an access log line
@@ -83,7 +92,7 @@ func New(d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{Deps: d}
+	s := &Server{Deps: d, replyAttr: replyAttr(d.ReplyCallback)}
 	for name, token := range d.AdminTokens {
 		s.admins = append(s.admins, adminToken{name: name, digest: sha256.Sum256([]byte(token))})
 	}

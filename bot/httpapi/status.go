@@ -23,6 +23,9 @@ func (s *Server) handleStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if done, err := s.eraseOnStatus(c, params); done || err != nil {
+		return err
+	}
 	if s.Broadcasts == nil {
 		return c.NoContent(http.StatusNoContent)
 	}

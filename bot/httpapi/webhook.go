@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/xml"
 	"errors"
 	"io"
 	"mime"
@@ -69,8 +71,49 @@ func (s *Server) handleMessage(c echo.Context) error {
 		return errMessageFields
 	}
 	page := s.Conversation.Handle(c.Request().Context(), msg)
-	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", page.TwiML)
+	s.queueInboundErasure(c.Request().Context(), msg.SID) // TEMPORARY: see erase_glue.go
+	return s.writeTwiML(c, page.TwiML)
 }
+
+// messageTag is how every pre-rendered reply opens its message.
+var messageTag = []byte("<Message")
+
+// replyAttr renders the attribute that asks Twilio for a reply's status
+// callbacks: action, which twilio-go's TwiML names the status callback URL
+// of the created message (statusCallback is its deprecated name).
+func replyAttr(callback string) []byte {
+	if callback == "" {
+		return nil
+	}
+	var b bytes.Buffer
+	b.WriteString(` action="`)
+	_ = xml.EscapeText(&b, []byte(callback)) // writing to a bytes.Buffer cannot fail
+	b.WriteString(`"`)
+	return b.Bytes()
+}
+
+// writeTwiML answers with a pre-rendered reply, with the status callback
+// spliced into its <Message> as it is written: no copy of the page, no
+// rendering per request.
+func (s *Server) writeTwiML(c echo.Context, twiml []byte) error {
+	i := bytes.Index(twiml, messageTag)
+	if len(s.replyAttr) == 0 || i < 0 {
+		return c.Blob(http.StatusOK, twimlType, twiml)
+	}
+	cut := i + len(messageTag)
+	r := c.Response()
+	r.Header().Set(echo.HeaderContentType, twimlType)
+	r.Header().Set(echo.HeaderContentLength, strconv.Itoa(len(twiml)+len(s.replyAttr)))
+	r.WriteHeader(http.StatusOK)
+	for _, part := range [][]byte{twiml[:cut], s.replyAttr, twiml[cut:]} {
+		if _, err := r.Write(part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const twimlType = "text/xml; charset=utf-8"
 
 // numMedia reads Twilio's NumMedia field: a small non-negative count, or 0
 // when absent or malformed.

@@ -47,6 +47,12 @@ var families = map[string]family{
 	"broadcast_messages_total": {kindCounter, "outcome", "Broadcast deliveries that reached an outcome: sent (Twilio accepted it), failed or skipped."},
 	"status_callbacks_total":   {kindCounter, "status", "Twilio delivery reports received for broadcast messages, by status."},
 
+	// Erasure at Twilio (SENDA_TWILIO_ERASE).
+	"erase_total":                  {kindCounter, "outcome", "Messages whose erasure at Twilio ended, by outcome: erased, gone (already deleted) or failed after 24 hours of retries."},
+	"erase_pending":                {kindGauge, "", "Messages waiting to be erased at Twilio (all processes together)."},
+	"erase_queue_errors_total":     {kindCounter, "", "Messages that could not be queued for erasure because Redis failed."},
+	"reply_status_callbacks_total": {kindCounter, "status", "Twilio status reports received for replies (erasure on), by status."},
+
 	// Content, the admin API, Redis.
 	"content_reloads_total":         {kindCounter, "", "Content pack reloads that succeeded (SIGHUP)."},
 	"content_reload_failures_total": {kindCounter, "", "Content pack reloads that failed; the previous pack stays in use."},

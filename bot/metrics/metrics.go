@@ -55,6 +55,14 @@ func (m *Set) Add(name, label, value string, d int64) {
 	m.mu.Unlock()
 }
 
+// Store sets the value name{label="value"} to v: a gauge, such as the
+// erasures waiting in the shared queue.
+func (m *Set) Store(name, label, value string, v int64) {
+	m.mu.Lock()
+	m.n[key{name, label, value}] = v
+	m.mu.Unlock()
+}
+
 // Count counts an event without labels.
 func (m *Set) Count(name string) { m.Add(name, "", "", 1) }
 

@@ -71,3 +71,24 @@ func (s Space) Audit() string { return string(s) + "audit" }
 
 // AuthFailures counts failed admin logins from one hashed client address.
 func (s Space) AuthFailures(hash string) string { return string(s) + "authfail:" + hash }
+
+// Erasures at Twilio share the hash tag {e}: the queue of message SIDs to
+// delete, the ones waiting for their time, the figures and the pacer's
+// state, so one script can move an entry between them.
+
+// EraseQueue is the stream of message SIDs to delete at Twilio.
+func (s Space) EraseQueue() string { return string(s) + "{e}:stream" }
+
+// EraseDelayed holds erasures waiting for their time (a message Twilio has
+// not finished, a retry's backoff, the fallback after "sent").
+func (s Space) EraseDelayed() string { return string(s) + "{e}:delayed" }
+
+// EraseFigures counts erasures: erased, already gone, failed.
+func (s Space) EraseFigures() string { return string(s) + "{e}:figures" }
+
+// EraseRate is the erasure pacer's state.
+func (s Space) EraseRate() string { return string(s) + "{e}:rate" }
+
+// EraseMarker remembers, for two days, that a message's erasure was
+// queued from a status callback, so later callbacks do not queue it again.
+func (s Space) EraseMarker(sid string) string { return string(s) + "{e}:m:" + sid }

@@ -36,6 +36,8 @@ func TestClassifyEveryCode(t *testing.T) {
 		21602: twilio.KindOther,
 		21604: twilio.KindOther,
 
+		20009: twilio.KindRetry,
+
 		63049: twilio.KindMarketingDeclined,
 		63016: twilio.KindOutsideWindow,
 

@@ -47,8 +47,15 @@ func DefaultConfig() Config {
 
 // Validate checks the configuration as a whole and names every problem at
 // once, in whole sentences. It never repeats a secret or a number.
-func (c Config) Validate() error {
-	p := append(c.credentialProblems(), c.senderProblems()...)
+func (c Config) Validate() error { return c.validate(true) }
+
+// validate checks the configuration; a client that only deletes messages
+// needs no sender.
+func (c Config) validate(sends bool) error {
+	p := c.credentialProblems()
+	if sends {
+		p = append(p, c.senderProblems()...)
+	}
 	if c.APIBase != "" {
 		if _, err := parseBase(c.APIBase); err != nil {
 			p = append(p, "SENDA_TWILIO_API_BASE must be an absolute http(s) URL without query or fragment, like https://api.twilio.com.")

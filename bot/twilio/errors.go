@@ -105,6 +105,7 @@ var codes = map[int]codeInfo{
 	63018: {KindRetry, "channel rate limit exceeded"},    // WhatsApp sender's per-second limit
 	20500: {KindRetry, "Twilio internal error"},          // Twilio says so; nothing was created
 	20503: {KindRetry, "Twilio temporarily unavailable"}, // maintenance or overload
+	20009: {KindRetry, "message not complete yet"},       // DELETE of a message Twilio is still processing: retry after a minute
 
 	// The person said no.
 	21610: {KindOptedOut, "recipient opted out (STOP)"},  // carrier-level STOP for this sender
@@ -192,6 +193,7 @@ const (
 	descNoContent   = "message needs exactly one of a body or a template"
 	descNoSender    = "no sender configured for this channel"
 	descBadVars     = "template variables could not be encoded"
+	descBadSID      = "not a message SID"
 )
 
 // newError builds an Error for a Twilio code and status, described from the

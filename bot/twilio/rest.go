@@ -84,14 +84,21 @@ const (
 // through that function: the root twilio package also builds ~60 other
 // services and imports github.com/golang-jwt/jwt/v5 for OAuth, a
 // dependency Senda does not otherwise need.
-func New(cfg Config) (*Client, error) {
+func New(cfg Config) (*Client, error) { return newClient(cfg, true) }
+
+// NewDeleter builds a client for deleting messages only (erasure at
+// Twilio): it needs the account and credentials but no sender, and its
+// Send fails with KindConfig when none is set.
+func NewDeleter(cfg Config) (*Client, error) { return newClient(cfg, false) }
+
+func newClient(cfg Config, sends bool) (*Client, error) {
 	if cfg.APIBase == "" {
 		cfg.APIBase = DefaultAPIBase
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(sends); err != nil {
 		return nil, err
 	}
 	base, err := parseBase(cfg.APIBase)
@@ -213,6 +220,29 @@ func (c *Client) create(ctx context.Context, p *openapi.CreateMessageParams) (Re
 	}
 	return Result{SID: *msg.Sid, Status: deref(msg.Status)}, nil
 }
+
+// Delete deletes one Message resource (and its media) from the account:
+// DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{sid}.json. Errors are
+// *Error: Twilio answers 20009 for a message that is not complete yet
+// (retry after a minute or more) and 404 with 20404 for one that does not
+// exist, or no longer does.
+func (c *Client) Delete(ctx context.Context, sid string) error {
+	if !validSID(sid) {
+		return &Error{Kind: KindOther, Desc: descBadSID}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	var cl call
+	if err := c.api(ctx, &cl).DeleteMessage(sid, nil); err != nil {
+		return cl.fail(err)
+	}
+	return nil
+}
+
+// validSID accepts what Twilio's message SIDs look like (two letters and
+// 32 hex digits) loosely: letters and digits only, so a SID can never
+// change the request's path.
+func validSID(sid string) bool { return len(sid) >= 2 && len(sid) <= 64 && alnum(sid) }
 
 // SentSince reports whether Twilio has an outbound-api message to `to` from
 // this sender, created at or after `since` (to the second: Twilio's dates

@@ -9,7 +9,7 @@ import (
 	"github.com/senda-org/senda/bot/config"
 )
 
-const workerUsage = "Usage: senda worker [flags]\n\nDelivers broadcasts without serving webhooks: run as many as the send rate needs; they share\nthe work through Redis, and SENDA_TWILIO_MPS holds them together. Every `senda serve` runs\nworkers too. Needs SENDA_SUBSCRIBER_KEY, SENDA_REDIS_URL and Twilio's REST settings.\n"
+const workerUsage = "Usage: senda worker [flags]\n\nDelivers broadcasts and erases messages at Twilio without serving webhooks: run as many as the\nsend rate needs; they share the work through Redis, and SENDA_TWILIO_MPS and SENDA_TWILIO_ERASE_RPS\nhold them together. Every `senda serve` runs workers too. Needs SENDA_REDIS_URL and Twilio's REST\nsettings, with SENDA_SUBSCRIBER_KEY (broadcasts) or SENDA_TWILIO_ERASE on (erasure).\n"
 
 func runWorker(ctx context.Context, args []string, stderr io.Writer, getenv config.Lookup) error {
 	s, err := startApp(ctx, "worker", workerUsage, args, stderr, getenv, needRedis, false)

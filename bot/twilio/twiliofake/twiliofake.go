@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,12 +22,24 @@ import (
 	"time"
 )
 
-// Created is one message the fake accepted.
+// Created is one message the fake knows: created through the API, or
+// added by a test as an inbound message or a TwiML reply.
 type Created struct {
 	SID  string
 	Form url.Values // the request's form, as sent
 	At   time.Time
 	User string // the basic auth username: the account SID or an API key SID
+	// Direction is "outbound-api" for creates, or what Add was given
+	// ("inbound", "outbound-reply").
+	Direction string
+}
+
+// Deleted is one DELETE of a message the fake answered.
+type Deleted struct {
+	SID    string
+	Status int // 204 deleted, 404 unknown (or already deleted), or the scripted error's
+	Code   int // Twilio error code; 0 for 204
+	At     time.Time
 }
 
 // Server is a running fake. Point a client's API base at URL and give it
@@ -46,11 +59,18 @@ type Server struct {
 	latency   atomic.Int64 // time.Duration
 	noPrivacy atomic.Bool
 
-	mu       sync.Mutex
-	msgs     []Created
-	keys     map[string]string // API key SID → secret
-	failures []*script
-	hangs    []*script
+	mu      sync.Mutex
+	msgs    []Created
+	deletes []Deleted
+	tries   map[string]int // DELETE attempts per SID
+	// A message is incomplete (DELETE answers 20009) while younger than
+	// incompleteFor, and for its first incompleteCalls DELETEs.
+	incompleteFor   time.Duration
+	incompleteCalls int
+	deleteFailures  []*script
+	keys            map[string]string // API key SID → secret
+	failures        []*script
+	hangs           []*script
 }
 
 // script is a queued behaviour consumed by matching creates.
@@ -76,6 +96,7 @@ func New() *Server {
 		done:       make(chan struct{}),
 		sidPrefix:  binary.BigEndian.Uint64(b[:]),
 		keys:       map[string]string{},
+		tries:      map[string]int{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
@@ -140,12 +161,30 @@ func (s *Server) RejectPrivacy(on bool) { s.noPrivacy.Store(on) }
 
 const messagesPath = "/2010-04-01/Accounts/"
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	account, ok := strings.CutPrefix(r.URL.Path, messagesPath)
-	if ok {
-		account, ok = strings.CutSuffix(account, "/Messages.json")
+// route splits a path into the account and, for one message's resource,
+// its SID; ok is false for paths the fake does not serve.
+func route(path string) (account, sid string, ok bool) {
+	rest, ok := strings.CutPrefix(path, messagesPath)
+	if !ok {
+		return "", "", false
 	}
-	if !ok || strings.Contains(account, "/") {
+	account, rest, ok = strings.Cut(rest, "/")
+	if !ok || account == "" {
+		return "", "", false
+	}
+	if rest == "Messages.json" {
+		return account, "", true
+	}
+	sid, ok = strings.CutPrefix(rest, "Messages/")
+	if ok {
+		sid, ok = strings.CutSuffix(sid, ".json")
+	}
+	return account, sid, ok && sid != "" && !strings.Contains(sid, "/")
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	account, sid, ok := route(r.URL.Path)
+	if !ok {
 		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 		return
 	}
@@ -156,6 +195,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if account != s.AccountSID {
 		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
+		return
+	}
+	if sid != "" {
+		if r.Method != http.MethodDelete {
+			w.Header().Set("Allow", "DELETE")
+			writeError(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
+			return
+		}
+		s.delete(w, sid)
 		return
 	}
 	switch r.Method {
@@ -205,11 +253,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, code, msg)
 		return
 	}
-	c := Created{
-		SID:  fmt.Sprintf("SM%016x%016x", s.sidPrefix, s.sidSeq.Add(1)),
-		Form: form,
-		At:   time.Now(),
-	}
+	c := Created{SID: s.newSID(), Form: form, At: time.Now(), Direction: "outbound-api"}
 	c.User, _, _ = r.BasicAuth()
 	s.mu.Lock()
 	s.msgs = append(s.msgs, c)
@@ -222,6 +266,83 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.resource(c))
+}
+
+func (s *Server) newSID() string { return fmt.Sprintf("SM%016x%016x", s.sidPrefix, s.sidSeq.Add(1)) }
+
+// Add makes the fake know a message Twilio created without a REST create:
+// an inbound message (direction "inbound") or a TwiML reply
+// ("outbound-reply"). It returns the message's new SID, which a test posts
+// to the webhook as MessageSid or in a status callback.
+func (s *Server) Add(direction string, form url.Values) string {
+	c := Created{SID: s.newSID(), Form: form, At: time.Now(), Direction: direction}
+	s.mu.Lock()
+	s.msgs = append(s.msgs, c)
+	s.mu.Unlock()
+	return c.SID
+}
+
+// SetIncomplete makes DELETE answer 20009 ("cannot delete this resource
+// before it is complete") for a message younger than d, and for the first
+// calls DELETEs of each message, as Twilio does while it finishes a record.
+func (s *Server) SetIncomplete(d time.Duration, calls int) {
+	s.mu.Lock()
+	s.incompleteFor, s.incompleteCalls = d, calls
+	s.mu.Unlock()
+}
+
+// FailNextDeletes makes the next n DELETEs answer status and code (429 and
+// 20429, 503…), whatever the message.
+func (s *Server) FailNextDeletes(status, code, n int) {
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.deleteFailures = append(s.deleteFailures, &script{status: status, code: code, n: n})
+	s.mu.Unlock()
+}
+
+// Deletes returns every DELETE answered, in order.
+func (s *Server) Deletes() []Deleted {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Deleted(nil), s.deletes...)
+}
+
+// delete answers DELETE of one message: 204 and gone, 20009 while it is
+// incomplete, 404 when the fake does not know it (or it was deleted).
+func (s *Server) delete(w http.ResponseWriter, sid string) {
+	now := time.Now()
+	s.mu.Lock()
+	d := Deleted{SID: sid, At: now, Status: http.StatusNoContent}
+	i := slices.IndexFunc(s.msgs, func(c Created) bool { return c.SID == sid })
+	s.tries[sid]++
+	switch {
+	case len(s.deleteFailures) > 0:
+		f := s.deleteFailures[0]
+		if f.n--; f.n <= 0 {
+			s.deleteFailures = s.deleteFailures[1:]
+		}
+		d.Status, d.Code = f.status, f.code
+	case i < 0:
+		d.Status, d.Code = http.StatusNotFound, 20404
+	case now.Sub(s.msgs[i].At) < s.incompleteFor || s.tries[sid] <= s.incompleteCalls:
+		d.Status, d.Code = http.StatusConflict, 20009
+	default:
+		s.msgs = slices.Delete(s.msgs, i, i+1)
+	}
+	s.deletes = append(s.deletes, d)
+	s.mu.Unlock()
+	switch d.Code {
+	case 0:
+		w.WriteHeader(http.StatusNoContent)
+	case 20009:
+		writeError(w, d.Status, d.Code, "Cannot delete this resource before it is complete")
+	case 20404:
+		writeError(w, d.Status, d.Code, "The requested resource "+messagesPath+s.AccountSID+"/Messages/"+sid+".json was not found")
+	default:
+		writeError(w, d.Status, d.Code, fmt.Sprintf("Error %d", d.Code))
+	}
 }
 
 // wait holds a request for the configured latency. It reports false when
@@ -319,7 +440,7 @@ func (s *Server) resource(c Created) message {
 		Body:                c.Form.Get("Body"),
 		DateCreated:         date,
 		DateUpdated:         date,
-		Direction:           "outbound-api",
+		Direction:           c.Direction,
 		From:                optional(c.Form.Get("From")),
 		MessagingServiceSID: optional(c.Form.Get("MessagingServiceSid")),
 		NumMedia:            "0",

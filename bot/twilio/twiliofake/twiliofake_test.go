@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -324,5 +325,78 @@ func TestConcurrentCreates(t *testing.T) {
 	}
 	if len(seen) != n || s.Requests() != n {
 		t.Errorf("messages = %d, requests = %d; want %d", len(seen), s.Requests(), n)
+	}
+}
+
+func TestDelete(t *testing.T) {
+	s := twiliofake.New()
+	defer s.Close()
+	sid := create(t, s, "+50212345678", "Hola")["sid"].(string)
+	inbound := s.Add("inbound", url.Values{"From": {"+50212345678"}, "Body": {"Hola"}})
+	young := s.Add("outbound-reply", nil)
+	path := func(sid string) string { return "/2010-04-01/Accounts/" + s.AccountSID + "/Messages/" + sid + ".json" }
+	del := func(sid string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodDelete, s.URL+path(sid), nil)
+		req.SetBasicAuth(s.AccountSID, s.AuthToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if st, out := del(sid); st != 204 || out != nil {
+		t.Errorf("DELETE of a created message: %d %v, want 204 and no body", st, out)
+	}
+	if st, out := del(sid); st != 404 || out["code"] != 20404.0 {
+		t.Errorf("second DELETE: %d %v, want 404 with 20404", st, out)
+	}
+	if st, _ := del("SMunknown"); st != 404 {
+		t.Errorf("DELETE of an unknown SID: %d, want 404", st)
+	}
+
+	// Incomplete for its first two DELETEs, then deletable.
+	s.SetIncomplete(0, 2)
+	for i, want := range []int{409, 409, 204} {
+		st, out := del(inbound)
+		if st != want || (want == 409 && out["code"] != 20009.0) {
+			t.Errorf("inbound DELETE %d: %d %v, want %d", i+1, st, out, want)
+		}
+	}
+	// Incomplete while younger than an hour, whatever the count.
+	s.SetIncomplete(time.Hour, 0)
+	if st, out := del(young); st != 409 || out["code"] != 20009.0 {
+		t.Errorf("young message: %d %v, want 409 with 20009", st, out)
+	}
+	s.SetIncomplete(0, 0)
+	s.FailNextDeletes(429, 20429, 1)
+	if st, out := del(young); st != 429 || out["code"] != 20429.0 {
+		t.Errorf("scripted failure: %d %v", st, out)
+	}
+	if st, _ := del(young); st != 204 {
+		t.Errorf("after the scripted failure: %d, want 204", st)
+	}
+	if st, _, out := call(t, s, http.MethodPost, path(young), url.Values{}, s.AccountSID, s.AuthToken); st != 405 {
+		t.Errorf("POST to a message: %d %v, want 405", st, out)
+	}
+
+	var ok, codes []string
+	for _, d := range s.Deletes() {
+		if d.Status == 204 {
+			ok = append(ok, d.SID)
+		}
+		codes = append(codes, fmt.Sprint(d.Code))
+	}
+	if want := []string{sid, inbound, young}; !slices.Equal(ok, want) {
+		t.Errorf("successful deletes = %v, want %v", ok, want)
+	}
+	if got := strings.Join(codes, ","); got != "0,20404,20404,20009,20009,0,20009,20429,0" {
+		t.Errorf("delete codes = %s", got)
+	}
+	if n := len(s.Messages()); n != 0 {
+		t.Errorf("%d messages left after deleting all", n)
 	}
 }
