@@ -70,7 +70,9 @@ type effectCase struct {
 	done    func(t *testing.T, e *effectEnv, from string) bool
 }
 
-func (e *effectEnv) id(from string) ident.SenderID { return e.hasher.Sender(ident.ChannelOf(from), from) }
+func (e *effectEnv) id(from string) ident.SenderID {
+	return e.hasher.Sender(ident.ChannelOf(from), from)
+}
 
 func (e *effectEnv) member(t *testing.T, topic int, from string) bool {
 	t.Helper()
