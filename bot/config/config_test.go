@@ -127,6 +127,18 @@ func TestParseRedisURL(t *testing.T) {
 	if err != nil || cluster.Cluster == nil || len(cluster.Cluster.Addrs) != 3 {
 		t.Fatalf("cluster = %+v, %v", cluster.Cluster, err)
 	}
+	if cluster.Cluster.ClusterStateReloadInterval != time.Second {
+		t.Fatalf("a Cluster client refreshes its slot map every %s, want 1s (go-redis's 60s leaves failed-over slots unanswered)", cluster.Cluster.ClusterStateReloadInterval)
+	}
+	slow, err := ParseRedisURL("redis://n1:7000?addr=n2:7000&cluster_state_reload_interval=5s")
+	if err != nil || slow.Cluster.ClusterStateReloadInterval != 5*time.Second {
+		t.Fatalf("cluster_state_reload_interval=5s: %+v, %v", slow.Cluster, err)
+	}
+	for _, bad := range []string{"redis://n1:7000?addr=n2:7000&cluster_state_reload_interval=soon", "redis://localhost:6379/0?cluster_state_reload_interval=1s"} {
+		if _, err := ParseRedisURL(bad); err == nil || !strings.Contains(err.Error(), "cluster_state_reload_interval") {
+			t.Fatalf("%s: %v", bad, err)
+		}
+	}
 	one, err := ParseRedisURL("rediss+cluster://n1:7000")
 	if err != nil || one.Cluster == nil || one.Cluster.TLSConfig == nil {
 		t.Fatalf("cluster with one seed over TLS = %+v, %v", one.Cluster, err)
