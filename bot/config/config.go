@@ -41,13 +41,17 @@ const (
 // Config is everything Senda reads from its environment. Secrets may come
 // from files: NAME_FILE holds the path of a file whose content is NAME.
 type Config struct {
-	Env        string        // SENDA_ENV: development (default) or production
-	Addr       string        // SENDA_ADDR: listen address
-	PublicURL  string        // SENDA_PUBLIC_URL: the base URL Twilio calls, e.g. https://senda.example.org
-	RedisURL   string        // SENDA_REDIS_URL: see ParseRedisURL; empty in development runs an embedded server
-	Redis      RedisOptions  // SENDA_REDIS_URL parsed; zero when it is empty
-	AuthToken  string        // TWILIO_AUTH_TOKEN: signs Twilio's requests
-	HashKey    []byte        // SENDA_HASH_KEY: keys the HMAC that names sessions
+	Env       string       // SENDA_ENV: development (default) or production
+	Addr      string       // SENDA_ADDR: listen address
+	PublicURL string       // SENDA_PUBLIC_URL: the base URL Twilio calls, e.g. https://senda.example.org
+	RedisURL  string       // SENDA_REDIS_URL: see ParseRedisURL; empty in development runs an embedded server
+	Redis     RedisOptions // SENDA_REDIS_URL parsed; zero when it is empty
+	AuthToken string       // TWILIO_AUTH_TOKEN: signs Twilio's requests
+	HashKey   []byte       // SENDA_HASH_KEY: keys the HMAC that names sessions
+	// HashKeyOld is SENDA_HASH_KEY_OLD: the previous hash key, set only
+	// while `senda subscribers rotate-hash-key` moves subscribers to the
+	// new one (a BAJA meanwhile deletes the record under both).
+	HashKeyOld []byte
 	SessionTTL time.Duration // SENDA_SESSION_TTL: idle time before a conversation is forgotten
 	ContentDir string        // SENDA_CONTENT_DIR: a content pack folder; empty uses the embedded pack
 	LogLevel   slog.Level    // SENDA_LOG_LEVEL: debug, info (default), warn or error
@@ -214,6 +218,7 @@ func Load(getenv Lookup) (Config, error) {
 		RedisURL:    r.secret("SENDA_REDIS_URL"),
 		AuthToken:   r.secret("TWILIO_AUTH_TOKEN"),
 		HashKey:     []byte(r.secret("SENDA_HASH_KEY")),
+		HashKeyOld:  []byte(r.secret("SENDA_HASH_KEY_OLD")),
 		ContentDir:  r.str("SENDA_CONTENT_DIR"),
 		DefaultLang: r.str("SENDA_DEFAULT_LANG"),
 		SessionTTL:  DefaultSessionTTL,
@@ -353,6 +358,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.HashKey) > 0 && len(c.HashKey) < MinHashKeyLen {
 		problems = append(problems, fmt.Sprintf("SENDA_HASH_KEY is %d bytes; use at least %d random bytes, e.g. the output of `openssl rand -base64 32`.", len(c.HashKey), MinHashKeyLen))
+	}
+	if len(c.HashKeyOld) > 0 && (len(c.HashKey) == 0 || string(c.HashKeyOld) == string(c.HashKey)) {
+		problems = append(problems, "SENDA_HASH_KEY_OLD is the previous hash key during a rotation: set the new key as SENDA_HASH_KEY, different from the old one.")
 	}
 	if c.PublicURL != "" {
 		if err := checkPublicURL(c.PublicURL); err != nil {

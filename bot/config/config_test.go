@@ -63,6 +63,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"bad env", map[string]string{"SENDA_ENV": "staging"}, "use development or production"},
 		{"short hash key", map[string]string{"SENDA_HASH_KEY": "short"}, "at least 32"},
+		{"old hash key alone", map[string]string{"SENDA_HASH_KEY_OLD": strings.Repeat("o", 32)}, "SENDA_HASH_KEY_OLD is the previous hash key"},
 		{"bad public url", map[string]string{"SENDA_PUBLIC_URL": "senda.example.org"}, "absolute http(s) URL"},
 		{"public url with query", map[string]string{"SENDA_PUBLIC_URL": "https://x.org/?a=1"}, "must not have a query"},
 		{"ttl too short", map[string]string{"SENDA_SESSION_TTL": "10s"}, "between 1m and 24h"},

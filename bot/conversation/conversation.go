@@ -64,7 +64,12 @@ type options struct {
 	now       func() time.Time
 	riders    []Rider
 	logEvery  time.Duration
+	former    *ident.Hasher
 }
+
+// WithFormerHasher gives the previous SENDA_HASH_KEY's hasher during a hash
+// key rotation: a BAJA then also deletes a record still filed under it.
+func WithFormerHasher(h *ident.Hasher) Option { return func(o *options) { o.former = h } }
 
 // WithCacheSize sets how many conversation states the in-process cache
 // holds; 0 turns the cache off. The default is DefaultCacheSize.
@@ -92,6 +97,7 @@ type Conversation struct {
 	metrics  *metrics.Set
 	log      *slog.Logger
 	errlog   *logx.Limited // errors that repeat in an outage
+	former   *ident.Hasher // the previous hash key's, during a rotation
 	locks    senderLocks
 	now      func() time.Time
 	eng      atomic.Pointer[flows.Engine]
@@ -104,7 +110,7 @@ func New(rdb redis.UniversalClient, hasher *ident.Hasher, subs *subscribers.Stor
 	for _, opt := range opts {
 		opt(&o)
 	}
-	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log, now: o.now}
+	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log, now: o.now, former: o.former}
 	if log != nil {
 		c.errlog = logx.NewLimited(log, o.logEvery)
 	}
@@ -249,6 +255,11 @@ func (c *Conversation) apply(ctx context.Context, p *content.Pack, id ident.Send
 	case flows.EffectUnsubscribeAll:
 		if err := c.subs.Delete(ctx, id, p.TopicIDs()); err != nil {
 			return err
+		}
+		if c.former != nil {
+			if err := c.subs.Delete(ctx, c.former.Sender(ch, msg.From), p.TopicIDs()); err != nil {
+				return err
+			}
 		}
 		if !out.Duplicate {
 			c.metrics.Count("optouts_total")

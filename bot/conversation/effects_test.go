@@ -243,3 +243,28 @@ func TestEffectConfirmedOnlyWhenDoneWhenTheNthCallFails(t *testing.T) {
 		}
 	}
 }
+
+// TestBajaDuringAHashKeyRotationDeletesUnderBothKeys: while subscribers
+// are moved to a new SENDA_HASH_KEY, a BAJA deletes the record still filed
+// under the old one.
+func TestBajaDuringAHashKeyRotationDeletesUnderBothKeys(t *testing.T) {
+	t.Parallel()
+	srv := faults.StartServer(t, faults.ServerOptions{})
+	admin := srv.NewClient()
+	old := ident.NewHasher([]byte("the-previous-hash-key-0123456789abcdef"))
+	e := newEffectEnv(t, admin, admin, WithFormerHasher(old))
+	from := "whatsapp:+50270000001"
+	oldID := old.Sender(content.WhatsApp, from)
+	if err := e.subs.Subscribe(context.Background(), oldID, from, content.WhatsApp, "es", e.pack.Topics[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.say(from, "BAJA", "SM1"); !strings.Contains(got, "borramos tu n") {
+		t.Fatalf("BAJA answered\n%s", got)
+	}
+	if e.exists(t, e.keys.Subscriber(oldID)) {
+		t.Fatal("BAJA left the record filed under the previous hash key")
+	}
+	if ok, _ := admin.SIsMember(context.Background(), e.keys.Topic(e.pack.Topics[0].ID), oldID.String()).Result(); ok {
+		t.Fatal("BAJA left the old id in its topic")
+	}
+}

@@ -76,7 +76,7 @@ func TestHelpExitsZero(t *testing.T) {
 		{}, {"serve"}, {"chat"}, {"content"}, {"content", "check"}, {"worker"}, {"version"},
 		{"broadcast"}, {"broadcast", "send"}, {"broadcast", "list"}, {"broadcast", "status"},
 		{"broadcast", "cancel"}, {"broadcast", "topics"},
-		{"subscribers"}, {"subscribers", "rotate-key"}, {"healthcheck"},
+		{"subscribers"}, {"subscribers", "rotate-key"}, {"subscribers", "rotate-hash-key"}, {"healthcheck"},
 	}
 	for _, cmd := range commands {
 		for _, h := range []string{"-h", "-help", "--help"} {
