@@ -141,3 +141,51 @@ func TestRotateMovesEveryRecordAndResumes(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateOnRedisCluster moves records across slots in ordered steps,
+// interrupted once midway and run again.
+func TestRotateOnRedisCluster(t *testing.T) {
+	t.Parallel()
+	cl := faults.StartCluster(t, faults.ClusterOptions{Masters: 3})
+	rdb := cl.NewClient()
+	ctx := context.Background()
+	keys := rkey.Space("hkc:")
+	oldH, newH := ident.NewHasher([]byte("old-hash-key-0123456789abcdefghijkl")), ident.NewHasher([]byte("new-hash-key-0123456789abcdefghijkl"))
+	ring := newRing(t)
+	subscribe(t, rdb, keys, ring, oldH)
+	if _, err := Check(ctx, rdb, keys, oldH, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Check(ctx, rdb, keys, newH, nil, true); err == nil {
+		t.Fatal("another key with subscribers on the cluster was accepted")
+	}
+	faulty := cl.NewClient()
+	hook := faults.NewHook(faults.Rule{Name: "del", Nth: 2})
+	faulty.AddHook(hook)
+	if _, err := Rotate(ctx, faulty, keys, ring, oldH, newH); err == nil {
+		t.Fatal("the injected failure was not reported")
+	}
+	res, err := Rotate(ctx, rdb, keys, ring, oldH, newH)
+	if err != nil || res.Failed != 0 {
+		t.Fatalf("Rotate again = %+v, %v", res, err)
+	}
+	subs := subscribers.New(rdb, keys, ring, time.Now)
+	for _, p := range people {
+		ch := ident.ChannelOf(p.addr)
+		got, ok, err := subs.Get(ctx, newH.Sender(ch, p.addr))
+		if err != nil || !ok || got.Address != p.addr || strings.Join(got.Topics, ",") != strings.Join(p.topics, ",") {
+			t.Fatalf("under the new id: %+v %v %v", got, ok, err)
+		}
+		if n, _ := rdb.Exists(ctx, keys.Subscriber(oldH.Sender(ch, p.addr))).Result(); n != 0 {
+			t.Fatal("a record under the old id is still there")
+		}
+		for _, topic := range p.topics {
+			if ok, _ := rdb.SIsMember(ctx, keys.Topic(topic), oldH.Sender(ch, p.addr).String()).Result(); ok {
+				t.Fatalf("the old id is still in %s", topic)
+			}
+		}
+	}
+	if st, err := Check(ctx, rdb, keys, newH, nil, true); err != nil || st != Same {
+		t.Fatalf("after the rotation: %v, %v", st, err)
+	}
+}
