@@ -155,8 +155,8 @@ func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 	resolve := func(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error) {
 		return c.resolve(ctx, eng, id, r)
 	}
-	unlock := c.locks.lock(id)
-	defer unlock()
+	turn := c.locks.lock(id)
+	defer turn.Unlock()
 	out, err := c.sessions.Step(ctx, stepRequest{
 		eng: eng, id: id, msg: c.hasher.Message(msg.SID), in: in, resolve: resolve,
 		ride: Ride{Now: c.now(), Sender: id, SID: msg.SID, Channel: ch, Pack: eng.Pack(), Input: in},

@@ -382,11 +382,11 @@ type senderLocks struct {
 	stripes [1024]sync.Mutex
 }
 
-// lock takes id's stripe and returns its unlock.
-func (l *senderLocks) lock(id ident.SenderID) func() {
+// lock takes id's stripe and returns it, to unlock.
+func (l *senderLocks) lock(id ident.SenderID) *sync.Mutex {
 	m := &l.stripes[binary.BigEndian.Uint16(id[:2])%uint16(len(l.stripes))]
 	m.Lock()
-	return m.Unlock
+	return m
 }
 
 // stateCache remembers the session values this replica wrote, so the next
