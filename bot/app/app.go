@@ -417,6 +417,9 @@ func (a *App) shutdown(srv *http.Server, stopWork context.CancelFunc, workersDon
 // Close releases Redis and the embedded server, in reverse order of start.
 func (a *App) Close() error {
 	var err error
+	if a.conversation != nil {
+		a.conversation.FlushLog()
+	}
 	if a.ownsRedis && a.rdb != nil {
 		err = a.rdb.Close()
 	}

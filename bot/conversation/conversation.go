@@ -195,6 +195,14 @@ func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 	return eng.Reply(out.State, ch)
 }
 
+// FlushLog writes the counts of repeated errors not yet summarized in the
+// log; call it on shutdown.
+func (c *Conversation) FlushLog() {
+	if c.errlog != nil {
+		c.errlog.Flush()
+	}
+}
+
 // langFor returns the language new conversations on a number start in.
 func (c *Conversation) langFor(p *content.Pack, to string) int {
 	if code, ok := c.set.LangByNumber[to]; ok {
