@@ -126,7 +126,11 @@ func TestSessionValueStaysWithin200Bytes(t *testing.T) {
 	st := flows.State{Back: make([]uint16, 16)}
 	prev := ""
 	for i := range 20 {
-		prev = encodeSession(eng, uint64(i), prev, prev != "", flows.Result{State: st, Effect: flows.Effect{Kind: flows.EffectSubscribe, Topic: 2}})
+		var p storedSession // the synthetic state need not decode: carry the hashes
+		if prev != "" {
+			p.hashes = prev[sessionHeader : sessionHeader+8*int(prev[1])]
+		}
+		prev = encodeSession(eng, uint64(i), p, flows.Result{State: st, Effect: flows.Effect{Kind: flows.EffectSubscribe, Topic: 2}})
 	}
 	if prev[1] != recentMessages {
 		t.Fatalf("the value holds %d message hashes, want %d", prev[1], recentMessages)
@@ -153,5 +157,36 @@ func TestSessionValueStaysWithin200Bytes(t *testing.T) {
 	t.Logf("a session after 10 messages: STRLEN %d bytes, MEMORY USAGE %d bytes (key and overhead included)", n, used)
 	if n > 200 {
 		t.Fatalf("STRLEN of a session is %d, want at most 200", n)
+	}
+}
+
+// TestSessionOfThePreviousLayoutContinues: a value written before the last
+// 8 message hashes were kept (one hash, then the state) is read, so an
+// upgrade neither restarts conversations nor re-answers the latest message.
+func TestSessionOfThePreviousLayoutContinues(t *testing.T) {
+	t.Parallel()
+	c, _ := newTestConversation(t, Settings{}, WithCacheSize(0))
+	ctx := context.Background()
+	from := "+50255500005"
+	c.Handle(ctx, Inbound{From: from, Body: "HOLA", SID: "SM1"})
+	health := c.Handle(ctx, Inbound{From: from, Body: "2", SID: "SM2"}).Text
+	key := rkey.Space(c.set.Prefix).Session(c.hasher.Sender(content.SMS, from))
+	v, err := c.sessions.rdb.Get(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := decodeCurrent(c.Engine(), v)
+	if !ok {
+		t.Fatal("cannot read the current layout")
+	}
+	old := p.hashes[:8] + string(c.Engine().Encode(nil, p.state)) // the previous layout
+	if err := c.sessions.rdb.Set(ctx, key, old, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Handle(ctx, Inbound{From: from, Body: "2", SID: "SM2"}).Text; got != health {
+		t.Fatalf("a retry over a value of the previous layout answered\n%s\nwant\n%s", got, health)
+	}
+	if got := c.Handle(ctx, Inbound{From: from, Body: "0", SID: "SM3"}).Text; strings.Contains(got, "nadie lee tus mensajes") {
+		t.Fatalf("a conversation of the previous layout restarted:\n%s", got)
 	}
 }

@@ -219,7 +219,7 @@ func (s *sessionStore) Step(ctx context.Context, r stepRequest) (outcome, error)
 		}
 		value := ""
 		if res.Effect.Kind != flows.EffectErase {
-			value = encodeSession(r.eng, r.msg, expected, ok, res)
+			value = encodeSession(r.eng, r.msg, prev, res)
 		}
 		r.ride.Result = res
 		stored, current, err := s.compareAndSet(ctx, r, expected, value)
@@ -285,8 +285,22 @@ func (p storedSession) seen(msg uint64) (latest, ok bool) {
 }
 
 // decodeSession reads a session value; ok is false for none, for a value of
-// another layout and for a state of another content pack.
+// an unknown layout and for a state of another content pack. A value of the
+// previous layout (one message hash, then the state) is read too, so an
+// upgrade does not restart conversations in progress.
 func decodeSession(eng *flows.Engine, v string) (storedSession, bool) {
+	if p, ok := decodeCurrent(eng, v); ok {
+		return p, true
+	}
+	if len(v) > 8 {
+		if st, err := eng.Decode([]byte(v[8:])); err == nil {
+			return storedSession{hashes: v[:8], state: st}, true
+		}
+	}
+	return storedSession{}, false
+}
+
+func decodeCurrent(eng *flows.Engine, v string) (storedSession, bool) {
 	if len(v) < sessionHeader || v[0] != sessionFormat {
 		return storedSession{}, false
 	}
@@ -307,13 +321,9 @@ func decodeSession(eng *flows.Engine, v string) (storedSession, bool) {
 }
 
 // encodeSession writes the value of a step's result for message msg, which
-// followed prev (when hadPrev): msg joins the recent message hashes.
-func encodeSession(eng *flows.Engine, msg uint64, prev string, hadPrev bool, res flows.Result) string {
-	var older string
-	if hadPrev {
-		n := int(prev[1])
-		older = prev[sessionHeader : sessionHeader+8*min(n, recentMessages-1)]
-	}
+// followed prev: msg joins prev's recent message hashes, newest first.
+func encodeSession(eng *flows.Engine, msg uint64, prev storedSession, res flows.Result) string {
+	older := prev.hashes[:min(len(prev.hashes), 8*(recentMessages-1))]
 	buf := make([]byte, sessionHeader, sessionHeader+8+len(older)+48)
 	buf[0], buf[1] = sessionFormat, byte(1+len(older)/8)
 	switch res.Effect.Kind {
