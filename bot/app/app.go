@@ -27,6 +27,7 @@ import (
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/conversation"
 	"github.com/senda-org/senda/bot/erase"
+	"github.com/senda-org/senda/bot/hashkey"
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
@@ -80,6 +81,7 @@ type App struct {
 	embedded     *embeddedRedis
 	keys         rkey.Space
 	hasher       *ident.Hasher
+	oldHasher    *ident.Hasher // SENDA_HASH_KEY_OLD during a rotation, or nil
 	metrics      *metrics.Set
 	conversation *conversation.Conversation
 	subs         *subscribers.Store // always: BAJA deletes even when subscriptions are off
@@ -114,6 +116,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 		log.Warn("SENDA_HASH_KEY is not set: using a random key, so conversations are forgotten on restart (development only)")
 	}
 	a.hasher = ident.NewHasher(hashKey)
+	if len(cfg.HashKeyOld) > 0 {
+		a.oldHasher = ident.NewHasher(cfg.HashKeyOld)
+	}
 	validator, err := a.newValidator()
 	if err != nil {
 		return nil, err
@@ -129,6 +134,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 		return nil, err
 	}
 	a.subs = subscribers.New(a.rdb, a.keys, ring, a.now)
+	if len(cfg.HashKey) > 0 {
+		if err := a.checkHashKey(ctx); err != nil {
+			return nil, err
+		}
+	}
+	// Erasure comes before the conversation: its rider queues each inbound
+	// message in the session step's one round trip.
+	if err := a.setupErase(); err != nil {
+		return nil, err
+	}
 	if err := a.newConversation(prefix); err != nil {
 		return nil, err
 	}
@@ -136,9 +151,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 		if err := a.setupBroadcasts(); err != nil {
 			return nil, err
 		}
-	}
-	if err := a.setupErase(); err != nil {
-		return nil, err
 	}
 	if len(cfg.Broadcast.AdminTokens) == 0 && cfg.Broadcast.Subscriptions() {
 		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API is off, so no broadcast can be sent")
@@ -218,8 +230,14 @@ func (a *App) newConversation(prefix string) error {
 		}
 	}
 	opts := []conversation.Option{conversation.WithClock(a.now)}
+	if a.oldHasher != nil {
+		opts = append(opts, conversation.WithFormerHasher(a.oldHasher))
+	}
 	if a.deps.CacheSize != 0 {
 		opts = append(opts, conversation.WithCacheSize(a.deps.CacheSize))
+	}
+	if riders := a.riders(); len(riders) > 0 {
+		opts = append(opts, conversation.WithRiders(riders...))
 	}
 	c, err := conversation.New(a.rdb, a.hasher, a.subs, a.metrics, a.log, pack, conversation.Settings{
 		Prefix: prefix, SessionTTL: cmp.Or(a.deps.SessionTTL, a.cfg.SessionTTL), DefaultLang: a.cfg.DefaultLang, LangByNumber: a.cfg.LangByNumber,
@@ -280,6 +298,38 @@ func (a *App) connectRedis(ctx context.Context) error {
 		return fmt.Errorf("connect to redis: %w; is it running and is SENDA_REDIS_URL right?", err)
 	}
 	return nil
+}
+
+// checkHashKey compares SENDA_HASH_KEY with the fingerprint stored in
+// Redis: in production a different key is refused while subscribers exist,
+// since a BAJA could no longer find them.
+func (a *App) checkHashKey(ctx context.Context) error {
+	st, err := hashkey.Check(ctx, a.rdb, a.keys, a.hasher, a.oldHasher, a.cfg.Production())
+	if err != nil {
+		return err
+	}
+	switch st {
+	case hashkey.Rotating:
+		a.log.Warn("SENDA_HASH_KEY_OLD is set and subscribers are still filed under it: run `senda subscribers rotate-hash-key`, then remove SENDA_HASH_KEY_OLD")
+	case hashkey.Replaced:
+		a.log.Warn("SENDA_HASH_KEY changed: conversations in progress start over (there are no subscribers to move)")
+	case hashkey.Mismatch:
+		a.log.Warn("SENDA_HASH_KEY is not the key the subscribers in this Redis are filed under: BAJA cannot find them (refused in production); set the previous key, or rotate with SENDA_HASH_KEY_OLD and `senda subscribers rotate-hash-key`")
+	}
+	return nil
+}
+
+// RotateHashKey moves every subscriber from SENDA_HASH_KEY_OLD's ids to
+// SENDA_HASH_KEY's (see hashkey.Rotate).
+func (a *App) RotateHashKey(ctx context.Context) (hashkey.RotateResult, error) {
+	if a.oldHasher == nil {
+		return hashkey.RotateResult{}, errors.New("SENDA_HASH_KEY_OLD is not set: it must hold the previous hash key, and SENDA_HASH_KEY the new one")
+	}
+	ring, err := a.cfg.Broadcast.Keyring()
+	if err != nil {
+		return hashkey.RotateResult{}, err
+	}
+	return hashkey.Rotate(ctx, a.rdb, a.keys, ring, a.oldHasher, a.hasher)
 }
 
 // Addr is the address Run serves on: the listener's, or cfg.Addr.
@@ -469,6 +519,9 @@ func (a *App) shutdown(srv *http.Server, stopWork context.CancelFunc, workersDon
 // Close releases Redis and the embedded server, in reverse order of start.
 func (a *App) Close() error {
 	var err error
+	if a.conversation != nil {
+		a.conversation.FlushLog()
+	}
 	if a.ownsRedis && a.rdb != nil {
 		err = a.rdb.Close()
 	}

@@ -183,12 +183,9 @@ func TestEraseOffSendsNoDelete(t *testing.T) {
 }
 
 // TestWebhookRoundTripsWithErase counts the webhook's Redis round trips
-// with erasure on: the step's one, plus, until the rider is wired into the
-// session step (RIDER.md), one for the temporary glue in
-// httpapi/erase_glue.go. When the integrator wires the rider, glueTrips
-// becomes 0.
+// with erasure on: the inbound message's erasure rides the session step
+// (conversation.Rider), so a message still costs one.
 func TestWebhookRoundTripsWithErase(t *testing.T) {
-	const glueTrips = 1
 	ts, fake := eraseService(t, true)
 	hook := &countHook{}
 	ts.rdb.AddHook(hook)
@@ -203,7 +200,7 @@ func TestWebhookRoundTripsWithErase(t *testing.T) {
 			t.Fatalf("%q: %d", in, rec.Code)
 		}
 	}
-	if got, want := hook.n.Load()-before, int64(len(inputs)*(1+glueTrips)); got > want {
+	if got, want := hook.n.Load()-before, int64(len(inputs)); got > want {
 		t.Fatalf("%d messages cost %d Redis round trips; want at most %d", len(inputs), got, want)
 	}
 }

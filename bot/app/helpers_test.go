@@ -139,8 +139,13 @@ func (ts *testService) whatsapp(from string) *sender {
 	return &sender{ts: ts, from: "whatsapp:" + from, to: "whatsapp:+14155238886", prefix: "SM"}
 }
 
+// sids numbers MessageSids across every sender of the tests, as Twilio's
+// are unique: a conversation remembers its last 8, so two sender values for
+// one address must not reuse each other's.
+var sids atomic.Uint64
+
 func (s *sender) form(body string) url.Values {
-	s.n++
+	s.n = int(sids.Add(1))
 	f := url.Values{}
 	for k, v := range s.extra {
 		f[k] = v

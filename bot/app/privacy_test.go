@@ -42,7 +42,6 @@ func TestPrivacyNothingPersonalIsKept(t *testing.T) {
 				s.extra = url.Values{"ProfileName": {p.profile}, "WaId": {p.waID}}
 			}
 			s.extra = merge(s.extra, url.Values{"FromCity": {"PATZUN"}, "FromState": {"Chimaltenango"}, "FromCountry": {"GT"}, "FromZip": {"04009"}})
-			s.n = i * 1000
 			for _, body := range []string{"HOLA", p.secret, "2", p.secret, p.secret, "4", "MAS", p.profile, "0", "ENGLISH", "SALUD"} {
 				s.say(t, body)
 			}
@@ -62,7 +61,6 @@ func TestPrivacyNothingPersonalIsKept(t *testing.T) {
 	for _, p := range people {
 		s := ts.whatsapp(p.number)
 		s.extra = url.Values{"ProfileName": {p.profile}, "WaId": {p.waID}}
-		s.n = 5000
 		s.say(t, p.secret)
 	}
 	down.Store(false)

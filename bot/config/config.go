@@ -50,10 +50,14 @@ type Config struct {
 	// AuthTokenPrevious is TWILIO_AUTH_TOKEN_PREVIOUS: the token being
 	// replaced, still accepted on webhooks during a rotation.
 	AuthTokenPrevious string
-	HashKey           []byte        // SENDA_HASH_KEY: keys the HMAC that names sessions
-	SessionTTL        time.Duration // SENDA_SESSION_TTL: idle time before a conversation is forgotten
-	ContentDir        string        // SENDA_CONTENT_DIR: a content pack folder; empty uses the embedded pack
-	LogLevel          slog.Level    // SENDA_LOG_LEVEL: debug, info (default), warn or error
+	HashKey           []byte // SENDA_HASH_KEY: keys the HMAC that names sessions
+	// HashKeyOld is SENDA_HASH_KEY_OLD: the previous hash key, set only
+	// while `senda subscribers rotate-hash-key` moves subscribers to the
+	// new one (a BAJA meanwhile deletes the record under both).
+	HashKeyOld []byte
+	SessionTTL time.Duration // SENDA_SESSION_TTL: idle time before a conversation is forgotten
+	ContentDir string        // SENDA_CONTENT_DIR: a content pack folder; empty uses the embedded pack
+	LogLevel   slog.Level    // SENDA_LOG_LEVEL: debug, info (default), warn or error
 	// DefaultLang is SENDA_DEFAULT_LANG: the language code new conversations
 	// start in; empty means the pack's default language.
 	DefaultLang string
@@ -237,6 +241,7 @@ func Load(getenv Lookup) (Config, error) {
 		AuthToken:         r.secret("TWILIO_AUTH_TOKEN"),
 		AuthTokenPrevious: r.secret("TWILIO_AUTH_TOKEN_PREVIOUS"),
 		HashKey:           []byte(r.secret("SENDA_HASH_KEY")),
+		HashKeyOld:        []byte(r.secret("SENDA_HASH_KEY_OLD")),
 		ContentDir:        r.str("SENDA_CONTENT_DIR"),
 		DefaultLang:       r.str("SENDA_DEFAULT_LANG"),
 		SessionTTL:        DefaultSessionTTL,
@@ -386,6 +391,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.HashKey) > 0 && len(c.HashKey) < MinHashKeyLen {
 		problems = append(problems, fmt.Sprintf("SENDA_HASH_KEY is %d bytes; use at least %d random bytes, e.g. the output of `openssl rand -base64 32`.", len(c.HashKey), MinHashKeyLen))
+	}
+	if len(c.HashKeyOld) > 0 && (len(c.HashKey) == 0 || string(c.HashKeyOld) == string(c.HashKey)) {
+		problems = append(problems, "SENDA_HASH_KEY_OLD is the previous hash key during a rotation: set the new key as SENDA_HASH_KEY, different from the old one.")
 	}
 	if c.PublicURL != "" {
 		if err := checkPublicURL(c.PublicURL); err != nil {

@@ -63,6 +63,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"bad env", map[string]string{"SENDA_ENV": "staging"}, "use development or production"},
 		{"short hash key", map[string]string{"SENDA_HASH_KEY": "short"}, "at least 32"},
+		{"old hash key alone", map[string]string{"SENDA_HASH_KEY_OLD": strings.Repeat("o", 32)}, "SENDA_HASH_KEY_OLD is the previous hash key"},
 		{"bad public url", map[string]string{"SENDA_PUBLIC_URL": "senda.example.org"}, "absolute http(s) URL"},
 		{"public url with query", map[string]string{"SENDA_PUBLIC_URL": "https://x.org/?a=1"}, "must not have a query"},
 		{"ttl too short", map[string]string{"SENDA_SESSION_TTL": "10s"}, "between 1m and 24h"},
@@ -126,6 +127,18 @@ func TestParseRedisURL(t *testing.T) {
 	cluster, err := ParseRedisURL("redis://n1:7000?addr=n2:7000&addr=n3:7000")
 	if err != nil || cluster.Cluster == nil || len(cluster.Cluster.Addrs) != 3 {
 		t.Fatalf("cluster = %+v, %v", cluster.Cluster, err)
+	}
+	if cluster.Cluster.ClusterStateReloadInterval != time.Second {
+		t.Fatalf("a Cluster client refreshes its slot map every %s, want 1s (go-redis's 60s leaves failed-over slots unanswered)", cluster.Cluster.ClusterStateReloadInterval)
+	}
+	slow, err := ParseRedisURL("redis://n1:7000?addr=n2:7000&cluster_state_reload_interval=5s")
+	if err != nil || slow.Cluster.ClusterStateReloadInterval != 5*time.Second {
+		t.Fatalf("cluster_state_reload_interval=5s: %+v, %v", slow.Cluster, err)
+	}
+	for _, bad := range []string{"redis://n1:7000?addr=n2:7000&cluster_state_reload_interval=soon", "redis://localhost:6379/0?cluster_state_reload_interval=1s"} {
+		if _, err := ParseRedisURL(bad); err == nil || !strings.Contains(err.Error(), "cluster_state_reload_interval") {
+			t.Fatalf("%s: %v", bad, err)
+		}
 	}
 	one, err := ParseRedisURL("rediss+cluster://n1:7000")
 	if err != nil || one.Cluster == nil || one.Cluster.TLSConfig == nil {

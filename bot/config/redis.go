@@ -1,9 +1,14 @@
 package config
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,6 +21,15 @@ const (
 	redisDialTimeout  = 2 * time.Second
 	redisReadTimeout  = time.Second
 	redisWriteTimeout = time.Second
+	// clusterStateReload is how often a Cluster client refreshes its map
+	// of which master serves which slot. go-redis's default is 60 s, and
+	// a dead master's connection errors do not refresh it: senders on its
+	// slots would wait a minute after the cluster healed. A refresh is one
+	// CLUSTER SLOTS (or SHARDS) call to one node.
+	clusterStateReload = time.Second
+	// clusterReloadParam sets clusterStateReload in the URL; go-redis's
+	// parser does not know it.
+	clusterReloadParam = "cluster_state_reload_interval"
 )
 
 // RedisOptions is a parsed SENDA_REDIS_URL: exactly one of the three is set.
@@ -34,8 +48,12 @@ type RedisOptions struct {
 //	                                                Cluster: the host and every addr are seed nodes
 //	redis+cluster://node1:7000                      Cluster with one seed node
 //
-// Query parameters are go-redis's (dial_timeout, read_timeout, pool_size, …).
-// Unset timeouts get Senda's bounded defaults.
+// Query parameters are go-redis's (dial_timeout, read_timeout, pool_size, …),
+// plus cluster_state_reload_interval (e.g. 1s, the default) for Cluster.
+// Unset timeouts get Senda's bounded defaults. A Cluster client refreshes
+// its slot map every second and at once after a network error, so a
+// master's failover is noticed within about a second of the cluster
+// healing; a Sentinel client follows the sentinels' +switch-master.
 func ParseRedisURL(raw string) (RedisOptions, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -51,6 +69,14 @@ func ParseRedisURL(raw string) (RedisOptions, error) {
 		return RedisOptions{}, fmt.Errorf("SENDA_REDIS_URL has scheme %q; use redis://, rediss:// or redis+cluster://.", u.Scheme)
 	}
 	q := u.Query()
+	var reload time.Duration
+	if v := q.Get(clusterReloadParam); v != "" {
+		if reload, err = time.ParseDuration(v); err != nil || reload <= 0 {
+			return RedisOptions{}, fmt.Errorf("SENDA_REDIS_URL: %s=%q is not a positive duration such as 1s.", clusterReloadParam, v)
+		}
+		q.Del(clusterReloadParam)
+		u.RawQuery = q.Encode()
+	}
 	var o RedisOptions
 	switch {
 	case q.Get("master_name") != "":
@@ -64,6 +90,11 @@ func ParseRedisURL(raw string) (RedisOptions, error) {
 		return RedisOptions{}, fmt.Errorf("SENDA_REDIS_URL: %v.", strings.TrimPrefix(err.Error(), "redis: "))
 	}
 	o.applyDefaults()
+	if o.Cluster != nil {
+		o.Cluster.ClusterStateReloadInterval = cmpDuration(reload, clusterStateReload)
+	} else if reload != 0 {
+		return RedisOptions{}, fmt.Errorf("SENDA_REDIS_URL: %s applies to Redis Cluster only.", clusterReloadParam)
+	}
 	return o, nil
 }
 
@@ -108,7 +139,9 @@ func (o RedisOptions) Client() redis.UniversalClient {
 	case o.Failover != nil:
 		return redis.NewFailoverClient(o.Failover)
 	case o.Cluster != nil:
-		return redis.NewClusterClient(o.Cluster)
+		c := redis.NewClusterClient(o.Cluster)
+		c.AddHook(reloadOnNetworkError{c})
+		return c
 	default:
 		return redis.NewClient(o.Single)
 	}
@@ -132,4 +165,48 @@ func (o RedisOptions) WithPoolSize(n int) RedisOptions {
 		o.Cluster = &c
 	}
 	return o
+}
+
+func cmpDuration(d, fallback time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return fallback
+}
+
+// reloadOnNetworkError asks a Cluster client to refresh its slot map when a
+// command fails on the network: the node may be a master that died, and the
+// replica that takes over is found by the next refresh, not by retrying.
+// The refresh runs in the background, at most once per 200 ms.
+type reloadOnNetworkError struct{ c *redis.ClusterClient }
+
+func (h reloadOnNetworkError) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h reloadOnNetworkError) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if networkError(err) {
+			h.c.ReloadState(ctx)
+		}
+		return err
+	}
+}
+
+func (h reloadOnNetworkError) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if networkError(err) {
+			h.c.ReloadState(ctx)
+		}
+		return err
+	}
+}
+
+// networkError reports an error of the connection rather than a reply.
+func networkError(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/logx"
 	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/content"
@@ -61,11 +62,27 @@ type Option func(*options)
 type options struct {
 	cacheSize int
 	now       func() time.Time
+	riders    []Rider
+	logEvery  time.Duration
+	former    *ident.Hasher
 }
+
+// WithFormerHasher gives the previous SENDA_HASH_KEY's hasher during a hash
+// key rotation: a BAJA then also deletes a record still filed under it.
+func WithFormerHasher(h *ident.Hasher) Option { return func(o *options) { o.former = h } }
 
 // WithCacheSize sets how many conversation states the in-process cache
 // holds; 0 turns the cache off. The default is DefaultCacheSize.
 func WithCacheSize(n int) Option { return func(o *options) { o.cacheSize = max(n, 0) } }
+
+// WithErrorLogInterval sets how often a repeating error is summarized in
+// the log (DefaultErrorLogInterval when not set); the first one is always
+// logged at once.
+func WithErrorLogInterval(d time.Duration) Option { return func(o *options) { o.logEvery = d } }
+
+// DefaultErrorLogInterval is how often an outage's repeating errors are
+// summarized in the log: one line per kind of error every 10 s, with a count.
+const DefaultErrorLogInterval = 10 * time.Second
 
 // WithClock replaces time.Now.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
@@ -79,18 +96,33 @@ type Conversation struct {
 	subs     *subscribers.Store
 	metrics  *metrics.Set
 	log      *slog.Logger
+	errlog   *logx.Limited // errors that repeat in an outage
+	former   *ident.Hasher // the previous hash key's, during a rotation
+	riders   []Rider
+	locks    senderLocks
+	now      func() time.Time
 	eng      atomic.Pointer[flows.Engine]
 	reloadMu sync.Mutex
 }
 
 // New returns a conversation over pack.
 func New(rdb redis.UniversalClient, hasher *ident.Hasher, subs *subscribers.Store, m *metrics.Set, log *slog.Logger, pack *content.Pack, set Settings, opts ...Option) (*Conversation, error) {
-	o := options{cacheSize: DefaultCacheSize, now: time.Now}
+	o := options{cacheSize: DefaultCacheSize, now: time.Now, logEvery: DefaultErrorLogInterval}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log}
-	c.sessions = newSessionStore(rdb, sessionOptions{Prefix: set.Prefix, TTL: set.SessionTTL, CacheSize: o.cacheSize, Now: o.now})
+	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log, now: o.now, former: o.former, riders: o.riders}
+	if log != nil {
+		c.errlog = logx.NewLimited(log, o.logEvery)
+	}
+	c.sessions = newSessionStore(rdb, sessionOptions{
+		Prefix: set.Prefix, TTL: set.SessionTTL, CacheSize: o.cacheSize, Now: o.now, Riders: o.riders,
+		Contended: func() { m.Count("session_contention_total") },
+		RiderFailed: func(err error) {
+			m.Count("rider_errors_total")
+			c.errlog.Error("riders' writes after a stored step", "err", err)
+		},
+	})
 	if err := c.setPack(pack); err != nil {
 		return nil, err
 	}
@@ -105,9 +137,14 @@ func (c *Conversation) Pack() *content.Pack { return c.Engine().Pack() }
 
 // Handle steps a conversation by one message and returns the page to
 // answer with. It always has an answer: when Redis fails the person is told
-// to try again later, and the log says what failed but never who. The whole
-// message is answered from one engine: a reload in between does not mix
-// packs.
+// to try again later (in the conversation's language when it is known), and
+// the log says what failed but never who. The whole message is answered from
+// one engine: a reload in between does not mix packs.
+//
+// A reply that confirms an effect (subscribed, unsubscribed, deleted) is
+// given only once the effect is done: when it fails the person is told to
+// try later, and a retry of the same message carries the effect out again
+// before confirming. Messages of one sender take turns on this replica.
 func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 	ch := ident.ChannelOf(msg.From)
 	id := c.hasher.Sender(ch, msg.From)
@@ -119,31 +156,55 @@ func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 	resolve := func(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error) {
 		return c.resolve(ctx, eng, id, r)
 	}
-	out, err := c.sessions.Step(ctx, eng, id, c.hasher.Message(msg.SID), in, resolve)
-	if err != nil && ctx.Err() != nil {
+	turn := c.locks.lock(id)
+	defer turn.Unlock()
+	ride := Ride{Now: c.now(), Sender: id, SID: msg.SID, Channel: ch, Pack: eng.Pack(), Input: in}
+	out, err := c.sessions.Step(ctx, stepRequest{
+		eng: eng, id: id, msg: c.hasher.Message(msg.SID), in: in, resolve: resolve, ride: ride,
+	})
+	lang := in.Lang
+	if out.Known {
+		lang = int(out.State.Lang)
+	}
+	if err != nil {
+		c.unstored(ctx, ride)
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
 		// The caller hung up (Twilio gives up after 15 s): nobody is
 		// waiting for the reply, and Redis is not at fault.
 		c.log.Info("request abandoned by the caller", "channel", ch.String())
 		c.metrics.Count("webhook_abandoned_total")
-		return unavailable(in.Lang)
-	}
-	if err != nil {
-		c.log.Error("step conversation", "channel", ch.String(), "err", err)
+		return unavailable(lang)
+	case errors.Is(err, errSessionContention):
+		c.metrics.Count("session_contention_exhausted_total")
+		c.errlog.Warn("conversation kept changing under every attempt", "channel", ch.String())
+		return unavailable(lang)
+	case err != nil:
+		c.errlog.Error("step conversation", "channel", ch.String(), "err", err)
 		c.metrics.Count("webhook_errors_total")
-		return unavailable(in.Lang)
+		return unavailable(lang)
 	}
 	if out.Duplicate {
 		c.metrics.Count("webhook_duplicates_total")
-		return eng.Reply(out.State, ch)
+	} else {
+		c.metrics.Step(ch, eng.Pack(), out.State)
+		c.metrics.Signal(out.Signal, out.Distress)
 	}
-	c.metrics.Step(ch, eng.Pack(), out.State)
-	c.metrics.Signal(out.Signal, out.Distress)
 	if err := c.apply(ctx, eng.Pack(), id, msg, ch, out); err != nil {
-		c.log.Error("apply effect", "channel", ch.String(), "effect", int(out.Effect.Kind), "err", err)
+		c.errlog.Error("apply effect", "channel", ch.String(), "effect", int(out.Effect.Kind), "err", err)
 		c.metrics.Count("effect_errors_total")
-		return unavailable(int(out.State.Lang))
+		return unavailable(lang)
 	}
 	return eng.Reply(out.State, ch)
+}
+
+// FlushLog writes the counts of repeated errors not yet summarized in the
+// log; call it on shutdown.
+func (c *Conversation) FlushLog() {
+	if c.errlog != nil {
+		c.errlog.Flush()
+	}
 }
 
 // langFor returns the language new conversations on a number start in.
@@ -179,7 +240,8 @@ func (c *Conversation) resolve(ctx context.Context, eng *flows.Engine, id ident.
 	return r, nil
 }
 
-// apply carries out a step's effects after its state was stored.
+// apply carries out a step's effects after its state was stored, or again
+// for a retried message. Every effect is idempotent.
 func (c *Conversation) apply(ctx context.Context, p *content.Pack, id ident.SenderID, msg Inbound, ch content.Channel, out outcome) error {
 	topic := func() string {
 		if t := out.Effect.Topic; t >= 0 && t < len(p.Topics) {
@@ -191,16 +253,29 @@ func (c *Conversation) apply(ctx context.Context, p *content.Pack, id ident.Send
 	case flows.EffectSubscribe:
 		lang := p.Languages[out.State.Lang].Code
 		if t := topic(); t != "" {
-			c.metrics.Add("subscriptions_total", "topic", t, 1)
-			return c.subs.Subscribe(ctx, id, msg.From, ch, lang, t)
+			if err := c.subs.Subscribe(ctx, id, msg.From, ch, lang, t); err != nil {
+				return err
+			}
+			if !out.Duplicate {
+				c.metrics.Add("subscriptions_total", "topic", t, 1)
+			}
 		}
 	case flows.EffectUnsubscribeTopic:
 		if t := topic(); t != "" {
 			return c.subs.Unsubscribe(ctx, id, t)
 		}
 	case flows.EffectUnsubscribeAll:
-		c.metrics.Count("optouts_total")
-		return c.subs.Delete(ctx, id, p.TopicIDs())
+		if err := c.subs.Delete(ctx, id, p.TopicIDs()); err != nil {
+			return err
+		}
+		if c.former != nil {
+			if err := c.subs.Delete(ctx, c.former.Sender(ch, msg.From), p.TopicIDs()); err != nil {
+				return err
+			}
+		}
+		if !out.Duplicate {
+			c.metrics.Count("optouts_total")
+		}
 	}
 	return nil
 }

@@ -71,7 +71,6 @@ func (s *Server) handleMessage(c echo.Context) error {
 		return errMessageFields
 	}
 	page := s.Conversation.Handle(c.Request().Context(), msg)
-	s.queueInboundErasure(c.Request().Context(), msg.SID) // TEMPORARY: see erase_glue.go
 	return s.writeTwiML(c, page.TwiML)
 }
 

@@ -117,3 +117,11 @@ func looksLikeNumber(a string) bool {
 func (h *Hasher) Label(domain, value string) [32]byte {
 	return h.sum(domain, ":", value)
 }
+
+// Fingerprint returns a keyed fingerprint of the hash key itself, safe to
+// store: it tells whether a later key is the same one, and says nothing
+// about the key or about any sender.
+func (h *Hasher) Fingerprint() string {
+	sum := h.sum("senda hash key fingerprint")
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}

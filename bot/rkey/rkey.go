@@ -20,6 +20,10 @@ func (s Space) Subscriber(id ident.SenderID) string { return string(s) + "{" + i
 // SubscriberPattern matches every subscriber record, for SCAN.
 func (s Space) SubscriberPattern() string { return string(s) + "{*}:sub" }
 
+// HashKeyFingerprint holds ident.Hasher.Fingerprint of the SENDA_HASH_KEY
+// that subscribers' records are filed under.
+func (s Space) HashKeyFingerprint() string { return string(s) + "hashkey" }
+
 // Topic is the set of subscriber ids of a topic.
 func (s Space) Topic(topic string) string { return string(s) + "{topics}:" + topic }
 

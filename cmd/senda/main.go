@@ -41,6 +41,8 @@ Usage:
   senda broadcast ...      send and follow broadcasts through the admin API
   senda subscribers rotate-key
                            seal every stored address again with the current key
+  senda subscribers rotate-hash-key
+                           move every subscriber to its id under a new SENDA_HASH_KEY
   senda healthcheck        exit 0 when the local serve is ready (for containers)
   senda version            show the version and the commit it was built from
   senda help               show this help

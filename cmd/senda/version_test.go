@@ -38,7 +38,7 @@ func TestHelpExitsZero(t *testing.T) {
 		{"content"}, {"content", "check"}, {"content", "export"}, {"content", "import"},
 		{"broadcast"}, {"broadcast", "send"}, {"broadcast", "list"}, {"broadcast", "status"},
 		{"broadcast", "cancel"}, {"broadcast", "topics"},
-		{"subscribers"}, {"subscribers", "rotate-key"}, {"healthcheck"},
+		{"subscribers"}, {"subscribers", "rotate-key"}, {"subscribers", "rotate-hash-key"}, {"healthcheck"},
 	}
 	for _, cmd := range commands {
 		for _, h := range []string{"-h", "-help", "--help"} {

@@ -33,13 +33,25 @@ func needRedis(cfg config.Config) error {
 	return nil
 }
 
-const subscribersUsage = "Usage: senda subscribers rotate-key\n\nSeals every subscriber's address again with SENDA_SUBSCRIBER_KEY. To rotate: move the old key\nto SENDA_SUBSCRIBER_KEYS_OLD, set the new one as SENDA_SUBSCRIBER_KEY, restart Senda, run this,\nthen remove the old key. Safe to run while Senda runs, and to run again.\n"
+const subscribersUsage = `Usage: senda subscribers rotate-key
+       senda subscribers rotate-hash-key
+
+rotate-key seals every subscriber's address again with SENDA_SUBSCRIBER_KEY. To rotate: move the old
+key to SENDA_SUBSCRIBER_KEYS_OLD, set the new one as SENDA_SUBSCRIBER_KEY, restart Senda, run this,
+then remove the old key. Safe to run while Senda runs, and to run again.
+
+rotate-hash-key moves every subscriber to its id under a new SENDA_HASH_KEY, so BAJA still finds
+them. Put the previous key in SENDA_HASH_KEY_OLD and the new one in SENDA_HASH_KEY, restart Senda
+(a BAJA then deletes under both), run this until it reports 0 failed, then remove
+SENDA_HASH_KEY_OLD and restart. Safe to run again after an interruption. Conversations in
+progress start over.
+`
 
 func runSubscribers(ctx context.Context, args []string, stdout, stderr io.Writer, getenv config.Lookup) error {
 	if err := helpFirst(args, subscribersUsage, stdout); err != nil {
 		return err
 	}
-	if len(args) == 0 || args[0] != "rotate-key" {
+	if len(args) == 0 || (args[0] != "rotate-key" && args[0] != "rotate-hash-key") {
 		fmt.Fprint(stderr, subscribersUsage)
 		return errUsage
 	}
@@ -50,12 +62,28 @@ func runSubscribers(ctx context.Context, args []string, stdout, stderr io.Writer
 		if !cfg.Broadcast.Subscriptions() {
 			return errors.New("SENDA_SUBSCRIBER_KEY is required (with the old keys in SENDA_SUBSCRIBER_KEYS_OLD)")
 		}
+		if args[0] == "rotate-hash-key" && len(cfg.HashKeyOld) == 0 {
+			return errors.New("SENDA_HASH_KEY_OLD is required: the previous hash key, with the new one in SENDA_HASH_KEY")
+		}
 		return nil
 	}, false)
 	if err != nil {
 		return err
 	}
 	defer s.app.Close()
+	if args[0] == "rotate-hash-key" {
+		res, err := s.app.RotateHashKey(ctx)
+		if err != nil {
+			return fmt.Errorf("rotate-hash-key: %w", err)
+		}
+		fmt.Fprintf(stdout, "subscribers: %d scanned, %d moved to the new hash key, %d already under it, %d failed\n",
+			res.Scanned, res.Moved, res.Current, res.Failed)
+		if res.Failed > 0 {
+			fmt.Fprintln(stderr, "some records could not be opened, or are filed under neither SENDA_HASH_KEY nor SENDA_HASH_KEY_OLD; the fingerprint still names the old key. Check SENDA_SUBSCRIBER_KEY(S_OLD) and run again")
+			return errReported
+		}
+		return nil
+	}
 	res, err := s.app.Subscribers().Rotate(ctx)
 	if err != nil {
 		return fmt.Errorf("rotate-key: %w", err)

@@ -5,6 +5,9 @@
 -- ARGV[2]  the new value ("" deletes the session: SALIR / BORRAR)
 -- ARGV[3]  idle time to live in milliseconds
 -- ARGV[4]  the hour of this message (Unix time / 3600), for WhatsApp's 24-hour window
+-- ARGV[5…]  riders' key and argument counts, then their keys (KEYS[3…]) and
+--           arguments: see composeStepScript, which appends each rider's
+--           fragment before the final `return {1}` (which must stay last).
 -- Returns {1} when the write happened, or {0, current} when the stored value
 -- was not what the caller computed from; the caller steps again from current.
 local cur = redis.call('GET', KEYS[1]) or ''
