@@ -32,7 +32,7 @@ var people = []person{
 func TestPrivacyNothingPersonalIsKept(t *testing.T) {
 	t.Parallel()
 	ts, down := newFlakyService(t, testConfig())
-	for i, p := range people {
+	for _, p := range people {
 		for _, ch := range []string{"sms", "whatsapp"} {
 			var s *sender
 			if ch == "sms" {
