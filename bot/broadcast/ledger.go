@@ -173,6 +173,7 @@ func (s *Store) finish(ctx context.Context, d delivery, o outcome) error {
 	if err != nil {
 		return fmt.Errorf("broadcast: record outcome: %w", err)
 	}
+	s.noteFinish(ctx, o, res)
 	if res == finishLast {
 		s.expire(ctx, d.bid)
 	}

@@ -88,6 +88,8 @@ type Store struct {
 	subs *subscribers.Store
 	pack func() *content.Pack
 	now  func() time.Time
+
+	outcomes Outcomes // nil: outcomes are not reported (see SetOutcomes)
 }
 
 // NewStore returns a broadcast store. pack returns the current content pack
@@ -343,5 +345,6 @@ func (s *Store) CountCallback(ctx context.Context, id, msgHash, status string, e
 	if err != nil {
 		return fmt.Errorf("broadcast: callback: %w", err)
 	}
+	s.noteCallback(ctx, field)
 	return nil
 }
