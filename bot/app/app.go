@@ -24,11 +24,13 @@ import (
 
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/console"
 	"github.com/senda-org/senda/bot/conversation"
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/rkey"
+	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
@@ -61,6 +63,11 @@ type Deps struct {
 	SessionTTL time.Duration
 	// Listener is where Run serves; when nil Run listens on cfg.Addr.
 	Listener net.Listener
+	// TemporaryStepFigures counts each webhook message in the daily figures
+	// after the conversation answered it, in a round trip of its own.
+	// TEMPORARY: the stats.Rider wired with conversation.WithRiders replaces
+	// it (and this field) once bot/conversation has riders.
+	TemporaryStepFigures bool
 }
 
 // App is a wired Senda.
@@ -78,6 +85,9 @@ type App struct {
 	subs         *subscribers.Store // always: BAJA deletes even when subscriptions are off
 	broadcasts   *broadcast.Store   // nil when subscriptions are off
 	sender       broadcast.Sender   // nil when Twilio's REST API is not configured
+	stats        *stats.Recorder    // the anonymous daily figures
+	loc          *time.Location     // SENDA_TIMEZONE
+	console      *console.Console   // nil without SENDA_ADMIN_TOKENS
 	http         *httpapi.Server
 	now          func() time.Time
 }
@@ -130,11 +140,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if len(cfg.Broadcast.AdminTokens) == 0 && cfg.Broadcast.Subscriptions() {
 		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API is off, so no broadcast can be sent")
 	}
-	a.http = httpapi.New(httpapi.Deps{
+	if err := a.newStats(prefix); err != nil {
+		return nil, err
+	}
+	hd := httpapi.Deps{
 		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
 		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Now: a.now,
-	})
+		Stats: a.stats,
+	}
+	if len(cfg.Broadcast.AdminTokens) > 0 {
+		if a.console, err = a.newConsole(prefix); err != nil {
+			return nil, err
+		}
+		hd.Console = a.console
+	}
+	if deps.TemporaryStepFigures { // TEMPORARY: replaced by stats.Rider (see stepfigures_temporary.go)
+		hd.AfterMessage = a.temporaryStepFigures
+	}
+	a.http = httpapi.New(hd)
 	return a, nil
 }
 

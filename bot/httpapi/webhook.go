@@ -61,6 +61,9 @@ func (s *Server) handleMessage(c echo.Context) error {
 		return errMessageFields
 	}
 	page := s.Conversation.Handle(c.Request().Context(), msg)
+	if s.AfterMessage != nil { // TEMPORARY: see Deps.AfterMessage
+		s.AfterMessage(c.Request().Context(), msg)
+	}
 	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", page.TwiML)
 }
 
