@@ -97,8 +97,8 @@ func TestConsoleFiguresEndToEnd(t *testing.T) {
 		t.Fatalf("GET /admin/stats: %d %s", rec.Code, rec.Body.String())
 	}
 	var raw struct {
-		Timezone string                     `json:"timezone"`
-		MinCount int                        `json:"min_count"`
+		Timezone string                       `json:"timezone"`
+		MinCount int                          `json:"min_count"`
 		Days     []map[string]json.RawMessage `json:"days"`
 		Total    struct {
 			People   *int64            `json:"people"`
