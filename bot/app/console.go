@@ -158,13 +158,18 @@ func (a *App) twilioCheck(context.Context) console.Check {
 	if b.WhatsAppFrom != "" {
 		set = append(set, "WhatsApp")
 	}
+	var problems []string
+	if a.cfg.AuthToken == "" {
+		problems = append(problems, "TWILIO_AUTH_TOKEN no está: no se revisan las firmas de Twilio / signatures are not checked")
+	}
+	if a.broadcasts != nil && a.sender == nil {
+		problems = append(problems, "los avisos esperan: falta TWILIO_ACCOUNT_SID o un remitente / broadcasts wait: no Twilio REST settings")
+	}
+	if len(problems) > 0 {
+		return console.Check{Name: "Twilio", Detail: strings.Join(problems, "; ")}
+	}
 	c := console.Check{Name: "Twilio", OK: true, Detail: strings.Join(set, ", ")}
-	switch {
-	case a.cfg.AuthToken == "":
-		c.OK, c.Detail = false, "TWILIO_AUTH_TOKEN no está: no se revisan las firmas de Twilio / signatures are not checked"
-	case a.broadcasts != nil && a.sender == nil:
-		c.OK, c.Detail = false, "los avisos esperan: falta TWILIO_ACCOUNT_SID o un remitente / broadcasts wait: no Twilio REST settings"
-	case a.broadcasts == nil:
+	if a.broadcasts == nil {
 		c.Detail += " · avisos apagados (SENDA_SUBSCRIBER_KEY) / broadcasts off"
 	}
 	return c

@@ -240,3 +240,40 @@ func TestBroadcastOutcomesInTheFigures(t *testing.T) {
 		t.Errorf("opt-outs = %v, want salud 1 (forgotten after 21610)", rep.Total.OptOuts)
 	}
 }
+
+func TestConsoleTwilioCheck(t *testing.T) {
+	t.Parallel()
+	_, client := fakeSender(t)
+	withSender := consoleConfig()
+	withSender.Broadcast.SMSFrom, withSender.Broadcast.WhatsAppFrom = testSMSFrom, testWAFrom
+	noToken := consoleConfig()
+	noToken.AuthToken = ""
+	cases := []struct {
+		name string
+		cfg  config.Config
+		deps Deps
+		ok   bool
+		says []string
+	}{
+		{"all set", withSender, Deps{Sender: client}, true, []string{"firma de Twilio", "SMS", "WhatsApp"}},
+		{"no sender", consoleConfig(), Deps{}, false, []string{"falta TWILIO_ACCOUNT_SID"}},
+		{"neither", noToken, Deps{}, false, []string{"TWILIO_AUTH_TOKEN no está", "falta TWILIO_ACCOUNT_SID"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts := newTestService(t, c.cfg, c.deps)
+			got := ts.twilioCheck(context.Background())
+			if got.OK != c.ok {
+				t.Errorf("OK = %v, want %v (%s)", got.OK, c.ok, got.Detail)
+			}
+			for _, s := range c.says {
+				if !strings.Contains(got.Detail, s) {
+					t.Errorf("detail %q lacks %q", got.Detail, s)
+				}
+			}
+			if strings.Contains(got.Detail, testToken) {
+				t.Error("the check shows the auth token")
+			}
+		})
+	}
+}
