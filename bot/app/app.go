@@ -129,6 +129,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 		return nil, err
 	}
 	a.subs = subscribers.New(a.rdb, a.keys, ring, a.now)
+	if err := a.newStats(prefix); err != nil {
+		return nil, err
+	}
 	if err := a.newConversation(prefix); err != nil {
 		return nil, err
 	}
@@ -139,9 +142,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	}
 	if len(cfg.Broadcast.AdminTokens) == 0 && cfg.Broadcast.Subscriptions() {
 		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API is off, so no broadcast can be sent")
-	}
-	if err := a.newStats(prefix); err != nil {
-		return nil, err
 	}
 	hd := httpapi.Deps{
 		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
@@ -205,6 +205,7 @@ func (a *App) newConversation(prefix string) error {
 func (a *App) setupBroadcasts() error {
 	b := a.cfg.Broadcast
 	a.broadcasts = broadcast.NewStore(a.rdb, a.keys, a.subs, a.conversation.Pack, a.now)
+	a.broadcasts.SetOutcomes(statsOutcomes{rec: a.stats, app: a})
 	switch {
 	case a.deps.Sender != nil:
 		a.sender = a.deps.Sender

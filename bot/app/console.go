@@ -13,8 +13,9 @@ import (
 )
 
 // newStats builds the recorder of the anonymous daily figures, counted in
-// SENDA_TIMEZONE, and has broadcast outcomes and the opt-outs the Twilio
-// error policy makes counted in them.
+// SENDA_TIMEZONE. It comes before the conversation, whose session step
+// will count them (stats.Rider), and the broadcast store, whose outcomes
+// it counts (setupBroadcasts).
 func (a *App) newStats(prefix string) error {
 	loc, err := a.cfg.Broadcast.Location()
 	if err != nil {
@@ -22,9 +23,6 @@ func (a *App) newStats(prefix string) error {
 	}
 	a.loc = loc
 	a.stats = stats.New(a.rdb, stats.Options{Prefix: prefix, Location: loc, Now: a.now})
-	if a.broadcasts != nil {
-		a.broadcasts.SetOutcomes(statsOutcomes{rec: a.stats, app: a})
-	}
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/senda-org/senda/bot/adminapi"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/redistest"
 )
 
 // browser keeps cookies the way a browser does for one site, including
@@ -148,7 +149,7 @@ func TestConsoleFiguresEndToEnd(t *testing.T) {
 	if bySession.Code != http.StatusOK || !strings.Contains(bySession.Body.String(), `"salud":8`) {
 		t.Errorf("GET /admin/stats with a console session: %d %s", bySession.Code, bySession.Body.String())
 	}
-	outputs := map[string]string{"json": rec.Body.String(), "csv": csv.Body.String(), "page": page.Body.String(),
+	outputs := map[string]string{"redis": fmt.Sprint(redistest.Dump(t, ts.rdb, ts.prefix)), "json": rec.Body.String(), "csv": csv.Body.String(), "page": page.Body.String(),
 		"page csv": pageCSV.Body.String(), "session json": bySession.Body.String(), "logs": ts.logs.String()}
 	for name, out := range outputs {
 		for _, n := range numbers {

@@ -30,7 +30,19 @@ type StepRide struct {
 // step's own round trip: inside the session script on a single Redis or
 // Sentinel (Lua and Args), or in the pipeline sent with it on Cluster
 // (Queue). Its three methods are the conversation.Rider contract, with
-// StepRide in place of conversation.Ride.
+// StepRide in place of conversation.Ride; bot/app adapts it:
+//
+//	type statsRider struct{ stats.Rider }
+//
+//	func (r statsRider) Args(m conversation.Ride) ([]string, []any) { return r.Rider.Args(stepRide(m)) }
+//	func (r statsRider) Queue(ctx context.Context, p redis.Pipeliner, m conversation.Ride) {
+//		r.Rider.Queue(ctx, p, stepRide(m))
+//	}
+//	func stepRide(m conversation.Ride) stats.StepRide {
+//		return stats.StepRide{Now: m.Now, Sender: m.Sender, Channel: m.Channel, Pack: m.Pack, Input: m.Input, Result: m.Result}
+//	}
+//
+//	conversation.WithRiders(statsRider{stats.Rider{Recorder: a.stats}})  // Lua() comes from the embedded Rider
 type Rider struct {
 	Recorder *Recorder
 	// Distress names the nodes that count as a distress or emergency page;
