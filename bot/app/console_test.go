@@ -15,6 +15,7 @@ import (
 	"github.com/senda-org/senda/bot/adminapi"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/redistest"
 )
 
@@ -274,6 +275,65 @@ func TestConsoleTwilioCheck(t *testing.T) {
 			}
 			if strings.Contains(got.Detail, testToken) {
 				t.Error("the check shows the auth token")
+			}
+		})
+	}
+}
+
+// TestStatusCallbackOutcomesInTheFigures: a failed status callback counts
+// one failed broadcast message however often Twilio repeats it, and the
+// person it forgets counts one opt-out per topic they had.
+func TestStatusCallbackOutcomesInTheFigures(t *testing.T) {
+	t.Parallel()
+	_, client := fakeSender(t)
+	ts := newTestService(t, consoleConfig(), Deps{Sender: client})
+	blocked := "whatsapp:+50261120002"
+	ts.sms("+50261120001").optIn(t, "1")
+	ts.whatsapp("+50261120002").optIn(t, "1")
+	startWorkers(t, ts, fastWorkers)
+	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso."}})
+	ts.waitStatus(t, st.ID, "done", func(s broadcast.Status) bool { return s.State == broadcast.StateDone })
+	path := httpapi.StatusPath + "?b=" + st.ID
+	failed := url.Values{"MessageSid": {"SM" + strings.Repeat("3", 32)}, "MessageStatus": {"undelivered"}, "ErrorCode": {"63014"}, "To": {blocked}}
+	for range 2 {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(failed.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", twilioSignature(testToken, testPublicURL+path, failed))
+		rec := httptest.NewRecorder()
+		ts.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent {
+			t.Fatalf("callback: %d %s", rec.Code, rec.Body.String())
+		}
+	}
+	rep, err := ts.stats.Read(context.Background(), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Broadcast.Sent != 2 || rep.Total.Broadcast.Failed != 1 || rep.Total.OptOuts["salud"] != 1 {
+		t.Errorf("figures: sent %d failed %d opt-outs %v; want 2, 1 and salud 1",
+			rep.Total.Broadcast.Sent, rep.Total.Broadcast.Failed, rep.Total.OptOuts)
+	}
+}
+
+func TestStatsEndpointRefusesBadRanges(t *testing.T) {
+	t.Parallel()
+	ts := newTestService(t, consoleConfig(), Deps{})
+	cases := []struct {
+		query string
+		code  int
+		says  string
+	}{
+		{"?from=2026-13-01", http.StatusBadRequest, "no es AAAA-MM-DD"},
+		{"?from=2026-11-30&to=2026-11-01", http.StatusBadRequest, "from is after to"},
+		{"?from=2025-01-01&to=2026-11-27", http.StatusBadRequest, "at most 400"},
+		{"?format=xml", http.StatusBadRequest, "format must be json or csv"},
+		{"?from=2026-11-01&to=2026-11-30", http.StatusOK, `"from":"2026-11-01","to":"2026-11-30","timezone":"America/Guatemala","min_count":5`},
+	}
+	for _, c := range cases {
+		t.Run(c.query, func(t *testing.T) {
+			rec := ts.admin(t, http.MethodGet, adminapi.PathStats+c.query, nil)
+			if rec.Code != c.code || !strings.Contains(rec.Body.String(), c.says) {
+				t.Errorf("%d %s; want %d and %q", rec.Code, rec.Body.String(), c.code, c.says)
 			}
 		})
 	}
