@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -80,8 +81,12 @@ func (a *App) newConsole(prefix string) (*console.Console, error) {
 		Location:     a.loc,
 		Secure:       strings.HasPrefix(strings.ToLower(a.cfg.PublicURL), "https://"),
 		SimulatorKey: simKey[:],
-		Log:          a.log.With("component", "console"),
-		Now:          a.now,
+		ClientKey: func(addr string) string {
+			sum := a.hasher.Label("console-client", addr)
+			return hex.EncodeToString(sum[:12])
+		},
+		Log: a.log.With("component", "console"),
+		Now: a.now,
 	}
 	if a.broadcasts != nil {
 		opts.Broadcasts = console.StoreBroadcasts{Store: a.broadcasts}

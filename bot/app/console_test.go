@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -176,6 +177,14 @@ func TestConsoleMountedBesideTheBearerAPI(t *testing.T) {
 	}
 	if rec := b.do(http.MethodGet, adminapi.PathStats, nil); rec.Code != http.StatusUnauthorized {
 		t.Errorf("stats without token or session: %d", rec.Code)
+	}
+	// A wrong token is counted under a keyed hash of the client address
+	// (httptest's 192.0.2.1), never the address or its plain SHA-256.
+	login := b.do(http.MethodGet, "/admin/entrar", nil)
+	b.do(http.MethodPost, "/admin/entrar", url.Values{"csrf": {csrfField.FindStringSubmatch(login.Body.String())[1]}, "token": {"not-the-token-at-all"}})
+	sum := ts.hasher.Label("console-client", "192.0.2.1")
+	if n, _ := ts.rdb.Get(context.Background(), ts.prefix+"console:fail:"+hex.EncodeToString(sum[:12])).Int(); n != 1 {
+		t.Errorf("failed sign-ins under the keyed client hash = %d, want 1", n)
 	}
 	session := b.signIn(testAdminToken)
 	if !session.Secure || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode {
