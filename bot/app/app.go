@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 		}
 	}
 	if len(cfg.Broadcast.AdminTokens) == 0 && cfg.Broadcast.Subscriptions() {
-		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API is off, so no broadcast can be sent")
+		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API and the web console are off, so no broadcast can be sent")
 	}
 	hd := httpapi.Deps{
 		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
@@ -154,6 +154,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 			return nil, err
 		}
 		hd.Console = a.console
+		log.Info("web console on", "path", "/admin/")
 	}
 	if deps.TemporaryStepFigures { // TEMPORARY: replaced by stats.Rider (see stepfigures_temporary.go)
 		hd.AfterMessage = a.temporaryStepFigures

@@ -8,6 +8,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
@@ -108,5 +110,46 @@ func TestRiderQueueForCluster(t *testing.T) {
 	}
 	if got := f.rdb.HGet(ctx, f.rec.DayKey("2026-11-27"), "x:whatsapp:es:salud:SALUD:").Val(); got != "1" {
 		t.Errorf("queued visit = %q, want 1", got)
+	}
+}
+
+// BenchmarkRiderInScript compares the session step's compare-and-set alone
+// with the same script carrying the stats rider (one EVALSHA each).
+func BenchmarkRiderInScript(b *testing.B) {
+	rdb, prefix := redistest.Client(b)
+	ctx := context.Background()
+	p, _, err := content.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng := flows.New(p, flows.Options{})
+	rec := stats.New(rdb, stats.Options{Prefix: prefix})
+	rider := stats.Rider{Recorder: rec}
+	h := ident.NewHasher([]byte("bench-key-0123456789abcdef012345"))
+	in := flows.Input{Text: "salud", Channel: content.WhatsApp, New: true}
+	res := eng.Step(flows.State{}, in)
+	for _, with := range []bool{false, true} {
+		name, script := "alone", composeRiders()
+		if with {
+			name, script = "with-stats-rider", composeRiders(rider.Lua())
+		}
+		script.Load(ctx, rdb)
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				id := h.Sender(content.WhatsApp, "+5025555"+strconv.Itoa(i)) // a new session: the step is stored
+				keys := []string{prefix + "{" + id.String() + "}:s"}
+				args := []any{"", "x"}
+				if with {
+					rk, ra := rider.Args(stats.StepRide{Now: time.Now(), Sender: id, Channel: content.WhatsApp, Pack: p, Input: in, Result: res})
+					keys = append(keys, rk...)
+					args = append(append(args, len(rk), len(ra)), ra...)
+				}
+				if err := script.EvalSha(ctx, rdb, keys, args...).Err(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
