@@ -347,3 +347,40 @@ func TestStatsEndpointRefusesBadRanges(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleTestSendThroughTheSender: "send a test" goes once through the
+// broadcast sender to the number typed, and the number is kept nowhere:
+// not in Redis, the log, the audit trail or the page sent back.
+func TestConsoleTestSendThroughTheSender(t *testing.T) {
+	t.Parallel()
+	fake, client := fakeSender(t)
+	ts := newTestService(t, consoleConfig(), Deps{Sender: client})
+	b := ts.browser(t)
+	b.signIn(testAdminToken)
+	page := b.do(http.MethodGet, "/admin/avisos", nil)
+	csrf := csrfField.FindStringSubmatch(page.Body.String())
+	if page.Code != http.StatusOK || csrf == nil || !strings.Contains(page.Body.String(), `name="number"`) {
+		t.Fatalf("Avisos page without the test box: %d", page.Code)
+	}
+	const number = "+50255517171"
+	rec := b.do(http.MethodPost, "/admin/avisos/prueba", url.Values{"csrf": {csrf[1]}, "topic": {"salud"},
+		"text_es": {"Jornada de salud el lunes."}, "number": {number}, "channel": {"sms"}})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("test send: %d %s", rec.Code, rec.Body.String())
+	}
+	msgs := fake.Messages()
+	if len(msgs) != 1 || msgs[0].Form.Get("To") != number || !strings.Contains(msgs[0].Form.Get("Body"), "Jornada de salud el lunes.") ||
+		msgs[0].Form.Get("StatusCallback") != "" {
+		t.Fatalf("Twilio got %+v; want one SMS to the typed number, without a status callback", msgs)
+	}
+	audit := b.do(http.MethodGet, "/admin/registro", nil).Body.String()
+	if !strings.Contains(audit, "envió una prueba") {
+		t.Error("the audit trail lacks the test send")
+	}
+	for name, out := range map[string]string{"redis": fmt.Sprint(redistest.Dump(t, ts.rdb, ts.prefix)), "logs": ts.logs.String(),
+		"page": rec.Body.String(), "audit": audit} {
+		if strings.Contains(out, number[1:]) || strings.Contains(out, number[4:]) {
+			t.Errorf("%s holds the test number", name)
+		}
+	}
+}
