@@ -384,3 +384,38 @@ func TestConsoleTestSendThroughTheSender(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleTemplatesFromTheContentAPI: with Twilio's REST settings, the
+// Avisos page offers the account's approved WhatsApp templates, read from
+// the Content API with the same credentials.
+func TestConsoleTemplatesFromTheContentAPI(t *testing.T) {
+	t.Parallel()
+	var auth string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/ContentAndApprovals" {
+			http.NotFound(w, r)
+			return
+		}
+		user, pass, _ := r.BasicAuth()
+		auth = user + ":" + pass
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"contents":[
+			{"sid":"HX11111111111111111111111111111111","friendly_name":"jornada_salud","language":"es","approval_requests":{"status":"approved"}},
+			{"sid":"HX22222222222222222222222222222222","friendly_name":"borrador","language":"es","approval_requests":{"status":"pending"}}],
+			"meta":{"next_page_url":null}}`)
+	}))
+	t.Cleanup(api.Close)
+	cfg := consoleConfig()
+	cfg.Broadcast.AccountSID, cfg.Broadcast.SMSFrom, cfg.Broadcast.APIBase = "AC"+strings.Repeat("0", 32), testSMSFrom, api.URL
+	cfg.AuthToken = strings.Repeat("ab12", 8) // Twilio's shape: letters and digits
+	ts := newTestService(t, cfg, Deps{})
+	b := ts.browser(t)
+	b.signIn(testAdminToken)
+	page := b.do(http.MethodGet, "/admin/avisos", nil).Body.String()
+	if !strings.Contains(page, "HX11111111111111111111111111111111") || strings.Contains(page, "borrador") {
+		t.Errorf("templates offered are not the approved ones:\n%s", page)
+	}
+	if auth != cfg.Broadcast.AccountSID+":"+cfg.AuthToken {
+		t.Errorf("Content API called as %q, want the account SID and auth token", auth)
+	}
+}
