@@ -7,7 +7,10 @@
 // It imports only the standard library.
 package adminapi
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Paths of the admin API, below the server's base URL.
 const (
@@ -15,7 +18,14 @@ const (
 	PathBroadcasts = PathPrefix + "/broadcasts" // POST creates, GET lists
 	PathTopics     = PathPrefix + "/topics"
 	PathAudit      = PathPrefix + "/audit"
+	// PathStats answers the anonymous daily figures:
+	// ?from=YYYY-MM-DD&to=YYYY-MM-DD (default the last 30 days, at most
+	// 400), and &format=csv for CSV instead of Stats.
+	PathStats = PathPrefix + "/stats"
 )
+
+// StatsFormatCSV is the format= value that asks GET /admin/stats for CSV.
+const StatsFormatCSV = "csv"
 
 // BroadcastPath is the path of one broadcast; CancelPath cancels it. id must
 // already be escaped for a path.
@@ -166,4 +176,55 @@ type Audit struct {
 // Error is the body of every error answer.
 type Error struct {
 	Error string `json:"error"`
+}
+
+// A figure is a count that left the server: nil (null in JSON) when it is
+// from 1 to Stats.MinCount-1, so no small group can be picked out; 0 stays
+// 0.
+
+// StatsBroadcasts are broadcast messages sent (accepted by Twilio) and failed.
+type StatsBroadcasts struct {
+	Sent   *int64 `json:"sent"`
+	Failed *int64 `json:"failed"`
+}
+
+// Figures are one day's figures, or the whole range's. Maps are keyed by
+// channel, language code, node id, keyword (upper case) and topic id.
+type Figures struct {
+	People     *int64            `json:"people"`
+	Messages   *int64            `json:"messages"`
+	Channels   map[string]*int64 `json:"channels"`
+	Languages  map[string]*int64 `json:"languages"`
+	Nodes      map[string]*int64 `json:"nodes"`
+	Keywords   map[string]*int64 `json:"keywords"`
+	Distress   *int64            `json:"distress"`
+	OptIns     map[string]*int64 `json:"opt_ins"`
+	OptOuts    map[string]*int64 `json:"opt_outs"`
+	Broadcasts StatsBroadcasts   `json:"broadcasts"`
+}
+
+// StatsDay is one day's figures.
+type StatsDay struct {
+	Date string `json:"date"` // YYYY-MM-DD in Timezone
+	Figures
+}
+
+// Stats is the answer to GET /admin/stats. Total.People counts distinct
+// people over the whole range, not a sum of days.
+type Stats struct {
+	From     string     `json:"from"`
+	To       string     `json:"to"`
+	Timezone string     `json:"timezone"`
+	MinCount int        `json:"min_count"`
+	Days     []StatsDay `json:"days"`
+	Total    Figures    `json:"total"`
+}
+
+// FormatFigure writes a figure for people: the number, or "<5" (for
+// MinCount 5) when it is hidden.
+func FormatFigure(f *int64, minCount int) string {
+	if f == nil {
+		return "<" + strconv.Itoa(minCount)
+	}
+	return strconv.FormatInt(*f, 10)
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/console"
 	"github.com/senda-org/senda/bot/conversation"
 	"github.com/senda-org/senda/bot/erase"
 	"github.com/senda-org/senda/bot/hashkey"
@@ -32,6 +33,7 @@ import (
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/rkey"
+	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
@@ -89,6 +91,9 @@ type App struct {
 	sender       broadcast.Sender   // nil when Twilio's REST API is not configured
 	erase        *erase.Queue       // nil when SENDA_TWILIO_ERASE is off
 	deleter      erase.Deleter      // set with erase
+	stats        *stats.Recorder    // the anonymous daily figures
+	loc          *time.Location     // SENDA_TIMEZONE
+	console      *console.Console   // nil without SENDA_ADMIN_TOKENS
 	http         *httpapi.Server
 	now          func() time.Time
 }
@@ -144,6 +149,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if err := a.setupErase(); err != nil {
 		return nil, err
 	}
+	if err := a.newStats(prefix); err != nil {
+		return nil, err
+	}
 	if err := a.newConversation(prefix); err != nil {
 		return nil, err
 	}
@@ -153,14 +161,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 		}
 	}
 	if len(cfg.Broadcast.AdminTokens) == 0 && cfg.Broadcast.Subscriptions() {
-		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API is off, so no broadcast can be sent")
+		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API and the web console are off, so no broadcast can be sent")
 	}
-	a.http = httpapi.New(httpapi.Deps{
+	hd := httpapi.Deps{
 		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
 		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Now: a.now,
 		Erase: a.erase, ReplyCallback: a.replyCallback(),
-	})
+		Stats: a.stats,
+	}
+	if len(cfg.Broadcast.AdminTokens) > 0 {
+		if a.console, err = a.newConsole(prefix); err != nil {
+			return nil, err
+		}
+		hd.Console = a.console
+		log.Info("web console on", "path", "/admin/")
+	}
+	a.http = httpapi.New(hd)
 	return a, nil
 }
 
@@ -255,6 +272,7 @@ func (a *App) newConversation(prefix string) error {
 func (a *App) setupBroadcasts() error {
 	b := a.cfg.Broadcast
 	a.broadcasts = broadcast.NewStore(a.rdb, a.keys, a.subs, a.conversation.Pack, a.now, broadcast.CountInto(a.metrics))
+	a.broadcasts.SetOutcomes(statsOutcomes{rec: a.stats, app: a})
 	switch {
 	case a.deps.Sender != nil:
 		a.sender = a.deps.Sender

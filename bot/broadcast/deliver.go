@@ -212,6 +212,7 @@ func (w *Worker) recordOutcome(ctx context.Context, a *attempt, sendErr error) e
 func (s *Store) ApplyErrorPolicy(ctx context.Context, id ident.SenderID, k twilio.Kind) error {
 	switch k.RecipientAction() {
 	case twilio.ForgetRecipient:
+		s.noteForget(ctx, id)
 		return s.subs.Delete(ctx, id, s.pack().TopicIDs())
 	case twilio.SuspendTemplates:
 		return s.subs.SuspendTemplates(ctx, id, s.now().Add(twilio.TemplateSuspension))

@@ -176,6 +176,7 @@ func (s *Store) finish(ctx context.Context, d delivery, o outcome) error {
 	if res != finishNotOurs {
 		s.m.Add("broadcast_messages_total", "outcome", o.counter, 1)
 	}
+	s.noteFinish(ctx, o, res)
 	if res == finishLast {
 		s.expire(ctx, d.bid)
 	}

@@ -90,6 +90,8 @@ type Store struct {
 	pack func() *content.Pack
 	now  func() time.Time
 	m    *metrics.Set // nil counts nothing
+
+	outcomes Outcomes // nil: outcomes are not reported (see SetOutcomes)
 }
 
 // StoreOption adjusts a Store.
@@ -356,5 +358,6 @@ func (s *Store) CountCallback(ctx context.Context, id, msgHash, status string, e
 	if err != nil {
 		return fmt.Errorf("broadcast: callback: %w", err)
 	}
+	s.noteCallback(ctx, field)
 	return nil
 }

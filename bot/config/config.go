@@ -143,6 +143,20 @@ func (b BroadcastConfig) WorkerCount() int {
 	return min(max(minWorkers, int(math.Ceil(b.MPS*twilioLatency.Seconds()))), 256)
 }
 
+// Location is SENDA_TIMEZONE loaded: the zone quiet hours, daily caps, the
+// anonymous daily figures and the times staff type and read are in.
+func (b BroadcastConfig) Location() (*time.Location, error) {
+	return loadZone(b.TimeZone)
+}
+
+func loadZone(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(cmp.Or(name, DefaultTimeZone))
+	if err != nil {
+		return nil, fmt.Errorf("SENDA_TIMEZONE=%q is not a time zone; write it like America/Guatemala: %w", name, err)
+	}
+	return loc, nil
+}
+
 // Subscriptions reports whether people may opt in to updates.
 func (b BroadcastConfig) Subscriptions() bool { return len(b.SubscriberKey) > 0 }
 
@@ -497,13 +511,18 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 type Client struct {
 	AdminURL   string // SENDA_ADMIN_URL: the admin API's base URL; empty means the default
 	AdminToken string // SENDA_ADMIN_TOKEN or SENDA_ADMIN_TOKEN_FILE: a token from the server's SENDA_ADMIN_TOKENS
+	TimeZone   string // SENDA_TIMEZONE: the zone times are typed and printed in; default DefaultTimeZone
 }
+
+// Location is the client's SENDA_TIMEZONE loaded.
+func (c Client) Location() (*time.Location, error) { return loadZone(c.TimeZone) }
 
 // LoadClient reads the admin client's settings, and none of the server's:
 // a broadcast is sent from a shell that need not hold them.
 func LoadClient(getenv Lookup) (Client, error) {
 	token, err := readSecret(getenv, "SENDA_ADMIN_TOKEN")
-	return Client{AdminURL: getenv.get("SENDA_ADMIN_URL"), AdminToken: token}, err
+	return Client{AdminURL: getenv.get("SENDA_ADMIN_URL"), AdminToken: token,
+		TimeZone: cmp.Or(getenv.get("SENDA_TIMEZONE"), DefaultTimeZone)}, err
 }
 
 // ContentDir reads SENDA_CONTENT_DIR alone, for commands that only look at

@@ -254,6 +254,35 @@ func TestAuthTokenPrevious(t *testing.T) {
 	}
 }
 
+func TestTimeZoneForFiguresAndTheClient(t *testing.T) {
+	cases := []struct {
+		set, want string
+		fails     bool
+	}{
+		{"", DefaultTimeZone, false},
+		{"America/Mexico_City", "America/Mexico_City", false},
+		{"Mars/Olympus", "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.set, func(t *testing.T) {
+			cfg, err := Load(env(map[string]string{"SENDA_TIMEZONE": c.set}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl, err := LoadClient(env(map[string]string{"SENDA_TIMEZONE": c.set}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []func() (*time.Location, error){cfg.Broadcast.Location, cl.Location} {
+				loc, err := f()
+				if (err != nil) != c.fails || (err == nil && loc.String() != c.want) {
+					t.Errorf("location = %v, %v; want %q (fails %v)", loc, err, c.want, c.fails)
+				}
+			}
+		})
+	}
+}
+
 func TestEraseSetting(t *testing.T) {
 	t.Parallel()
 	prod := map[string]string{

@@ -142,8 +142,12 @@ type Options struct {
 	// SimulatorKey signs the simulator's conversation state kept in the
 	// page; random when nil (states then do not survive a restart).
 	SimulatorKey []byte
-	Log          *slog.Logger
-	Now          func() time.Time
+	// ClientKey names a client address in the sign-in limit's key without
+	// keeping it (a keyed hash); nil uses an unkeyed SHA-256, which the
+	// integrator should replace with one keyed by a secret.
+	ClientKey func(addr string) string
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Console serves the web console.
@@ -363,6 +367,9 @@ const (
 )
 
 func (c *Console) failuresKey(ec echo.Context) string {
+	if c.opts.ClientKey != nil {
+		return c.opts.Prefix + "console:fail:" + c.opts.ClientKey(ec.RealIP())
+	}
 	sum := sha256.Sum256([]byte("console-signin:" + ec.RealIP()))
 	return c.opts.Prefix + "console:fail:" + hex.EncodeToString(sum[:12])
 }

@@ -41,7 +41,7 @@ type adminToken struct {
 // adminRoutes mounts the admin API under /admin.
 func (s *Server) adminRoutes(e *echo.Echo) {
 	// A group, so that unknown paths under /admin ask for a token too.
-	g := e.Group(adminapi.PathPrefix, s.requireAdmin)
+	g := e.Group(adminapi.PathPrefix, s.consoleSessionOr(s.requireAdmin))
 	rel := func(path string) string { return strings.TrimPrefix(path, adminapi.PathPrefix) }
 	g.POST(rel(adminapi.PathBroadcasts), s.handleCreateBroadcast)
 	g.GET(rel(adminapi.PathBroadcasts), s.handleListBroadcasts)
@@ -49,6 +49,7 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	g.POST(rel(adminapi.CancelPath(":id")), s.handleCancelBroadcast)
 	g.GET(rel(adminapi.PathTopics), s.handleTopics)
 	g.GET(rel(adminapi.PathAudit), s.handleAudit)
+	g.GET(rel(adminapi.PathStats), s.handleStats)
 }
 
 const adminNameKey = "admin"

@@ -48,6 +48,9 @@ var (
 	errListLimit        = &apiError{http.StatusBadRequest, fmt.Sprintf("limit must be a number from 1 to %d", adminapi.MaxListLimit)}
 	errNoBroadcast      = &apiError{http.StatusNotFound, "no broadcast with id %q; GET /admin/broadcasts lists them"}
 	errSettled          = &apiError{http.StatusConflict, "broadcast %s is already %s; there is nothing left to cancel"}
+	errStatsOff         = &apiError{http.StatusNotFound, "the daily figures are not kept by this server"}
+	errStatsRange       = &apiError{http.StatusBadRequest, "%s"}
+	errStatsFormat      = &apiError{http.StatusBadRequest, "format must be json or csv"}
 )
 
 // handleError turns a handler's error into a status and a JSON body, and

@@ -75,6 +75,11 @@ type Deps struct {
 	// Delivers reports whether this process delivers broadcasts.
 	Delivers bool
 	Now      func() time.Time
+	// Stats answers GET /admin/stats (bearer token or console session).
+	Stats StatsReader
+	// Console is the web console, mounted at /admin/ when the admin API is
+	// on; its sessions are accepted by the admin API for GET requests.
+	Console Console
 }
 
 // Server answers HTTP requests.
@@ -108,6 +113,7 @@ func New(d Deps) *Server {
 	e.POST(MessagesPath, s.handleMessage)
 	e.POST(StatusPath, s.handleStatus)
 	s.adminRoutes(e)
+	s.consoleRoutes(e)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/readyz", s.handleReady)
 	e.GET("/metrics", s.handleMetrics)

@@ -22,6 +22,8 @@ const broadcastEnvHelp = `Environment:
   SENDA_ADMIN_TOKEN       a token from the server's SENDA_ADMIN_TOKENS. Only from the
                           environment: a command line is visible to every user
   SENDA_ADMIN_TOKEN_FILE  or the path of a file whose content is the token
+  SENDA_TIMEZONE          the time zone --at is read in and times are printed in
+                          (default ` + config.DefaultTimeZone + `)
 `
 
 const broadcastUsage = `Usage: senda broadcast COMMAND [flags]
@@ -184,12 +186,16 @@ func (w waitFlags) check(s *subcommand) error {
 // The admin API client
 
 // newAdminClient reads the URL (the flag, else SENDA_ADMIN_URL, else the
-// default) and the token, and warns when the token would cross the network
+// default), the token and SENDA_TIMEZONE (times are typed and printed in it), and warns when the token would cross the network
 // unencrypted. It fails, before any request, when either is missing or wrong.
-func newAdminClient(getenv config.Lookup, flagURL string, stderr io.Writer) (*client.Client, error) {
+func newAdminClient(getenv config.Lookup, flagURL string, stderr io.Writer) (*client.Client, *time.Location, error) {
 	cfg, err := config.LoadClient(getenv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, nil, err
 	}
 	base, source := strings.TrimSpace(flagURL), "--admin-url"
 	if base == "" {
@@ -200,12 +206,12 @@ func newAdminClient(getenv config.Lookup, flagURL string, stderr io.Writer) (*cl
 	}
 	c, err := client.New(base, source, cfg.AdminToken)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.Insecure {
 		fmt.Fprintf(stderr, "senda broadcast: warning: %s is plain http, so the admin token crosses the network unencrypted; use https\n", c.Base())
 	}
-	return c, nil
+	return c, loc, nil
 }
 
 // fail prints an error the way every broadcast command does and returns

@@ -32,7 +32,7 @@ func broadcastList(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if *limit < 1 || *limit > 100 {
 		return s.usageError("--limit must be from 1 to 100")
 	}
-	c, err := newAdminClient(getenv, *s.adminURL, stderr)
+	c, loc, err := newAdminClient(getenv, *s.adminURL, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -52,7 +52,7 @@ func broadcastList(ctx context.Context, args []string, stdout, stderr io.Writer,
 	fmt.Fprintln(tw, "ID\tTOPIC\tSTATE\tRECIPIENTS\tSENT\tDELIVERED\tFAILED\tSKIPPED\tCREATED")
 	for _, b := range list.Broadcasts {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", b.ID, b.Topic, b.State,
-			b.Recipients, b.Sent, b.Delivered, b.Failed, b.Skipped, localTime(b.CreatedAt))
+			b.Recipients, b.Sent, b.Delivered, b.Failed, b.Skipped, localTime(b.CreatedAt, loc))
 	}
 	tw.Flush()
 	return nil
@@ -75,7 +75,7 @@ func broadcastStatus(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := wf.check(s); err != nil {
 		return err
 	}
-	c, err := newAdminClient(getenv, *s.adminURL, stderr)
+	c, loc, err := newAdminClient(getenv, *s.adminURL, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -84,12 +84,12 @@ func broadcastStatus(ctx context.Context, args []string, stdout, stderr io.Write
 		return fail(stderr, err)
 	}
 	if *wf.wait && !st.Settled() {
-		return follow(ctx, c, st, raw, wf, *s.asJSON, stdout, stderr)
+		return follow(ctx, c, loc, st, raw, wf, *s.asJSON, stdout, stderr)
 	}
 	if *s.asJSON {
 		writeJSON(stdout, raw)
 	} else {
-		printStatus(stdout, st)
+		printStatus(stdout, st, loc)
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func broadcastCancel(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	c, err := newAdminClient(getenv, *s.adminURL, stderr)
+	c, _, err := newAdminClient(getenv, *s.adminURL, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -127,7 +127,7 @@ func broadcastTopics(ctx context.Context, args []string, stdout, stderr io.Write
 	if _, err := s.parse(args, 0); err != nil {
 		return err
 	}
-	c, err := newAdminClient(getenv, *s.adminURL, stderr)
+	c, _, err := newAdminClient(getenv, *s.adminURL, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -155,17 +155,17 @@ func broadcastTopics(ctx context.Context, args []string, stdout, stderr io.Write
 // so far, exit 0) or --timeout passes (the figures so far, exit 1). It
 // draws a progress line on stderr: redrawn in place on a terminal, a line
 // every progressEvery otherwise.
-func follow(ctx context.Context, c *client.Client, st adminapi.Broadcast, raw []byte, wf waitFlags, asJSON bool, stdout, stderr io.Writer) error {
+func follow(ctx context.Context, c *client.Client, loc *time.Location, st adminapi.Broadcast, raw []byte, wf waitFlags, asJSON bool, stdout, stderr io.Writer) error {
 	wctx := ctx
 	if *wf.timeout > 0 {
 		var cancel context.CancelFunc
 		wctx, cancel = context.WithTimeout(ctx, *wf.timeout)
 		defer cancel()
 	}
-	p := newProgress(stderr)
+	p := newProgress(stderr, loc)
 	finish := func() {
 		p.endLine()
-		showBroadcast(stdout, st, raw, asJSON)
+		showBroadcast(stdout, st, raw, asJSON, loc)
 	}
 	p.draw(st)
 	var failingSince time.Time
@@ -212,11 +212,11 @@ func follow(ctx context.Context, c *client.Client, st adminapi.Broadcast, raw []
 
 // showBroadcast prints a broadcast: its JSON as the API sent it, or for
 // people.
-func showBroadcast(w io.Writer, st adminapi.Broadcast, raw []byte, asJSON bool) {
+func showBroadcast(w io.Writer, st adminapi.Broadcast, raw []byte, asJSON bool, loc *time.Location) {
 	if asJSON {
 		writeJSON(w, raw)
 	} else {
-		printStatus(w, st)
+		printStatus(w, st, loc)
 	}
 }
 
@@ -226,15 +226,16 @@ type progress struct {
 	tty     bool // redraw one line in place
 	cols    int
 	printed time.Time
+	loc     *time.Location // SENDA_TIMEZONE
 }
 
-func newProgress(w io.Writer) *progress {
+func newProgress(w io.Writer, loc *time.Location) *progress {
 	tty, cols := terminal(w)
-	return &progress{w: w, tty: tty, cols: cols}
+	return &progress{w: w, tty: tty, cols: cols, loc: loc}
 }
 
 func (p *progress) draw(st adminapi.Broadcast) {
-	line := progressLine(st)
+	line := progressLine(st, p.loc)
 	switch {
 	case p.tty:
 		// A line wider than the terminal would wrap, and the next redraw
@@ -289,7 +290,7 @@ func terminal(w io.Writer) (bool, int) {
 
 // progressLine is one line of figures:
 // [#####.....] 312/1000 sent 3 failed 12 skipped · waiting: quiet hours 400
-func progressLine(st adminapi.Broadcast) string {
+func progressLine(st adminapi.Broadcast, loc *time.Location) string {
 	const width = 20
 	done := min(st.Sent+st.Failed+st.Skipped, st.Recipients)
 	filled := width
@@ -313,7 +314,7 @@ func progressLine(st adminapi.Broadcast) string {
 	}
 	switch st.State {
 	case adminapi.StateScheduled:
-		fmt.Fprintf(&b, " · scheduled for %s", localTime(st.SendAt))
+		fmt.Fprintf(&b, " · scheduled for %s", localTime(st.SendAt, loc))
 	case adminapi.StateDone, adminapi.StateCancelled:
 		fmt.Fprintf(&b, " · %s", st.State)
 	}

@@ -22,7 +22,7 @@ import (
 // Showing a broadcast
 
 // printStatus shows a broadcast for people.
-func printStatus(w io.Writer, st adminapi.Broadcast) {
+func printStatus(w io.Writer, st adminapi.Broadcast, loc *time.Location) {
 	var flags []string
 	if st.Urgent {
 		flags = append(flags, "urgent")
@@ -35,14 +35,14 @@ func printStatus(w io.Writer, st adminapi.Broadcast) {
 		fmt.Fprintf(w, " (%s)", strings.Join(flags, ", "))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Created %s by %s; ", localTime(st.CreatedAt), st.CreatedBy)
+	fmt.Fprintf(w, "Created %s by %s; ", localTime(st.CreatedAt, loc), st.CreatedBy)
 	switch {
 	case st.State == adminapi.StateScheduled:
-		fmt.Fprintf(w, "to be sent %s.\n", localTime(st.SendAt))
+		fmt.Fprintf(w, "to be sent %s.\n", localTime(st.SendAt, loc))
 	case st.DoneAt != nil:
-		fmt.Fprintf(w, "sending from %s, %s %s.\n", localTime(st.SendAt), st.State, localTime(*st.DoneAt))
+		fmt.Fprintf(w, "sending from %s, %s %s.\n", localTime(st.SendAt, loc), st.State, localTime(*st.DoneAt, loc))
 	default:
-		fmt.Fprintf(w, "sending since %s.\n", localTime(st.SendAt))
+		fmt.Fprintf(w, "sending since %s.\n", localTime(st.SendAt, loc))
 	}
 	fmt.Fprintln(w)
 	width := len(strconv.FormatInt(max(st.Recipients, st.Sent, st.Delivered, st.Failed, st.Skipped), 10))
@@ -121,12 +121,13 @@ func waitingSentence(k string, n int64) string {
 	return fmt.Sprintf("%d waiting (%s)", n, k)
 }
 
-// stateSentence says where a new broadcast stands.
-func stateSentence(st adminapi.Broadcast) string {
+// stateSentence says where a new broadcast stands; times are in loc
+// (SENDA_TIMEZONE).
+func stateSentence(st adminapi.Broadcast, loc *time.Location) string {
 	switch st.State {
 	case adminapi.StateScheduled:
 		if st.SendAt.After(time.Now()) {
-			return "scheduled for " + localTime(st.SendAt)
+			return "scheduled for " + localTime(st.SendAt, loc)
 		}
 		return "starting"
 	case adminapi.StateSending:
@@ -135,11 +136,12 @@ func stateSentence(st adminapi.Broadcast) string {
 	return string(st.State)
 }
 
-func localTime(t time.Time) string {
+// localTime writes t in loc (SENDA_TIMEZONE), with the zone's abbreviation.
+func localTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04 MST")
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
 func plural(n int64, word string) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/senda-org/senda/bot/adminapi"
 	"github.com/senda-org/senda/bot/adminapi/client"
 	"github.com/senda-org/senda/bot/config"
+	"github.com/senda-org/senda/bot/localtime"
 )
 
 // `senda broadcast send`: build the request from flags and files, create
@@ -28,7 +29,8 @@ const sendAbout = `Sends a text to everyone subscribed to a topic, now or at a s
 
   senda broadcast send --topic salud --text "Jornada de salud el lunes 9:00 en el Centro de Salud"
   senda broadcast send --topic salud --text es="Jornada de salud..." --text en="Health day..."
-  senda broadcast send --topic talleres --file es=aviso.txt --at 2026-12-01T09:00:00-06:00
+  senda broadcast send --topic talleres --file es=aviso.txt --at "2026-12-01 09:00"
+  senda broadcast send --topic salud --text "..." --at "lunes 9:00"
 
 A --text or --file without a LANG= prefix is in --lang (default es); the pack's
 default language (es in the default pack) is required, and subscribers whose
@@ -59,7 +61,7 @@ func addSendFlags(fs *flag.FlagSet) *sendFlags {
 	f.lang = fs.String("lang", defaultSendLang, "the language of a --text or --file without a LANG= prefix")
 	f.template = fs.String("template", "", "WhatsApp template (Content SID HX…) for people outside the 24-hour window")
 	fs.Var(&f.vars, "var", "a template variable `N=VALUE`, once per variable: --var 1=lunes --var 2=9:00")
-	f.at = fs.String("at", "", "send at this time, RFC 3339 with its UTC offset, e.g. 2026-12-01T09:00:00-06:00 (default: now)")
+	f.at = fs.String("at", "", `send at this local time (SENDA_TIMEZONE): "2026-12-01 09:00", "30/11/2026 9:00", "lunes 9:00", "mañana 8:30" or RFC 3339; it says which date it understood (default: now)`)
 	f.urgent = fs.Bool("urgent", false, "may go out during quiet hours (WhatsApp only; SMS still waits)")
 	f.idemKey = fs.String("idempotency-key", "", "reuse the key of an earlier attempt, so the broadcast is created once (default: a new random key)")
 	f.wait = addWaitFlags(fs)
@@ -75,7 +77,11 @@ func broadcastSend(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err := f.wait.check(s); err != nil {
 		return err
 	}
-	req, err := f.request(s, stdin)
+	loc, err := clientZone(getenv)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	req, err := f.request(s, stdin, loc, time.Now())
 	if err != nil {
 		return err
 	}
@@ -83,7 +89,7 @@ func broadcastSend(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if key == "" {
 		key = randomKey()
 	}
-	c, err := newAdminClient(getenv, *s.adminURL, stderr)
+	c, _, err := newAdminClient(getenv, *s.adminURL, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -100,12 +106,12 @@ func broadcastSend(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		writeJSON(stdout, raw)
 		return nil
 	case !*f.wait.wait:
-		printCreated(stdout, st, replayed)
+		printCreated(stdout, st, replayed, loc)
 		return nil
 	case !*s.asJSON:
-		fmt.Fprintf(stderr, "Broadcast %s: topic %s, %s, %s.\n", st.ID, st.Topic, plural(st.Recipients, "recipient"), stateSentence(st))
+		fmt.Fprintf(stderr, "Broadcast %s: topic %s, %s, %s.\n", st.ID, st.Topic, plural(st.Recipients, "recipient"), stateSentence(st, loc))
 	}
-	return follow(ctx, c, st, raw, f.wait, *s.asJSON, stdout, stderr)
+	return follow(ctx, c, loc, st, raw, f.wait, *s.asJSON, stdout, stderr)
 }
 
 // createOnce creates the broadcast, trying once more after a temporary
@@ -132,27 +138,35 @@ func createOnce(ctx context.Context, c *client.Client, req adminapi.BroadcastReq
 }
 
 // printCreated says what was created and how to follow it.
-func printCreated(w io.Writer, st adminapi.Broadcast, replayed bool) {
+func printCreated(w io.Writer, st adminapi.Broadcast, replayed bool, loc *time.Location) {
 	verb := "created"
 	if replayed {
 		verb = "already created"
 	}
-	fmt.Fprintf(w, "Broadcast %s %s: topic %s, %s, %s.\n", st.ID, verb, st.Topic, plural(st.Recipients, "recipient"), stateSentence(st))
+	fmt.Fprintf(w, "Broadcast %s %s: topic %s, %s, %s.\n", st.ID, verb, st.Topic, plural(st.Recipients, "recipient"), stateSentence(st, loc))
 	if !st.Settled() {
 		fmt.Fprintf(w, "Follow it with: senda broadcast status %s --wait\n", st.ID)
 	}
 }
 
 // request builds the admin API request from the flags; a mistake is a
-// usage error, reported.
-func (f *sendFlags) request(s *subcommand, stdin io.Reader) (adminapi.BroadcastRequest, error) {
+// usage error, reported. --at is read in loc at now.
+func (f *sendFlags) request(s *subcommand, stdin io.Reader, loc *time.Location, now time.Time) (adminapi.BroadcastRequest, error) {
 	if *f.topic == "" {
 		return adminapi.BroadcastRequest{}, s.usageError("--topic is required (senda broadcast topics lists the topics)")
 	}
 	if !langPattern.MatchString(*f.lang) {
 		return adminapi.BroadcastRequest{}, s.usageError("--lang %q is not a language code like es, en or cak", *f.lang)
 	}
-	req := adminapi.BroadcastRequest{Topic: *f.topic, SendAt: *f.at, Urgent: *f.urgent}
+	req := adminapi.BroadcastRequest{Topic: *f.topic, Urgent: *f.urgent}
+	if strings.TrimSpace(*f.at) != "" {
+		at, understood, err := parseAt(*f.at, now, loc)
+		if err != nil {
+			return req, s.usageError("--at: %v", err)
+		}
+		fmt.Fprintln(s.stderr, understood)
+		req.SendAt = at
+	}
 	text, err := f.messages(s, stdin)
 	if err != nil {
 		return req, err
@@ -264,6 +278,27 @@ func readTextFile(path string, stdin io.Reader) (string, error) {
 		return "", fmt.Errorf("longer than %d KiB; a broadcast is one short message", maxTextFile>>10)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// parseAt reads --at as staff write it, in loc (SENDA_TIMEZONE): "2026-11-30
+// 09:00", "30/11/2026 9:00", "lunes 9:00", "mañana 8:30" or RFC 3339. It
+// returns the time for the admin API (RFC 3339) and a sentence, Spanish
+// first, saying which date it understood.
+func parseAt(at string, now time.Time, loc *time.Location) (string, string, error) {
+	t, sentence, err := localtime.Parse(at, now, loc)
+	if err != nil {
+		return "", "", err
+	}
+	return t.Format(time.RFC3339), sentence + " / Understood: " + localTime(t, loc) + ".", nil
+}
+
+// clientZone is SENDA_TIMEZONE for commands that have not built a client yet.
+func clientZone(getenv config.Lookup) (*time.Location, error) {
+	cfg, err := config.LoadClient(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Location()
 }
 
 func randomKey() string {

@@ -39,6 +39,7 @@ Usage:
   senda content check DIR  check a content pack and show what each reply costs
   senda worker             deliver broadcasts (serve does too)
   senda broadcast ...      send and follow broadcasts through the admin API
+  senda stats              the anonymous daily figures (--from, --to, --csv)
   senda subscribers rotate-key
                            seal every stored address again with the current key
   senda subscribers rotate-hash-key
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runBroadcast(ctx, rest, stdin, stdout, stderr, getenv)
 	case "subscribers":
 		err = runSubscribers(ctx, rest, stdout, stderr, getenv)
+	case "stats":
+		err = runStats(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 	default:

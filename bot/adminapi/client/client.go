@@ -138,9 +138,9 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, hea
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
+	req.Header.Set("Accept", "application/json")
 	maps.Copy(req.Header, header)
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "senda-cli")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -173,7 +173,7 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, hea
 	case resp.StatusCode >= 400:
 		return nil, c.errorAnswer(resp, data)
 	}
-	if !json.Valid(data) {
+	if req.Header.Get("Accept") == "application/json" && !json.Valid(data) {
 		return nil, &APIError{Status: resp.StatusCode, Msg: fmt.Sprintf(
 			"%s answered %s with something other than JSON; is SENDA_ADMIN_URL the address of senda serve?", c.base, path)}
 	}
@@ -261,4 +261,36 @@ func (c *Client) Topics(ctx context.Context) (adminapi.Topics, []byte, error) {
 		return adminapi.Topics{}, nil, err
 	}
 	return decode[adminapi.Topics](a, "a list of topics")
+}
+
+// Stats returns the anonymous daily figures from one day to another
+// ("YYYY-MM-DD", both included; empty for the server's default range).
+func (c *Client) Stats(ctx context.Context, from, to string) (adminapi.Stats, []byte, error) {
+	a, err := c.call(ctx, http.MethodGet, statsPath(from, to, ""), nil, nil)
+	if err != nil {
+		return adminapi.Stats{}, nil, err
+	}
+	return decode[adminapi.Stats](a, "the daily figures")
+}
+
+// StatsCSV returns the same figures as CSV, as the server writes it.
+func (c *Client) StatsCSV(ctx context.Context, from, to string) ([]byte, error) {
+	a, err := c.call(ctx, http.MethodGet, statsPath(from, to, adminapi.StatsFormatCSV), nil, http.Header{"Accept": {"text/csv"}})
+	if err != nil {
+		return nil, err
+	}
+	return a.body, nil
+}
+
+func statsPath(from, to, format string) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"from": from, "to": to, "format": format} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) == 0 {
+		return adminapi.PathStats
+	}
+	return adminapi.PathStats + "?" + q.Encode()
 }

@@ -1,19 +1,27 @@
 #!/bin/sh
-# Runs the console's browser test: installs Debian's Chromium (apt) and
-# playwright-core (npm ci) when missing, builds consoledemo, and runs the
-# test with node's test runner. Fails when the test fails.
+# Runs the console's browser tests: installs Debian's Chromium (apt) and
+# playwright-core (npm ci, from the committed package-lock.json) when
+# missing, builds consoledemo and senda, and runs both tests with node's
+# test runner: console.test.mjs (every page, over consoledemo with seeded
+# figures and a fake Twilio) and serve.test.mjs (the console as `senda
+# serve` wires it). Exits non-zero when a test fails.
 # Screenshots go to $SCREENSHOT_DIR (default bot/console/browsertest/screenshots, git-ignored).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 if [ ! -x /usr/bin/chromium ]; then
-	apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+	echo "browsertest: installing Debian's chromium"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
 cd "$here"
 if [ ! -d node_modules/playwright-core ]; then
-	npm ci --no-audit --no-fund --silent
+	echo "browsertest: npm ci (playwright-core, no browser download)"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$root" && go build -o "$work/consoledemo" ./bot/console/cmd/consoledemo)
-CONSOLEDEMO="$work/consoledemo" node --test --test-concurrency=1 console.test.mjs
+(cd "$root" && go build -o "$work/consoledemo" ./bot/console/cmd/consoledemo && go build -o "$work/senda" ./cmd/senda)
+CONSOLEDEMO="$work/consoledemo" SENDA_BIN="$work/senda" node --test --test-concurrency=1 console.test.mjs serve.test.mjs
