@@ -586,8 +586,8 @@ func TestStatusCallbacksCountOnceAndAreSigned(t *testing.T) {
 func TestAdminAuthentication(t *testing.T) {
 	t.Parallel()
 	ts := newTestService(t, broadcastConfig(), Deps{})
-	call := func(token, addr string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, "/admin/topics", nil)
+	callPath := func(path, token, addr string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
@@ -597,6 +597,7 @@ func TestAdminAuthentication(t *testing.T) {
 		ts.Handler().ServeHTTP(rec, req)
 		return rec
 	}
+	call := func(token, addr string) *httptest.ResponseRecorder { return callPath("/admin/topics", token, addr) }
 	if rec := call(testAdminToken, "192.0.2.1"); rec.Code != http.StatusOK {
 		t.Fatalf("right token: %d", rec.Code)
 	}
@@ -608,9 +609,23 @@ func TestAdminAuthentication(t *testing.T) {
 	for range httpapi.MaxAuthFailures {
 		call("guess", "192.0.2.3")
 	}
-	rec := call(testAdminToken, "192.0.2.3")
+	rec := call("guess", "192.0.2.3")
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("after %d failures the address must wait, even with the right token: %d", httpapi.MaxAuthFailures, rec.Code)
+		t.Fatalf("after %d failures the address must wait: %d", httpapi.MaxAuthFailures, rec.Code)
+	}
+	// Someone guessing from the NGO's address (or every client behind a
+	// proxy) must not lock the NGO out: a valid token is never refused.
+	if rec := call(testAdminToken, "192.0.2.3"); rec.Code != http.StatusOK {
+		t.Fatalf("a valid token after %d failures from its address: %d %s", httpapi.MaxAuthFailures, rec.Code, rec.Body.String())
+	}
+	// Unknown admin paths are not failed logins: they do not count.
+	for range 2 * httpapi.MaxAuthFailures {
+		if rec := callPath("/admin/no-such-thing", "guess", "192.0.2.5"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("unknown admin path: %d", rec.Code)
+		}
+	}
+	if rec := call("guess", "192.0.2.5"); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("unknown paths counted as failed logins: %d", rec.Code)
 	}
 	if rec := call(testAdminToken, "192.0.2.4"); rec.Code != http.StatusOK {
 		t.Fatalf("another address is not locked out: %d", rec.Code)
