@@ -839,3 +839,54 @@ func TestTopicMonthlyLimitIsKept(t *testing.T) {
 		t.Fatalf("no warning that nothing will be delivered: %s", created.Body.String())
 	}
 }
+
+// TestStatusCallbackKeysExpireAndUnknownIDsAreIgnored sends late callbacks
+// for a finished broadcast and for one that does not exist: the first
+// leave no key without an expiry, the second create nothing at all.
+func TestStatusCallbackKeysExpireAndUnknownIDsAreIgnored(t *testing.T) {
+	t.Parallel()
+	_, client := fakeSender(t)
+	ts := newTestService(t, broadcastConfig(), Deps{Sender: client})
+	ts.sms("+50261120001").optIn(t, "1")
+	startWorkers(t, ts, fastWorkers)
+	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso."}})
+	ts.waitStatus(t, st.ID, "done", func(s broadcast.Status) bool { return s.State == broadcast.StateDone })
+	callback := func(id string, form url.Values) int {
+		path := httpapi.StatusPath + "?b=" + id
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", twilioSignature(testToken, testPublicURL+path, form))
+		rec := httptest.NewRecorder()
+		ts.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	before := redistest.Keys(t, ts.rdb, ts.prefix)
+	phantom := "0190abcdef012345a"
+	for _, status := range []string{"delivered", "undelivered"} {
+		f := url.Values{"MessageSid": {"SM" + strings.Repeat("7", 32)}, "MessageStatus": {status}, "ErrorCode": {"30008"}, "To": {"+50261120009"}}
+		if code := callback(phantom, f); code != http.StatusNoContent {
+			t.Fatalf("callback for an unknown broadcast: %d", code)
+		}
+	}
+	if after := redistest.Keys(t, ts.rdb, ts.prefix); len(after) != len(before) {
+		t.Fatalf("a callback for an unknown broadcast created keys: %v", after)
+	}
+	for i, status := range []string{"delivered", "read", "undelivered"} {
+		f := url.Values{"MessageSid": {fmt.Sprintf("SM%032d", i)}, "MessageStatus": {status}, "ErrorCode": {"30008"}, "To": {"+50261120001"}}
+		if code := callback(st.ID, f); code != http.StatusNoContent {
+			t.Fatalf("late callback %s: %d", status, code)
+		}
+	}
+	ctx := context.Background()
+	for _, k := range redistest.Keys(t, ts.rdb, ts.prefix) {
+		if !strings.Contains(k, st.ID) {
+			continue
+		}
+		if ttl := ts.rdb.PTTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("%s has no expiry after late callbacks (PTTL %v)", k, ttl)
+		}
+	}
+	if got := ts.status(t, st.ID); got.Delivered != 2 || got.Failed != 1 {
+		t.Fatalf("late callbacks were not counted: %+v", got)
+	}
+}

@@ -20,7 +20,8 @@ func TestScriptsMatchGoConstants(t *testing.T) {
 	t.Parallel()
 	ledger := []string{ledgerInFlight, ledgerWaiting, ledgerTimeSep}
 	luatest.Check(t, "scripts", map[string]luatest.Script{
-		"cap.lua": {Returns: []int{capFull, capTaken}},
+		"callback.lua": {Returns: []int{callbackUnknown, callbackRepeat, callbackCounted}},
+		"cap.lua":      {Returns: []int{capFull, capTaken}},
 		"claim.lua": {Literals: append(slices.Clone(ledger),
 			string(claimNew), string(claimRetry), string(claimUnknown), string(claimOther), string(claimDone))},
 		"defer.lua": {Literals: append(slices.Clone(ledger), flagOn)},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -310,38 +311,46 @@ func (s *Store) expire(ctx context.Context, id string) {
 	})
 }
 
+// callback.lua's answers.
+const (
+	callbackUnknown = 2 // no such broadcast: nothing created
+	callbackRepeat  = 0 // counted before
+	callbackCounted = 1 // counted now
+)
+
+var (
+	//go:embed scripts/callback.lua
+	callbackLua    string
+	callbackScript = redis.NewScript(callbackLua)
+)
+
 // CountCallback counts one status callback of a broadcast's message: a
 // terminal status once per message (Twilio may repeat callbacks). msgHash is
-// a keyed hash of the MessageSid, so the sid itself is not kept.
+// a keyed hash of the MessageSid, so the sid itself is not kept. A callback
+// for a broadcast that does not exist (expired, or never did) creates
+// nothing and returns ErrNotFound; the keys it writes expire with the
+// broadcast.
 func (s *Store) CountCallback(ctx context.Context, id, msgHash, status string, errorCode int) error {
-	var field string
+	var field, reason string
 	switch status {
 	case "delivered", "read": // read follows delivered: both count once, as delivered
 		field = fDelivered
 	case "failed", "undelivered":
 		field = fFailed
+		reason = string(reasonCode(errorCode, ReasonUndelivered))
 	default:
 		return nil // queued, sent, …: not an outcome
 	}
 	if !validID(id) {
 		return ErrNotFound
 	}
-	added, err := s.rdb.SAdd(ctx, s.keys.Callbacks(id), msgHash+":"+field).Result()
+	res, err := callbackScript.Run(ctx, s.rdb, []string{s.keys.Broadcast(id), s.keys.Callbacks(id), s.keys.Reasons(id)},
+		msgHash+":"+field, field, reason, ledgerRetention.Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("broadcast: callback: %w", err)
 	}
-	if added == 0 {
-		return nil
-	}
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HIncrBy(ctx, s.keys.Broadcast(id), field, 1)
-		if field == fFailed {
-			p.HIncrBy(ctx, s.keys.Reasons(id), string(reasonCode(errorCode, ReasonUndelivered)), 1)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("broadcast: callback: %w", err)
+	if res == callbackUnknown {
+		return ErrNotFound
 	}
 	return nil
 }
