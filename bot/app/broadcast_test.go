@@ -19,6 +19,7 @@ import (
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
+	"github.com/senda-org/senda/bot/redistest/faults"
 	"github.com/senda-org/senda/bot/sealer"
 	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/bot/twilio/twiliofake"
@@ -888,5 +889,64 @@ func TestStatusCallbackKeysExpireAndUnknownIDsAreIgnored(t *testing.T) {
 	}
 	if got := ts.status(t, st.ID); got.Delivered != 2 || got.Failed != 1 {
 		t.Fatalf("late callbacks were not counted: %+v", got)
+	}
+}
+
+// TestTopicMonthlyLimitHoldsUnderConcurrentCreates sends ten creates for a
+// topic with four places at once: exactly four pass.
+func TestTopicMonthlyLimitHoldsUnderConcurrentCreates(t *testing.T) {
+	t.Parallel()
+	ts := newTestService(t, broadcastConfig(), Deps{})
+	ts.sms("+50265550101").optIn(t, "1")
+	const tries = 10
+	codes := make(chan int, tries)
+	var start sync.WaitGroup
+	start.Add(1)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start.Wait()
+			body := broadcast.Request{Topic: "salud", Text: map[string]string{"es": fmt.Sprintf("Aviso %d.", i)}, SendAt: time.Now().Add(time.Hour).Format(time.RFC3339)}
+			codes <- ts.admin(t, http.MethodPost, "/admin/broadcasts", body).Code
+		}()
+	}
+	start.Done()
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got[http.StatusCreated] != 4 || got[http.StatusUnprocessableEntity] != tries-4 {
+		t.Fatalf("ten concurrent creates for a topic with 4 places a month: %v", got)
+	}
+}
+
+// TestIdempotencyReplayNeverCreatesASecondBroadcastOnAReadError fails the
+// read of the first broadcast during a replay of its Idempotency-Key: the
+// replay must fail, not create a second broadcast.
+func TestIdempotencyReplayNeverCreatesASecondBroadcastOnAReadError(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.Client(t)
+	hook := faults.NewHook()
+	rdb.AddHook(hook)
+	ts := newTestService(t, broadcastConfig(), Deps{Redis: rdb, Prefix: prefix})
+	body := `{"topic":"salud","text":{"es":"Aviso."},"send_at":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`
+	if rec := ts.admin(t, http.MethodPost, "/admin/broadcasts", body, "Idempotency-Key", "k-9"); rec.Code != http.StatusCreated {
+		t.Fatalf("first create: %d %s", rec.Code, rec.Body.String())
+	}
+	hook.Set(faults.Rule{Name: "hgetall"})
+	if rec := ts.admin(t, http.MethodPost, "/admin/broadcasts", body, "Idempotency-Key", "k-9"); rec.Code < 500 {
+		t.Fatalf("a replay that could not read the first broadcast answered %d %s", rec.Code, rec.Body.String())
+	}
+	hook.Set()
+	list := ts.admin(t, http.MethodGet, "/admin/broadcasts", nil).Body.String()
+	if n := strings.Count(list, `"id":`); n != 1 {
+		t.Fatalf("%d broadcasts after a failed replay: %s", n, list)
+	}
+	if rec := ts.admin(t, http.MethodPost, "/admin/broadcasts", body, "Idempotency-Key", "k-9"); rec.Code != http.StatusOK {
+		t.Fatalf("replay once Redis answers: %d %s", rec.Code, rec.Body.String())
 	}
 }

@@ -60,24 +60,31 @@ var ErrIdempotencyMismatch = errors.New("this Idempotency-Key was used in the la
 // monthWindow is the span a topic's max_per_month is counted over.
 const monthWindow = 30 * 24 * time.Hour
 
-// checkMonthlyLimit keeps the promise made to subscribers when they opted
-// in: at most max_per_month messages of a topic in any 30 days. Broadcasts
-// cancelled before anything went out do not count.
-func (s *Store) checkMonthlyLimit(ctx context.Context, topic string, now time.Time) error {
+var (
+	//go:embed scripts/monthly.lua
+	monthlyLua    string
+	monthlyScript = redis.NewScript(monthlyLua)
+)
+
+// reserveMonthly keeps the promise made to subscribers when they opted in:
+// at most max_per_month messages of a topic in any 30 days. It reserves the
+// broadcast's place in the topic's count atomically, so concurrent creates
+// cannot both pass; release gives the place back. Broadcasts cancelled
+// before anything went out do not count.
+func (s *Store) reserveMonthly(ctx context.Context, topic, id string, sendAt, now time.Time) error {
 	t, ok := s.pack().TopicByID(topic)
 	if !ok {
 		return nil // validate reports it
 	}
-	key := s.keys.TopicBroadcasts(topic)
-	s.rdb.ZRemRangeByScore(ctx, key, "-inf", strconv.FormatInt(now.Add(-2*monthWindow).UnixMilli(), 10))
-	n, err := s.rdb.ZCount(ctx, key, strconv.FormatInt(now.Add(-monthWindow).UnixMilli(), 10), "+inf").Result()
-	if err != nil {
+	res, err := monthlyScript.Run(ctx, s.rdb, []string{s.keys.TopicBroadcasts(topic)},
+		now.Add(-2*monthWindow).UnixMilli(), now.Add(-monthWindow).UnixMilli(), t.MaxPerMonth, sendAt.UnixMilli(), id).Int64Slice()
+	if err != nil || len(res) != 2 {
 		return fmt.Errorf("broadcast: monthly limit: %w", err)
 	}
-	if n >= int64(t.MaxPerMonth) {
+	if res[0] == 0 {
 		return &ValidationError{Problems: []string{fmt.Sprintf(
 			"topic %q promises subscribers at most %d messages a month, and %d are sent or scheduled in the last 30 days; wait, fold this into a scheduled one, or raise max_per_month in topics.yaml (subscribers were told the old number).",
-			topic, t.MaxPerMonth, n)}}
+			topic, t.MaxPerMonth, res[1])}}
 	}
 	return nil
 }
@@ -129,8 +136,14 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 			if prevSum != claim[len(id)+1:] {
 				return Status{}, false, ErrIdempotencyMismatch
 			}
-			if st, err := s.Get(ctx, prevID); err == nil {
+			st, err := s.Get(ctx, prevID)
+			if err == nil {
 				return st, false, nil
+			}
+			if !errors.Is(err, ErrNotFound) {
+				// Not knowing is not "not there": taking over now could
+				// send the broadcast twice.
+				return Status{}, false, fmt.Errorf("broadcast: idempotency replay: %w", err)
 			}
 			// The first attempt did not get as far as storing it: take over.
 			if err := s.rdb.Set(ctx, key, claim, idempotencyTTL).Err(); err != nil {
@@ -140,9 +153,19 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 			return Status{}, false, fmt.Errorf("broadcast: idempotency: %w", err)
 		}
 	}
-	if err := s.checkMonthlyLimit(ctx, req.Topic, now); err != nil {
+	if err := s.reserveMonthly(ctx, req.Topic, id, sendAt, now); err != nil {
 		return Status{}, false, err
 	}
+	if err := s.store(ctx, id, req, texts, sendAt, by, now); err != nil {
+		s.rdb.ZRem(context.WithoutCancel(ctx), s.keys.TopicBroadcasts(req.Topic), id) // give the place back
+		return Status{}, false, err
+	}
+	st, err = s.Get(ctx, id)
+	return st, true, err
+}
+
+// store writes a new broadcast's record and indexes it.
+func (s *Store) store(ctx context.Context, id string, req Request, texts rendered, sendAt time.Time, by string, now time.Time) error {
 	var tpl string
 	if req.Template != nil {
 		b, _ := json.Marshal(req.Template)
@@ -150,7 +173,7 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 	}
 	rcpt, err := s.subs.Count(ctx, req.Topic)
 	if err != nil {
-		return Status{}, false, err
+		return err
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.keys.Broadcast(id), map[string]any{
@@ -159,15 +182,13 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 			fRecipient: rcpt, fSent: 0, fDelivered: 0, fFailed: 0, fSkipped: 0, fFinished: 0, fFanned: 0,
 		})
 		p.ZAdd(ctx, s.keys.Broadcasts(), redis.Z{Score: float64(now.UnixMilli()), Member: id})
-		p.ZAdd(ctx, s.keys.TopicBroadcasts(req.Topic), redis.Z{Score: float64(sendAt.UnixMilli()), Member: id})
 		p.ZAdd(ctx, s.keys.Scheduled(), redis.Z{Score: float64(sendAt.UnixMilli()), Member: id})
 		return nil
 	})
 	if err != nil {
-		return Status{}, false, fmt.Errorf("broadcast: create: %w", err)
+		return fmt.Errorf("broadcast: create: %w", err)
 	}
-	st, err = s.Get(ctx, id)
-	return st, true, err
+	return nil
 }
 
 // Flag values of record fields and script arguments.
