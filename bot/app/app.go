@@ -78,6 +78,7 @@ type App struct {
 	subs         *subscribers.Store // always: BAJA deletes even when subscriptions are off
 	broadcasts   *broadcast.Store   // nil when subscriptions are off
 	sender       broadcast.Sender   // nil when Twilio's REST API is not configured
+	queue        *broadcast.QueueHealth
 	http         *httpapi.Server
 	now          func() time.Time
 }
@@ -89,7 +90,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, deps: deps, metrics: metrics.New(), now: deps.Now}
+	a := &App{cfg: cfg, log: log, deps: deps, metrics: metrics.New(), now: deps.Now, queue: &broadcast.QueueHealth{}}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -133,7 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	a.http = httpapi.New(httpapi.Deps{
 		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
-		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Now: a.now,
+		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Queue: a.queue, Now: a.now,
 	})
 	return a, nil
 }
@@ -261,7 +262,7 @@ func (a *App) RunWorkers(ctx context.Context, tune func(*broadcast.WorkerConfig)
 		return errors.New("broadcast workers need SENDA_SUBSCRIBER_KEY and Twilio's REST settings (TWILIO_ACCOUNT_SID and a sender)")
 	}
 	b := a.cfg.Broadcast
-	cfg := broadcast.WorkerConfig{Workers: b.WorkerCount(), MPS: b.MPS, Quiet: b.Quiet, DailyCap: b.DailyCap}
+	cfg := broadcast.WorkerConfig{Workers: b.WorkerCount(), MPS: b.MPS, Quiet: b.Quiet, DailyCap: b.DailyCap, Health: a.queue}
 	if a.cfg.PublicURL != "" {
 		cfg.StatusCallback = strings.TrimSuffix(a.cfg.PublicURL, "/") + httpapi.StatusPath
 	}
