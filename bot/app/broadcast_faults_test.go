@@ -16,7 +16,7 @@ import (
 
 // privateService starts a service on a private Redis reached through
 // SENDA_REDIS_URL's parser, as `senda serve` connects.
-func privateService(t *testing.T, redisURL string, cfg config.Config, deps Deps) *testService {
+func privateService(t *testing.T, redisURL string, cfg config.Config, deps Deps, prefix string) *testService {
 	t.Helper()
 	opts, err := config.ParseRedisURL(redisURL)
 	if err != nil {
@@ -24,7 +24,7 @@ func privateService(t *testing.T, redisURL string, cfg config.Config, deps Deps)
 	}
 	rdb := opts.Client()
 	t.Cleanup(func() { rdb.Close() })
-	deps.Redis, deps.Prefix = rdb, "senda-fault:"
+	deps.Redis, deps.Prefix = rdb, prefix
 	return newTestService(t, cfg, deps)
 }
 
@@ -70,7 +70,7 @@ func TestBroadcastWorkersHealAfterRedisLosesItsData(t *testing.T) {
 	srv := faults.StartServer(t, faults.ServerOptions{})
 	fake, client := fakeSender(t)
 	fake.SetLatency(30 * time.Millisecond)
-	ts := privateService(t, srv.URL(), broadcastConfig(), Deps{Sender: client})
+	ts := privateService(t, srv.URL(), broadcastConfig(), Deps{Sender: client}, "senda-fault:")
 	for i := range 20 {
 		ts.sms(fmt.Sprintf("+5025556%04d", i)).optIn(t, "1")
 	}
@@ -125,7 +125,7 @@ func TestReadyzReportsAWorkerThatCannotReadItsQueue(t *testing.T) {
 	}
 	_, client := fakeSender(t)
 	u := url.URL{Scheme: "redis", User: url.UserPassword(deny.User, deny.Options().Password), Host: srv.Addr(), Path: "/0"}
-	ts := privateService(t, u.String(), broadcastConfig(), Deps{Sender: client})
+	ts := privateService(t, u.String(), broadcastConfig(), Deps{Sender: client}, "senda-fault:")
 	startWorkers(t, ts, fastWorkers)
 	if code, body := ts.ready(); code != http.StatusOK {
 		t.Fatalf("readyz before the fault: %d %s", code, body)
@@ -157,7 +157,7 @@ func TestBroadcastOutageLogsAreRateLimited(t *testing.T) {
 	}
 	_, client := fakeSender(t)
 	u := url.URL{Scheme: "redis", User: url.UserPassword(deny.User, deny.Options().Password), Host: srv.Addr(), Path: "/0"}
-	ts := privateService(t, u.String(), broadcastConfig(), Deps{Sender: client})
+	ts := privateService(t, u.String(), broadcastConfig(), Deps{Sender: client}, "senda-fault:")
 	for i := range 10 {
 		ts.sms(fmt.Sprintf("+5025558%04d", i)).optIn(t, "1")
 	}
