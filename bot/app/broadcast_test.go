@@ -87,6 +87,7 @@ func fastWorkers(c *broadcast.WorkerConfig) {
 	c.Block = 50 * time.Millisecond
 	c.RetryBase = 10 * time.Millisecond
 	c.MinIdle = 300 * time.Millisecond
+	c.CallbackGrace = 300 * time.Millisecond
 	c.ClaimEvery = 100 * time.Millisecond
 }
 
@@ -229,7 +230,9 @@ func TestBroadcastOptInDeliversOnceWithExactParameters(t *testing.T) {
 	for _, m := range msgs {
 		f := m.Form
 		to := f.Get("To")
-		if f.Get("StatusCallback") != testPublicURL+httpapi.StatusPath+"?b="+st.ID || f.Get("ContentRetention") != "discard" || f.Get("AddressRetention") != "obfuscate" {
+		cb, _ := url.Parse(f.Get("StatusCallback"))
+		if cb == nil || cb.Scheme+"://"+cb.Host+cb.Path != testPublicURL+httpapi.StatusPath || cb.Query().Get("b") != st.ID ||
+			len(cb.Query().Get("d")) != 16 || f.Get("ContentRetention") != "discard" || f.Get("AddressRetention") != "obfuscate" {
 			t.Errorf("message to %s: callback/retention %v", to, f)
 		}
 		switch {

@@ -20,7 +20,7 @@ func TestScriptsMatchGoConstants(t *testing.T) {
 	t.Parallel()
 	ledger := []string{ledgerInFlight, ledgerWaiting, ledgerTimeSep}
 	luatest.Check(t, "scripts", map[string]luatest.Script{
-		"callback.lua": {Returns: []int{callbackUnknown, callbackRepeat, callbackCounted}},
+		"callback.lua": {Returns: []int{callbackNotCounted, callbackCounted, callbackUnknown}},
 		"cap.lua":      {Returns: []int{capFull, capTaken}},
 		"claim.lua": {Literals: append(slices.Clone(ledger),
 			string(claimNew), string(claimRetry), string(claimUnknown), string(claimOther), string(claimDone))},

@@ -334,9 +334,9 @@ func (s *Store) expire(ctx context.Context, id string) {
 
 // callback.lua's answers.
 const (
-	callbackUnknown = 2 // no such broadcast: nothing created
-	callbackRepeat  = 0 // counted before
-	callbackCounted = 1 // counted now
+	callbackNotCounted = 0 // counted before, or not an outcome
+	callbackCounted    = 1 // counted now
+	callbackUnknown    = 2 // no such broadcast: nothing created
 )
 
 var (
@@ -345,28 +345,43 @@ var (
 	callbackScript = redis.NewScript(callbackLua)
 )
 
-// CountCallback counts one status callback of a broadcast's message: a
-// terminal status once per message (Twilio may repeat callbacks). msgHash is
-// a keyed hash of the MessageSid, so the sid itself is not kept. A callback
-// for a broadcast that does not exist (expired, or never did) creates
-// nothing and returns ErrNotFound; the keys it writes expire with the
-// broadcast.
-func (s *Store) CountCallback(ctx context.Context, id, msgHash, status string, errorCode int) error {
+// Callback is one status callback of a broadcast's message, as the HTTP
+// handler read it. Nothing in it names the person.
+type Callback struct {
+	Broadcast string // the b parameter of the callback URL
+	Tag       string // the d parameter: the delivery's tag (DeliveryTag); may be empty
+	MsgHash   string // a keyed hash of the MessageSid, so the sid itself is not kept
+	Status    string // MessageStatus
+	ErrorCode int
+}
+
+// RecordCallback records one status callback: the delivery's tag, so a
+// worker reconciling a lost attempt knows Twilio has the message (whatever
+// its status), and a terminal status counted once per message (Twilio may
+// repeat callbacks). A callback for a broadcast that does not exist
+// (expired, or never did) creates nothing and returns ErrNotFound; the keys
+// it writes expire with the broadcast.
+func (s *Store) RecordCallback(ctx context.Context, cb Callback) error {
 	var field, reason string
-	switch status {
+	switch cb.Status {
 	case "delivered", "read": // read follows delivered: both count once, as delivered
 		field = fDelivered
 	case "failed", "undelivered":
 		field = fFailed
-		reason = string(reasonCode(errorCode, ReasonUndelivered))
-	default:
-		return nil // queued, sent, …: not an outcome
+		reason = string(reasonCode(cb.ErrorCode, ReasonUndelivered))
 	}
-	if !validID(id) {
+	if !validID(cb.Broadcast) {
 		return ErrNotFound
 	}
-	res, err := callbackScript.Run(ctx, s.rdb, []string{s.keys.Broadcast(id), s.keys.Callbacks(id), s.keys.Reasons(id)},
-		msgHash+":"+field, field, reason, ledgerRetention.Milliseconds()).Int()
+	tag := ""
+	if validTag(cb.Tag) {
+		tag = tagMember + cb.Tag
+	}
+	if field == "" && tag == "" {
+		return nil // queued, sent, … without a tag: nothing to record
+	}
+	res, err := callbackScript.Run(ctx, s.rdb, []string{s.keys.Broadcast(cb.Broadcast), s.keys.Callbacks(cb.Broadcast), s.keys.Reasons(cb.Broadcast)},
+		cb.MsgHash+":"+field, field, reason, ledgerRetention.Milliseconds(), tag).Int()
 	if err != nil {
 		return fmt.Errorf("broadcast: callback: %w", err)
 	}

@@ -45,6 +45,7 @@ type WorkerConfig struct {
 	MaxAttempts    int           // sends of one delivery before it counts as failed
 	RetryBase      time.Duration // first retry delay; doubles each time, with jitter
 	Consumer       string        // this process's consumer name; unique per process
+	CallbackGrace  time.Duration // with StatusCallback: how long after a lost attempt its callback is awaited before sending again
 	LogEvery       time.Duration // during an outage, one summary line per kind of failure this often
 	Health         *QueueHealth  // where the worker reports whether it can read its queue; may be nil
 }
@@ -58,6 +59,13 @@ const (
 	DefaultHeartbeat = 2 * time.Second
 	missedHeartbeats = 4
 )
+
+// DefaultCallbackGrace is how long after a lost attempt a worker waits for
+// its status callback before sending again, when the message list does not
+// show it (Message Redaction hides the address). Twilio posts the first
+// callback ("sent", or "failed") when the message leaves its queue, seconds
+// after it was created when Senda paces at the account's rate.
+const DefaultCallbackGrace = 2 * time.Minute
 
 // Defaults: takeover as above; retries back off from five seconds to about
 // ten minutes over eight attempts; outage summaries every 30 seconds.
@@ -88,6 +96,9 @@ func (c WorkerConfig) withDefaults() WorkerConfig {
 	}
 	if c.RetryBase <= 0 {
 		c.RetryBase = 5 * time.Second
+	}
+	if c.CallbackGrace <= 0 {
+		c.CallbackGrace = DefaultCallbackGrace
 	}
 	if c.LogEvery <= 0 {
 		c.LogEvery = 30 * time.Second
