@@ -79,6 +79,7 @@ type App struct {
 	broadcasts   *broadcast.Store   // nil when subscriptions are off
 	sender       broadcast.Sender   // nil when Twilio's REST API is not configured
 	queue        *broadcast.QueueHealth
+	journal      *subscribers.Journal // nil without SENDA_OPTOUT_DIR
 	http         *httpapi.Server
 	now          func() time.Time
 }
@@ -123,7 +124,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if err := a.newConversation(prefix); err != nil {
 		return nil, err
 	}
+	if err := a.openJournal(ctx); err != nil {
+		return nil, err
+	}
 	if ring != nil {
+		a.checkDurability(ctx)
 		if err := a.setupBroadcasts(); err != nil {
 			return nil, err
 		}
@@ -373,8 +378,11 @@ func (a *App) shutdown(srv *http.Server, stopWork context.CancelFunc, workersDon
 // Close releases Redis and the embedded server, in reverse order of start.
 func (a *App) Close() error {
 	var err error
+	if a.journal != nil {
+		err = a.journal.Close()
+	}
 	if a.ownsRedis && a.rdb != nil {
-		err = a.rdb.Close()
+		err = errors.Join(err, a.rdb.Close())
 	}
 	if a.embedded != nil {
 		a.embedded.Close()

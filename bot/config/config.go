@@ -81,11 +81,22 @@ type BroadcastConfig struct {
 	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
 	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: WhatsApp template sends a day (Meta's tier)
 	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
+	// OptOutDir (SENDA_OPTOUT_DIR) holds the opt-out journal, outside Redis,
+	// replayed on start so a restored backup cannot re-subscribe someone
+	// who left after it was taken; empty keeps no journal.
+	OptOutDir string
+	// OptOutRetention (SENDA_OPTOUT_DAYS, in days) is how long journal lines
+	// are kept: as long as Redis backups are.
+	OptOutRetention time.Duration
 	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
 	// does not parse once subscriptions are on.
 	Quiet    broadcast.QuietHours
 	quietErr error
 }
+
+// DefaultOptOutDays is how long the opt-out journal keeps a line unless
+// SENDA_OPTOUT_DAYS says otherwise: a common backup retention (90 days).
+const DefaultOptOutDays = 90
 
 // Broadcast defaults, with the reasons for them.
 const (
@@ -274,6 +285,8 @@ func (r *reader) broadcast() BroadcastConfig {
 	b.MPS = r.number("SENDA_TWILIO_MPS", DefaultMPS)
 	b.DailyCap = r.integer("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap)
 	b.Workers = r.integer("SENDA_WORKERS", 0)
+	b.OptOutDir = r.str("SENDA_OPTOUT_DIR")
+	b.OptOutRetention = time.Duration(r.integer("SENDA_OPTOUT_DAYS", DefaultOptOutDays)) * 24 * time.Hour
 	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
 	return b
 }
@@ -405,6 +418,9 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	}
 	if b.quietErr != nil {
 		problems = append(problems, b.quietErr.Error()+".")
+	}
+	if b.OptOutDir != "" && (b.OptOutRetention < 24*time.Hour || b.OptOutRetention > 3650*24*time.Hour) {
+		problems = append(problems, "SENDA_OPTOUT_DAYS: use between 1 and 3650 days, at least as long as Redis backups are kept.")
 	}
 	if b.APIBase != "" {
 		if u, err := url.Parse(b.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
