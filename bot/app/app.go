@@ -187,6 +187,7 @@ func (a *App) newConversation(prefix string) error {
 func (a *App) setupBroadcasts() error {
 	b := a.cfg.Broadcast
 	a.broadcasts = broadcast.NewStore(a.rdb, a.keys, a.subs, a.conversation.Pack, a.now)
+	a.broadcasts.WaitReplicas(b.WaitReplicas)
 	switch {
 	case a.deps.Sender != nil:
 		a.sender = a.deps.Sender

@@ -134,7 +134,13 @@ var (
 
 // claim takes a delivery in the ledger.
 func (s *Store) claim(ctx context.Context, d delivery, now time.Time) (claim, error) {
-	res, err := claimScript.Run(ctx, s.rdb, []string{s.keys.Ledger(d.bid)}, d.rid, d.token, now.UnixMilli()).StringSlice()
+	// The claim is what stops a second send after a failover: it waits
+	// for replicas when WaitReplicas is set.
+	cmd, err := s.runReplicated(ctx, claimScript, []string{s.keys.Ledger(d.bid)}, d.rid, d.token, now.UnixMilli())
+	var res []string
+	if err == nil {
+		res, err = cmd.StringSlice()
+	}
 	if err != nil || len(res) == 0 {
 		return claim{}, fmt.Errorf("broadcast: claim: %w", err)
 	}

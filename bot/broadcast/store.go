@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -96,6 +97,10 @@ type Store struct {
 	subs *subscribers.Store
 	pack func() *content.Pack
 	now  func() time.Time
+
+	replicas    int          // WaitReplicas
+	shortWaits  atomic.Int64 // WAITs that came back short
+	noWaitUntil atomic.Int64 // ms: no WAIT before then, after a short one
 }
 
 // NewStore returns a broadcast store. pack returns the current content pack

@@ -88,6 +88,11 @@ type BroadcastConfig struct {
 	// OptOutRetention (SENDA_OPTOUT_DAYS, in days) is how long journal lines
 	// are kept: as long as Redis backups are.
 	OptOutRetention time.Duration
+	// WaitReplicas (SENDA_WAIT_REPLICAS) is how many replicas must have a
+	// delivery's ledger claim and a fan-out's queue entries before a worker
+	// goes on (Redis WAIT), so a master failover cannot lose them and send
+	// a message twice or not at all; 0 (one server) waits for none.
+	WaitReplicas int
 	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
 	// does not parse once subscriptions are on.
 	Quiet    broadcast.QuietHours
@@ -285,6 +290,7 @@ func (r *reader) broadcast() BroadcastConfig {
 	b.MPS = r.number("SENDA_TWILIO_MPS", DefaultMPS)
 	b.DailyCap = r.integer("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap)
 	b.Workers = r.integer("SENDA_WORKERS", 0)
+	b.WaitReplicas = r.integer("SENDA_WAIT_REPLICAS", 0)
 	b.OptOutDir = r.str("SENDA_OPTOUT_DIR")
 	b.OptOutRetention = time.Duration(r.integer("SENDA_OPTOUT_DAYS", DefaultOptOutDays)) * 24 * time.Hour
 	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
@@ -418,6 +424,9 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	}
 	if b.quietErr != nil {
 		problems = append(problems, b.quietErr.Error()+".")
+	}
+	if b.WaitReplicas < 0 || b.WaitReplicas > 5 {
+		problems = append(problems, fmt.Sprintf("SENDA_WAIT_REPLICAS=%d: use 0 for one Redis server, or 1 (up to 5) when the master has replicas (Sentinel or Cluster).", b.WaitReplicas))
 	}
 	if b.OptOutDir != "" && (b.OptOutRetention < 24*time.Hour || b.OptOutRetention > 3650*24*time.Hour) {
 		problems = append(problems, "SENDA_OPTOUT_DAYS: use between 1 and 3650 days, at least as long as Redis backups are kept.")
