@@ -399,6 +399,18 @@ func checkPublicURL(s string) error {
 	return nil
 }
 
+// durabilityProblems checks SENDA_WAIT_REPLICAS and SENDA_OPTOUT_DAYS.
+func (b BroadcastConfig) durabilityProblems() []string {
+	var problems []string
+	if b.WaitReplicas < 0 || b.WaitReplicas > 5 {
+		problems = append(problems, fmt.Sprintf("SENDA_WAIT_REPLICAS=%d: use 0 for one Redis server, or 1 (up to 5) when the master has replicas (Sentinel or Cluster).", b.WaitReplicas))
+	}
+	if b.OptOutDir != "" && (b.OptOutRetention < 24*time.Hour || b.OptOutRetention > 3650*24*time.Hour) {
+		problems = append(problems, "SENDA_OPTOUT_DAYS: use between 1 and 3650 days, at least as long as Redis backups are kept.")
+	}
+	return problems
+}
+
 // validate checks the broadcast settings, in whole sentences. In production,
 // turning subscriptions on means the updates must be deliverable and
 // manageable, so everything that needs is required.
@@ -425,12 +437,7 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	if b.quietErr != nil {
 		problems = append(problems, b.quietErr.Error()+".")
 	}
-	if b.WaitReplicas < 0 || b.WaitReplicas > 5 {
-		problems = append(problems, fmt.Sprintf("SENDA_WAIT_REPLICAS=%d: use 0 for one Redis server, or 1 (up to 5) when the master has replicas (Sentinel or Cluster).", b.WaitReplicas))
-	}
-	if b.OptOutDir != "" && (b.OptOutRetention < 24*time.Hour || b.OptOutRetention > 3650*24*time.Hour) {
-		problems = append(problems, "SENDA_OPTOUT_DAYS: use between 1 and 3650 days, at least as long as Redis backups are kept.")
-	}
+	problems = append(problems, b.durabilityProblems()...)
 	if b.APIBase != "" {
 		if u, err := url.Parse(b.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("SENDA_TWILIO_API_BASE=%q must be an absolute http(s) URL.", b.APIBase))
