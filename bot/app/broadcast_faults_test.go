@@ -12,6 +12,7 @@ import (
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/redistest/faults"
+	"github.com/senda-org/senda/bot/twilio/twiliofake"
 )
 
 // privateService starts a service on a private Redis reached through
@@ -26,6 +27,38 @@ func privateService(t *testing.T, redisURL string, cfg config.Config, deps Deps,
 	t.Cleanup(func() { rdb.Close() })
 	deps.Redis, deps.Prefix = rdb, prefix
 	return newTestService(t, cfg, deps)
+}
+
+// deniedService starts a delivering service on a private Redis, logged in
+// as a user that will be denied commands once the test calls Apply.
+func deniedService(t *testing.T, commands ...string) (*testService, *faults.Denial) {
+	t.Helper()
+	srv := faults.StartServer(t, faults.ServerOptions{})
+	deny, err := srv.Deny(commands...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := deny.Lift(); err != nil {
+		t.Fatal(err)
+	}
+	_, client := fakeSender(t)
+	u := url.URL{Scheme: "redis", User: url.UserPassword(deny.User, deny.Options().Password), Host: srv.Addr(), Path: "/0"}
+	return privateService(t, u.String(), broadcastConfig(), Deps{Sender: client}, "senda-fault:"), deny
+}
+
+// oncePerRecipient fails the test unless each of n subscribers got exactly
+// one message at the fake Twilio.
+func oncePerRecipient(t *testing.T, fake *twiliofake.Server, n int) {
+	t.Helper()
+	counts := sentTo(fake)
+	if len(counts) != n {
+		t.Fatalf("%d of %d subscribers got the message", len(counts), n)
+	}
+	for to, c := range counts {
+		if c != 1 {
+			t.Errorf("%s got %d copies", to, c)
+		}
+	}
 }
 
 // ready calls /readyz and returns the code and body.
@@ -115,17 +148,7 @@ func TestBroadcastWorkersHealAfterRedisLosesItsData(t *testing.T) {
 // why, and 200 again once the read works.
 func TestReadyzReportsAWorkerThatCannotReadItsQueue(t *testing.T) {
 	t.Parallel()
-	srv := faults.StartServer(t, faults.ServerOptions{})
-	deny, err := srv.Deny("xreadgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := deny.Lift(); err != nil {
-		t.Fatal(err)
-	}
-	_, client := fakeSender(t)
-	u := url.URL{Scheme: "redis", User: url.UserPassword(deny.User, deny.Options().Password), Host: srv.Addr(), Path: "/0"}
-	ts := privateService(t, u.String(), broadcastConfig(), Deps{Sender: client}, "senda-fault:")
+	ts, deny := deniedService(t, "xreadgroup")
 	startWorkers(t, ts, fastWorkers)
 	if code, body := ts.ready(); code != http.StatusOK {
 		t.Fatalf("readyz before the fault: %d %s", code, body)
@@ -147,17 +170,7 @@ func TestReadyzReportsAWorkerThatCannotReadItsQueue(t *testing.T) {
 // runs for a while: the log gets the first failure and no flood.
 func TestBroadcastOutageLogsAreRateLimited(t *testing.T) {
 	t.Parallel()
-	srv := faults.StartServer(t, faults.ServerOptions{})
-	deny, err := srv.Deny("evalsha", "eval")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := deny.Lift(); err != nil {
-		t.Fatal(err)
-	}
-	_, client := fakeSender(t)
-	u := url.URL{Scheme: "redis", User: url.UserPassword(deny.User, deny.Options().Password), Host: srv.Addr(), Path: "/0"}
-	ts := privateService(t, u.String(), broadcastConfig(), Deps{Sender: client}, "senda-fault:")
+	ts, deny := deniedService(t, "evalsha", "eval")
 	for i := range 10 {
 		ts.sms(fmt.Sprintf("+5025558%04d", i)).optIn(t, "1")
 	}

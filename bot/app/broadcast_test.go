@@ -392,15 +392,7 @@ func TestBroadcastWorkerKilledMidwaySecondFinishes(t *testing.T) {
 	if final.Sent != n || final.Failed != 0 || final.Skipped != 0 {
 		t.Fatalf("figures after a worker died: %+v", final)
 	}
-	counts := sentTo(fake)
-	if len(counts) != n {
-		t.Fatalf("%d of %d subscribers got the message", len(counts), n)
-	}
-	for to, c := range counts {
-		if c != 1 {
-			t.Errorf("%s got %d copies", to, c)
-		}
-	}
+	oncePerRecipient(t, fake, n)
 	time.Sleep(200 * time.Millisecond)
 	if again := b.status(t, st.ID); again.Sent != n {
 		t.Fatalf("the dead worker's late answers changed the figures: %+v", again)

@@ -94,13 +94,5 @@ func TestBroadcastDeadWorkerProcessIsTakenOverQuickly(t *testing.T) {
 	if final.Sent != n || final.Failed != 0 || final.Skipped != 0 {
 		t.Fatalf("figures after the worker died: %+v\nchild log:\n%s", final, childLog.String())
 	}
-	counts := sentTo(fake)
-	if len(counts) != n {
-		t.Fatalf("%d of %d subscribers got the message", len(counts), n)
-	}
-	for to, c := range counts {
-		if c != 1 {
-			t.Errorf("%s got %d copies", to, c)
-		}
-	}
+	oncePerRecipient(t, fake, n)
 }
