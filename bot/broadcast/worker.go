@@ -211,18 +211,24 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		w.schedule(ctx)
 	}()
+	// Heartbeats go on while the deliveries in hand finish after ctx ends,
+	// so nobody takes over a delivery that is still being sent.
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	beatDone := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		w.beat(ctx)
+		defer close(beatDone)
+		w.beat(beatCtx)
 	}()
 	w.read(ctx, work)
 	close(work)
 	wg.Wait()
+	stopBeat()
+	<-beatDone
 	return nil
 }
 
