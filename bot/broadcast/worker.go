@@ -211,24 +211,18 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		w.schedule(ctx)
 	}()
-	// Heartbeats go on while the deliveries in hand finish after ctx ends,
-	// so nobody takes over a delivery that is still being sent.
-	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
-	beatDone := make(chan struct{})
 	go func() {
-		defer close(beatDone)
-		w.beat(beatCtx)
+		defer wg.Done()
+		w.beat(ctx)
 	}()
 	w.read(ctx, work)
 	close(work)
 	wg.Wait()
-	stopBeat()
-	<-beatDone
 	return nil
 }
 
