@@ -94,6 +94,8 @@ type App struct {
 	stats        *stats.Recorder    // the anonymous daily figures
 	loc          *time.Location     // SENDA_TIMEZONE
 	console      *console.Console   // nil without SENDA_ADMIN_TOKENS
+	queue        *broadcast.QueueHealth
+	journal      *subscribers.Journal // nil without SENDA_OPTOUT_DIR
 	http         *httpapi.Server
 	now          func() time.Time
 }
@@ -105,7 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, deps: deps, metrics: metrics.New(), now: deps.Now}
+	a := &App{cfg: cfg, log: log, deps: deps, metrics: metrics.New(), now: deps.Now, queue: &broadcast.QueueHealth{}}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -155,7 +157,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if err := a.newConversation(prefix); err != nil {
 		return nil, err
 	}
+	if err := a.openJournal(ctx); err != nil {
+		return nil, err
+	}
 	if ring != nil {
+		a.checkDurability(ctx)
 		if err := a.setupBroadcasts(); err != nil {
 			return nil, err
 		}
@@ -166,7 +172,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	hd := httpapi.Deps{
 		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
-		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Now: a.now,
+		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Queue: a.queue, Now: a.now,
 		Erase: a.erase, ReplyCallback: a.replyCallback(),
 		Stats: a.stats,
 	}
@@ -273,6 +279,7 @@ func (a *App) setupBroadcasts() error {
 	b := a.cfg.Broadcast
 	a.broadcasts = broadcast.NewStore(a.rdb, a.keys, a.subs, a.conversation.Pack, a.now, broadcast.CountInto(a.metrics))
 	a.broadcasts.SetOutcomes(statsOutcomes{rec: a.stats, app: a})
+	a.broadcasts.WaitReplicas(b.WaitReplicas)
 	switch {
 	case a.deps.Sender != nil:
 		a.sender = a.deps.Sender
@@ -424,7 +431,7 @@ func (a *App) runErasers(ctx context.Context) error {
 // runDeliverers delivers broadcasts until ctx ends.
 func (a *App) runDeliverers(ctx context.Context, tune func(*broadcast.WorkerConfig)) error {
 	b := a.cfg.Broadcast
-	cfg := broadcast.WorkerConfig{Workers: b.WorkerCount(), MPS: b.MPS, Quiet: b.Quiet, DailyCap: b.DailyCap}
+	cfg := broadcast.WorkerConfig{Workers: b.WorkerCount(), MPS: b.MPS, Quiet: b.Quiet, DailyCap: b.DailyCap, Health: a.queue}
 	if a.cfg.PublicURL != "" {
 		cfg.StatusCallback = strings.TrimSuffix(a.cfg.PublicURL, "/") + httpapi.StatusPath
 	}
@@ -540,8 +547,11 @@ func (a *App) Close() error {
 	if a.conversation != nil {
 		a.conversation.FlushLog()
 	}
+	if a.journal != nil {
+		err = a.journal.Close()
+	}
 	if a.ownsRedis && a.rdb != nil {
-		err = a.rdb.Close()
+		err = errors.Join(err, a.rdb.Close())
 	}
 	if a.embedded != nil {
 		a.embedded.Close()

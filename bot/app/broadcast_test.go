@@ -19,6 +19,7 @@ import (
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
+	"github.com/senda-org/senda/bot/redistest/faults"
 	"github.com/senda-org/senda/bot/sealer"
 	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/bot/twilio/twiliofake"
@@ -86,6 +87,7 @@ func fastWorkers(c *broadcast.WorkerConfig) {
 	c.Block = 50 * time.Millisecond
 	c.RetryBase = 10 * time.Millisecond
 	c.MinIdle = 300 * time.Millisecond
+	c.CallbackGrace = 300 * time.Millisecond
 	c.ClaimEvery = 100 * time.Millisecond
 }
 
@@ -228,7 +230,9 @@ func TestBroadcastOptInDeliversOnceWithExactParameters(t *testing.T) {
 	for _, m := range msgs {
 		f := m.Form
 		to := f.Get("To")
-		if f.Get("StatusCallback") != testPublicURL+httpapi.StatusPath+"?b="+st.ID || f.Get("ContentRetention") != "discard" || f.Get("AddressRetention") != "obfuscate" {
+		cb, _ := url.Parse(f.Get("StatusCallback"))
+		if cb == nil || cb.Scheme+"://"+cb.Host+cb.Path != testPublicURL+httpapi.StatusPath || cb.Query().Get("b") != st.ID ||
+			len(cb.Query().Get("d")) != 16 || f.Get("ContentRetention") != "discard" || f.Get("AddressRetention") != "obfuscate" {
 			t.Errorf("message to %s: callback/retention %v", to, f)
 		}
 		switch {
@@ -388,15 +392,7 @@ func TestBroadcastWorkerKilledMidwaySecondFinishes(t *testing.T) {
 	if final.Sent != n || final.Failed != 0 || final.Skipped != 0 {
 		t.Fatalf("figures after a worker died: %+v", final)
 	}
-	counts := sentTo(fake)
-	if len(counts) != n {
-		t.Fatalf("%d of %d subscribers got the message", len(counts), n)
-	}
-	for to, c := range counts {
-		if c != 1 {
-			t.Errorf("%s got %d copies", to, c)
-		}
-	}
+	oncePerRecipient(t, fake, n)
 	time.Sleep(200 * time.Millisecond)
 	if again := b.status(t, st.ID); again.Sent != n {
 		t.Fatalf("the dead worker's late answers changed the figures: %+v", again)
@@ -586,8 +582,8 @@ func TestStatusCallbacksCountOnceAndAreSigned(t *testing.T) {
 func TestAdminAuthentication(t *testing.T) {
 	t.Parallel()
 	ts := newTestService(t, broadcastConfig(), Deps{})
-	call := func(token, addr string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, "/admin/topics", nil)
+	callPath := func(path, token, addr string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
@@ -597,6 +593,7 @@ func TestAdminAuthentication(t *testing.T) {
 		ts.Handler().ServeHTTP(rec, req)
 		return rec
 	}
+	call := func(token, addr string) *httptest.ResponseRecorder { return callPath("/admin/topics", token, addr) }
 	if rec := call(testAdminToken, "192.0.2.1"); rec.Code != http.StatusOK {
 		t.Fatalf("right token: %d", rec.Code)
 	}
@@ -608,9 +605,23 @@ func TestAdminAuthentication(t *testing.T) {
 	for range httpapi.MaxAuthFailures {
 		call("guess", "192.0.2.3")
 	}
-	rec := call(testAdminToken, "192.0.2.3")
+	rec := call("guess", "192.0.2.3")
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("after %d failures the address must wait, even with the right token: %d", httpapi.MaxAuthFailures, rec.Code)
+		t.Fatalf("after %d failures the address must wait: %d", httpapi.MaxAuthFailures, rec.Code)
+	}
+	// Someone guessing from the NGO's address (or every client behind a
+	// proxy) must not lock the NGO out: a valid token is never refused.
+	if rec := call(testAdminToken, "192.0.2.3"); rec.Code != http.StatusOK {
+		t.Fatalf("a valid token after %d failures from its address: %d %s", httpapi.MaxAuthFailures, rec.Code, rec.Body.String())
+	}
+	// Unknown admin paths are not failed logins: they do not count.
+	for range 2 * httpapi.MaxAuthFailures {
+		if rec := callPath("/admin/no-such-thing", "guess", "192.0.2.5"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("unknown admin path: %d", rec.Code)
+		}
+	}
+	if rec := call("guess", "192.0.2.5"); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("unknown paths counted as failed logins: %d", rec.Code)
 	}
 	if rec := call(testAdminToken, "192.0.2.4"); rec.Code != http.StatusOK {
 		t.Fatalf("another address is not locked out: %d", rec.Code)
@@ -822,5 +833,115 @@ func TestTopicMonthlyLimitIsKept(t *testing.T) {
 	}
 	if created := ts.admin(t, http.MethodPost, "/admin/broadcasts", broadcast.Request{Topic: "talleres", Text: map[string]string{"es": "Taller."}}); !strings.Contains(created.Body.String(), `"warning":"this Senda has no Twilio REST settings`) {
 		t.Fatalf("no warning that nothing will be delivered: %s", created.Body.String())
+	}
+}
+
+// TestStatusCallbackKeysExpireAndUnknownIDsAreIgnored sends late callbacks
+// for a finished broadcast and for one that does not exist: the first
+// leave no key without an expiry, the second create nothing at all.
+func TestStatusCallbackKeysExpireAndUnknownIDsAreIgnored(t *testing.T) {
+	t.Parallel()
+	_, client := fakeSender(t)
+	ts := newTestService(t, broadcastConfig(), Deps{Sender: client})
+	ts.sms("+50261120001").optIn(t, "1")
+	startWorkers(t, ts, fastWorkers)
+	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso."}})
+	ts.waitStatus(t, st.ID, "done", func(s broadcast.Status) bool { return s.State == broadcast.StateDone })
+	callback := func(id string, form url.Values) int {
+		path := httpapi.StatusPath + "?b=" + id
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", twilioSignature(testToken, testPublicURL+path, form))
+		rec := httptest.NewRecorder()
+		ts.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	before := redistest.Keys(t, ts.rdb, ts.prefix)
+	phantom := "0190abcdef012345a"
+	for _, status := range []string{"delivered", "undelivered"} {
+		f := url.Values{"MessageSid": {"SM" + strings.Repeat("7", 32)}, "MessageStatus": {status}, "ErrorCode": {"30008"}, "To": {"+50261120009"}}
+		if code := callback(phantom, f); code != http.StatusNoContent {
+			t.Fatalf("callback for an unknown broadcast: %d", code)
+		}
+	}
+	if after := redistest.Keys(t, ts.rdb, ts.prefix); len(after) != len(before) {
+		t.Fatalf("a callback for an unknown broadcast created keys: %v", after)
+	}
+	for i, status := range []string{"delivered", "read", "undelivered"} {
+		f := url.Values{"MessageSid": {fmt.Sprintf("SM%032d", i)}, "MessageStatus": {status}, "ErrorCode": {"30008"}, "To": {"+50261120001"}}
+		if code := callback(st.ID, f); code != http.StatusNoContent {
+			t.Fatalf("late callback %s: %d", status, code)
+		}
+	}
+	ctx := context.Background()
+	for _, k := range redistest.Keys(t, ts.rdb, ts.prefix) {
+		if !strings.Contains(k, st.ID) {
+			continue
+		}
+		if ttl := ts.rdb.PTTL(ctx, k).Val(); ttl <= 0 {
+			t.Errorf("%s has no expiry after late callbacks (PTTL %v)", k, ttl)
+		}
+	}
+	if got := ts.status(t, st.ID); got.Delivered != 2 || got.Failed != 1 {
+		t.Fatalf("late callbacks were not counted: %+v", got)
+	}
+}
+
+// TestTopicMonthlyLimitHoldsUnderConcurrentCreates sends ten creates for a
+// topic with four places at once: exactly four pass.
+func TestTopicMonthlyLimitHoldsUnderConcurrentCreates(t *testing.T) {
+	t.Parallel()
+	ts := newTestService(t, broadcastConfig(), Deps{})
+	ts.sms("+50265550101").optIn(t, "1")
+	const tries = 10
+	codes := make(chan int, tries)
+	var start sync.WaitGroup
+	start.Add(1)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start.Wait()
+			body := broadcast.Request{Topic: "salud", Text: map[string]string{"es": fmt.Sprintf("Aviso %d.", i)}, SendAt: time.Now().Add(time.Hour).Format(time.RFC3339)}
+			codes <- ts.admin(t, http.MethodPost, "/admin/broadcasts", body).Code
+		}()
+	}
+	start.Done()
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got[http.StatusCreated] != 4 || got[http.StatusUnprocessableEntity] != tries-4 {
+		t.Fatalf("ten concurrent creates for a topic with 4 places a month: %v", got)
+	}
+}
+
+// TestIdempotencyReplayNeverCreatesASecondBroadcastOnAReadError fails the
+// read of the first broadcast during a replay of its Idempotency-Key: the
+// replay must fail, not create a second broadcast.
+func TestIdempotencyReplayNeverCreatesASecondBroadcastOnAReadError(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.Client(t)
+	hook := faults.NewHook()
+	rdb.AddHook(hook)
+	ts := newTestService(t, broadcastConfig(), Deps{Redis: rdb, Prefix: prefix})
+	body := `{"topic":"salud","text":{"es":"Aviso."},"send_at":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`
+	if rec := ts.admin(t, http.MethodPost, "/admin/broadcasts", body, "Idempotency-Key", "k-9"); rec.Code != http.StatusCreated {
+		t.Fatalf("first create: %d %s", rec.Code, rec.Body.String())
+	}
+	hook.Set(faults.Rule{Name: "hgetall"})
+	if rec := ts.admin(t, http.MethodPost, "/admin/broadcasts", body, "Idempotency-Key", "k-9"); rec.Code < 500 {
+		t.Fatalf("a replay that could not read the first broadcast answered %d %s", rec.Code, rec.Body.String())
+	}
+	hook.Set()
+	list := ts.admin(t, http.MethodGet, "/admin/broadcasts", nil).Body.String()
+	if n := strings.Count(list, `"id":`); n != 1 {
+		t.Fatalf("%d broadcasts after a failed replay: %s", n, list)
+	}
+	if rec := ts.admin(t, http.MethodPost, "/admin/broadcasts", body, "Idempotency-Key", "k-9"); rec.Code != http.StatusOK {
+		t.Fatalf("replay once Redis answers: %d %s", rec.Code, rec.Body.String())
 	}
 }

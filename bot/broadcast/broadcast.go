@@ -4,12 +4,15 @@
 //
 // A broadcast is fanned out into a Redis Stream of (broadcast, recipient)
 // deliveries. Workers in every `senda serve` and `senda worker` read it
-// through one consumer group and reclaim the deliveries of dead workers.
-// Before sending, a worker claims the delivery in the broadcast's ledger;
-// after Twilio answers it records the outcome there, and only then
-// acknowledges the stream entry. A delivery whose worker died between
-// asking Twilio and recording the answer is reconciled against Twilio's
-// message list before it is sent again.
+// through one consumer group and take over the deliveries of workers that
+// stopped marking them (a heartbeat every 2 s; taken over after 8 s).
+// Before sending, a worker claims the delivery in the broadcast's ledger
+// (waiting for a replica with Store.WaitReplicas); after Twilio answers it
+// records the outcome there, and only then acknowledges the stream entry.
+// A delivery whose worker died between asking Twilio and recording the
+// answer is reconciled before it is sent again: a status callback carrying
+// its tag, or Twilio's message list, says Twilio has it. The guarantee and
+// its limits are in docs/BROADCASTS.md §12.
 package broadcast
 
 import (

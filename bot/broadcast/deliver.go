@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -76,7 +77,7 @@ func (w *Worker) gate(ctx context.Context, d delivery) (*attempt, error) {
 	}
 	a := &attempt{d: d, b: b, id: id, sub: sub, now: w.store.now()}
 	var skip Reason
-	if a.msg, skip = w.compose(b, sub, d.bid, a.now); skip != "" {
+	if a.msg, skip = w.compose(b, sub, d, a.now); skip != "" {
 		return nil, w.finishOwned(ctx, d, skipped(skip))
 	}
 	// Quiet hours hold everything but urgent WhatsApp messages.
@@ -135,14 +136,33 @@ func (w *Worker) claimOrReconcile(ctx context.Context, a *attempt) (bool, error)
 	}
 	// A worker died after asking Twilio and before writing down the answer.
 	// Send again only if Twilio has no such message.
-	went, err := w.sender.SentSince(ctx, a.sub.Address, c.since.Add(-time.Minute), a.msg.Body)
+	went, err := w.twilioHas(ctx, a, c)
 	if err != nil {
 		return false, w.retry(ctx, a.d, err, false)
 	}
 	if went {
 		return false, w.store.finish(ctx, a.d, outcomeSent)
 	}
+	// Under Message Redaction the list cannot find the message by its
+	// address, and its status callback may still be on its way: wait for
+	// it until CallbackGrace after the lost attempt before sending again.
+	if until := c.since.Add(w.cfg.CallbackGrace); w.cfg.StatusCallback != "" && a.now.Before(until) {
+		return false, w.store.putAside(ctx, a.d, until, fWaitRetry, false)
+	}
 	return true, nil
+}
+
+// twilioHas reports whether Twilio has the message of a lost attempt: a
+// status callback carrying the delivery's tag came, or Twilio's message
+// list shows it.
+func (w *Worker) twilioHas(ctx context.Context, a *attempt, c claim) (bool, error) {
+	if w.cfg.StatusCallback != "" {
+		seen, err := w.store.callbackSeen(ctx, a.d)
+		if err != nil || seen {
+			return seen, err
+		}
+	}
+	return w.sender.SentSince(ctx, a.sub.Address, c.since.Add(-time.Minute), a.msg.Body)
 }
 
 // withinCap counts a template against the WhatsApp cap (different people
@@ -226,11 +246,11 @@ func isKind(err error, k twilio.Kind) bool {
 }
 
 // compose builds the message for a subscriber, or says why none can go.
-func (w *Worker) compose(b cachedBroadcast, sub subscribers.Subscriber, bid string, now time.Time) (twilio.Message, Reason) {
+func (w *Worker) compose(b cachedBroadcast, sub subscribers.Subscriber, d delivery, now time.Time) (twilio.Message, Reason) {
 	def := w.store.pack().Languages[0].Code
 	m := twilio.Message{To: sub.Address}
 	if w.cfg.StatusCallback != "" {
-		m.StatusCallback = w.cfg.StatusCallback + "?b=" + bid
+		m.StatusCallback = w.cfg.StatusCallback + "?" + url.Values{CallbackParamBroadcast: {d.bid}, CallbackParamTag: {deliveryTag(d)}}.Encode()
 	}
 	if sub.Channel == content.SMS || inWindow(sub.LastSeen, now) {
 		m.Body = b.texts.body(sub.Lang, def, sub.Channel)

@@ -68,11 +68,12 @@ func (s *Store) fanOut(ctx context.Context, id string) error {
 	token := hex.EncodeToString(r[:])
 	for start := 0; start < len(members); start += fanOutBatch {
 		batch := members[start:min(start+fanOutBatch, len(members))]
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		// Entries a failover lost would be deliveries nobody makes: they
+		// wait for replicas when WaitReplicas is set.
+		err := s.pipelineReplicated(ctx, s.keys.Queue(), func(p redis.Pipeliner) {
 			for _, m := range batch {
 				p.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.Queue(), Values: entryValues(id, m.String(), token)})
 			}
-			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("broadcast: fan out %s: %w", id, err)

@@ -32,7 +32,9 @@ package broadcast
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -132,7 +134,13 @@ var (
 
 // claim takes a delivery in the ledger.
 func (s *Store) claim(ctx context.Context, d delivery, now time.Time) (claim, error) {
-	res, err := claimScript.Run(ctx, s.rdb, []string{s.keys.Ledger(d.bid)}, d.rid, d.token, now.UnixMilli()).StringSlice()
+	// The claim is what stops a second send after a failover: it waits
+	// for replicas when WaitReplicas is set.
+	cmd, err := s.runReplicated(ctx, claimScript, []string{s.keys.Ledger(d.bid)}, d.rid, d.token, now.UnixMilli())
+	var res []string
+	if err == nil {
+		res, err = cmd.StringSlice()
+	}
 	if err != nil || len(res) == 0 {
 		return claim{}, fmt.Errorf("broadcast: claim: %w", err)
 	}
@@ -226,4 +234,44 @@ func (s *Store) undelay(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// Status callback URL parameters: the broadcast's id, and the delivery's
+// tag.
+const (
+	CallbackParamBroadcast = "b"
+	CallbackParamTag       = "d"
+)
+
+// tagMember prefixes a delivery tag in the callbacks-seen set, apart from
+// the counted callbacks (message hash:counter).
+const tagMember = "d:"
+
+// deliveryTag is a delivery's tag in its status callback URL: a hash of
+// the fan-out's token and the recipient id, so Twilio is given nothing it
+// could tie to a person or to another delivery. A callback carrying it
+// proves Twilio has the delivery's message, whatever Twilio shows of the
+// address (Message Redaction obfuscates it, so listing by To finds
+// nothing).
+func deliveryTag(d delivery) string {
+	sum := sha256.Sum256([]byte(d.token + "|" + d.rid))
+	return hex.EncodeToString(sum[:8])
+}
+
+// validTag reports whether s has the shape of a delivery tag.
+func validTag(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// callbackSeen reports whether a status callback for the delivery came.
+func (s *Store) callbackSeen(ctx context.Context, d delivery) (bool, error) {
+	seen, err := s.rdb.SIsMember(ctx, s.keys.Callbacks(d.bid), tagMember+deliveryTag(d)).Result()
+	if err != nil {
+		return false, fmt.Errorf("broadcast: callback seen: %w", err)
+	}
+	return seen, nil
 }

@@ -20,11 +20,13 @@ func TestScriptsMatchGoConstants(t *testing.T) {
 	t.Parallel()
 	ledger := []string{ledgerInFlight, ledgerWaiting, ledgerTimeSep}
 	luatest.Check(t, "scripts", map[string]luatest.Script{
-		"cap.lua": {Returns: []int{capTaken}, Syntax: []string{"-inf"}},
+		"callback.lua": {Returns: []int{callbackNotCounted, callbackCounted, callbackUnknown}},
+		"cap.lua":      {Returns: []int{capTaken}, Syntax: []string{"-inf"}},
 		"claim.lua": {Literals: append(slices.Clone(ledger),
 			string(claimNew), string(claimRetry), string(claimUnknown), string(claimOther), string(claimDone))},
-		"defer.lua": {Literals: append(slices.Clone(ledger), flagOn)},
-		"due.lua":   {Syntax: []string{"-inf"}},
+		"defer.lua":   {Literals: append(slices.Clone(ledger), flagOn)},
+		"due.lua":     {Syntax: []string{"-inf"}},
+		"monthly.lua": {Syntax: []string{"-inf", "+inf"}},
 		"fanned.lua": {Literals: []string{fState, fFanned, fRecipient, fFinished, fDoneAt, flagOn,
 			string(StateSending), string(StateDone)}, Syntax: []string{"0"}},
 		"finish.lua": {Literals: append(slices.Clone(ledger), fState, fFanned, fRecipient, fFinished, fDoneAt, flagOn,

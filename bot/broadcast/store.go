@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -60,24 +62,31 @@ var ErrIdempotencyMismatch = errors.New("this Idempotency-Key was used in the la
 // monthWindow is the span a topic's max_per_month is counted over.
 const monthWindow = 30 * 24 * time.Hour
 
-// checkMonthlyLimit keeps the promise made to subscribers when they opted
-// in: at most max_per_month messages of a topic in any 30 days. Broadcasts
-// cancelled before anything went out do not count.
-func (s *Store) checkMonthlyLimit(ctx context.Context, topic string, now time.Time) error {
+var (
+	//go:embed scripts/monthly.lua
+	monthlyLua    string
+	monthlyScript = redis.NewScript(monthlyLua)
+)
+
+// reserveMonthly keeps the promise made to subscribers when they opted in:
+// at most max_per_month messages of a topic in any 30 days. It reserves the
+// broadcast's place in the topic's count atomically, so concurrent creates
+// cannot both pass; release gives the place back. Broadcasts cancelled
+// before anything went out do not count.
+func (s *Store) reserveMonthly(ctx context.Context, topic, id string, sendAt, now time.Time) error {
 	t, ok := s.pack().TopicByID(topic)
 	if !ok {
 		return nil // validate reports it
 	}
-	key := s.keys.TopicBroadcasts(topic)
-	s.rdb.ZRemRangeByScore(ctx, key, "-inf", strconv.FormatInt(now.Add(-2*monthWindow).UnixMilli(), 10))
-	n, err := s.rdb.ZCount(ctx, key, strconv.FormatInt(now.Add(-monthWindow).UnixMilli(), 10), "+inf").Result()
-	if err != nil {
+	res, err := monthlyScript.Run(ctx, s.rdb, []string{s.keys.TopicBroadcasts(topic)},
+		now.Add(-2*monthWindow).UnixMilli(), now.Add(-monthWindow).UnixMilli(), t.MaxPerMonth, sendAt.UnixMilli(), id).Int64Slice()
+	if err != nil || len(res) != 2 {
 		return fmt.Errorf("broadcast: monthly limit: %w", err)
 	}
-	if n >= int64(t.MaxPerMonth) {
+	if res[0] == 0 {
 		return &ValidationError{Problems: []string{fmt.Sprintf(
 			"topic %q promises subscribers at most %d messages a month, and %d are sent or scheduled in the last 30 days; wait, fold this into a scheduled one, or raise max_per_month in topics.yaml (subscribers were told the old number).",
-			topic, t.MaxPerMonth, n)}}
+			topic, t.MaxPerMonth, res[1])}}
 	}
 	return nil
 }
@@ -92,6 +101,10 @@ type Store struct {
 	m    *metrics.Set // nil counts nothing
 
 	outcomes Outcomes // nil: outcomes are not reported (see SetOutcomes)
+
+	replicas    int          // WaitReplicas
+	shortWaits  atomic.Int64 // WAITs that came back short
+	noWaitUntil atomic.Int64 // ms: no WAIT before then, after a short one
 }
 
 // StoreOption adjusts a Store.
@@ -143,8 +156,14 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 			if prevSum != claim[len(id)+1:] {
 				return Status{}, false, ErrIdempotencyMismatch
 			}
-			if st, err := s.Get(ctx, prevID); err == nil {
+			st, err := s.Get(ctx, prevID)
+			if err == nil {
 				return st, false, nil
+			}
+			if !errors.Is(err, ErrNotFound) {
+				// Not knowing is not "not there": taking over now could
+				// send the broadcast twice.
+				return Status{}, false, fmt.Errorf("broadcast: idempotency replay: %w", err)
 			}
 			// The first attempt did not get as far as storing it: take over.
 			if err := s.rdb.Set(ctx, key, claim, idempotencyTTL).Err(); err != nil {
@@ -154,9 +173,19 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 			return Status{}, false, fmt.Errorf("broadcast: idempotency: %w", err)
 		}
 	}
-	if err := s.checkMonthlyLimit(ctx, req.Topic, now); err != nil {
+	if err := s.reserveMonthly(ctx, req.Topic, id, sendAt, now); err != nil {
 		return Status{}, false, err
 	}
+	if err := s.store(ctx, id, req, texts, sendAt, by, now); err != nil {
+		s.rdb.ZRem(context.WithoutCancel(ctx), s.keys.TopicBroadcasts(req.Topic), id) // give the place back
+		return Status{}, false, err
+	}
+	st, err = s.Get(ctx, id)
+	return st, true, err
+}
+
+// store writes a new broadcast's record and indexes it.
+func (s *Store) store(ctx context.Context, id string, req Request, texts rendered, sendAt time.Time, by string, now time.Time) error {
 	var tpl string
 	if req.Template != nil {
 		b, _ := json.Marshal(req.Template)
@@ -164,7 +193,7 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 	}
 	rcpt, err := s.subs.Count(ctx, req.Topic)
 	if err != nil {
-		return Status{}, false, err
+		return err
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.keys.Broadcast(id), map[string]any{
@@ -173,15 +202,13 @@ func (s *Store) Create(ctx context.Context, req Request, by, idempotencyKey stri
 			fRecipient: rcpt, fSent: 0, fDelivered: 0, fFailed: 0, fSkipped: 0, fFinished: 0, fFanned: 0,
 		})
 		p.ZAdd(ctx, s.keys.Broadcasts(), redis.Z{Score: float64(now.UnixMilli()), Member: id})
-		p.ZAdd(ctx, s.keys.TopicBroadcasts(req.Topic), redis.Z{Score: float64(sendAt.UnixMilli()), Member: id})
 		p.ZAdd(ctx, s.keys.Scheduled(), redis.Z{Score: float64(sendAt.UnixMilli()), Member: id})
 		return nil
 	})
 	if err != nil {
-		return Status{}, false, fmt.Errorf("broadcast: create: %w", err)
+		return fmt.Errorf("broadcast: create: %w", err)
 	}
-	st, err = s.Get(ctx, id)
-	return st, true, err
+	return nil
 }
 
 // Flag values of record fields and script arguments.
@@ -325,39 +352,64 @@ func (s *Store) expire(ctx context.Context, id string) {
 	})
 }
 
-// CountCallback counts one status callback of a broadcast's message: a
-// terminal status once per message (Twilio may repeat callbacks). msgHash is
-// a keyed hash of the MessageSid, so the sid itself is not kept.
-func (s *Store) CountCallback(ctx context.Context, id, msgHash, status string, errorCode int) error {
-	var field string
-	switch status {
+// callback.lua's answers.
+const (
+	callbackNotCounted = 0 // counted before, or not an outcome
+	callbackCounted    = 1 // counted now
+	callbackUnknown    = 2 // no such broadcast: nothing created
+)
+
+var (
+	//go:embed scripts/callback.lua
+	callbackLua    string
+	callbackScript = redis.NewScript(callbackLua)
+)
+
+// Callback is one status callback of a broadcast's message, as the HTTP
+// handler read it. Nothing in it names the person.
+type Callback struct {
+	Broadcast string // the b parameter of the callback URL
+	Tag       string // the d parameter: the delivery's tag (DeliveryTag); may be empty
+	MsgHash   string // a keyed hash of the MessageSid, so the sid itself is not kept
+	Status    string // MessageStatus
+	ErrorCode int
+}
+
+// RecordCallback records one status callback: the delivery's tag, so a
+// worker reconciling a lost attempt knows Twilio has the message (whatever
+// its status), and a terminal status counted once per message (Twilio may
+// repeat callbacks). A callback for a broadcast that does not exist
+// (expired, or never did) creates nothing and returns ErrNotFound; the keys
+// it writes expire with the broadcast.
+func (s *Store) RecordCallback(ctx context.Context, cb Callback) error {
+	var field, reason string
+	switch cb.Status {
 	case "delivered", "read": // read follows delivered: both count once, as delivered
 		field = fDelivered
 	case "failed", "undelivered":
 		field = fFailed
-	default:
-		return nil // queued, sent, …: not an outcome
+		reason = string(reasonCode(cb.ErrorCode, ReasonUndelivered))
 	}
-	if !validID(id) {
+	if !validID(cb.Broadcast) {
 		return ErrNotFound
 	}
-	added, err := s.rdb.SAdd(ctx, s.keys.Callbacks(id), msgHash+":"+field).Result()
+	tag := ""
+	if validTag(cb.Tag) {
+		tag = tagMember + cb.Tag
+	}
+	if field == "" && tag == "" {
+		return nil // queued, sent, … without a tag: nothing to record
+	}
+	res, err := callbackScript.Run(ctx, s.rdb, []string{s.keys.Broadcast(cb.Broadcast), s.keys.Callbacks(cb.Broadcast), s.keys.Reasons(cb.Broadcast)},
+		cb.MsgHash+":"+field, field, reason, ledgerRetention.Milliseconds(), tag).Int()
 	if err != nil {
 		return fmt.Errorf("broadcast: callback: %w", err)
 	}
-	if added == 0 {
-		return nil
+	if res == callbackUnknown {
+		return ErrNotFound
 	}
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HIncrBy(ctx, s.keys.Broadcast(id), field, 1)
-		if field == fFailed {
-			p.HIncrBy(ctx, s.keys.Reasons(id), string(reasonCode(errorCode, ReasonUndelivered)), 1)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("broadcast: callback: %w", err)
+	if res == callbackCounted { // a repeated callback is in the figures once
+		s.noteCallback(ctx, field)
 	}
-	s.noteCallback(ctx, field)
 	return nil
 }

@@ -107,11 +107,27 @@ type BroadcastConfig struct {
 	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
 	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: people reached with WhatsApp templates in a rolling 24 hours (Meta's tier)
 	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
+	// OptOutDir (SENDA_OPTOUT_DIR) holds the opt-out journal, outside Redis,
+	// replayed on start so a restored backup cannot re-subscribe someone
+	// who left after it was taken; empty keeps no journal.
+	OptOutDir string
+	// OptOutRetention (SENDA_OPTOUT_DAYS, in days) is how long journal lines
+	// are kept: as long as Redis backups are.
+	OptOutRetention time.Duration
+	// WaitReplicas (SENDA_WAIT_REPLICAS) is how many replicas must have a
+	// delivery's ledger claim and a fan-out's queue entries before a worker
+	// goes on (Redis WAIT), so a master failover cannot lose them and send
+	// a message twice or not at all; 0 (one server) waits for none.
+	WaitReplicas int
 	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
 	// does not parse once subscriptions are on.
 	Quiet    broadcast.QuietHours
 	quietErr error
 }
+
+// DefaultOptOutDays is how long the opt-out journal keeps a line unless
+// SENDA_OPTOUT_DAYS says otherwise: a common backup retention (90 days).
+const DefaultOptOutDays = 90
 
 // Broadcast defaults, with the reasons for them.
 const (
@@ -326,6 +342,9 @@ func (r *reader) broadcast() BroadcastConfig {
 	b.MPS = r.number("SENDA_TWILIO_MPS", DefaultMPS)
 	b.DailyCap = r.integer("SENDA_WHATSAPP_DAILY_CAP", DefaultDailyCap)
 	b.Workers = r.integer("SENDA_WORKERS", 0)
+	b.WaitReplicas = r.integer("SENDA_WAIT_REPLICAS", 0)
+	b.OptOutDir = r.str("SENDA_OPTOUT_DIR")
+	b.OptOutRetention = time.Duration(r.integer("SENDA_OPTOUT_DAYS", DefaultOptOutDays)) * 24 * time.Hour
 	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
 	return b
 }
@@ -468,6 +487,18 @@ func checkPublicURL(s string) error {
 	return nil
 }
 
+// durabilityProblems checks SENDA_WAIT_REPLICAS and SENDA_OPTOUT_DAYS.
+func (b BroadcastConfig) durabilityProblems() []string {
+	var problems []string
+	if b.WaitReplicas < 0 || b.WaitReplicas > 5 {
+		problems = append(problems, fmt.Sprintf("SENDA_WAIT_REPLICAS=%d: use 0 for one Redis server, or 1 (up to 5) when the master has replicas (Sentinel or Cluster).", b.WaitReplicas))
+	}
+	if b.OptOutDir != "" && (b.OptOutRetention < 24*time.Hour || b.OptOutRetention > 3650*24*time.Hour) {
+		problems = append(problems, "SENDA_OPTOUT_DAYS: use between 1 and 3650 days, at least as long as Redis backups are kept.")
+	}
+	return problems
+}
+
 // validate checks the broadcast settings, in whole sentences. In production,
 // turning subscriptions on means the updates must be deliverable and
 // manageable, so everything that needs is required.
@@ -494,6 +525,7 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 	if b.quietErr != nil {
 		problems = append(problems, b.quietErr.Error()+".")
 	}
+	problems = append(problems, b.durabilityProblems()...)
 	if b.APIBase != "" {
 		if u, err := url.Parse(b.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("SENDA_TWILIO_API_BASE=%q must be an absolute http(s) URL.", b.APIBase))

@@ -337,3 +337,34 @@ func TestEraseSetting(t *testing.T) {
 		t.Errorf("SENDA_TWILIO_ERASE=maybe: %v", err)
 	}
 }
+
+func TestDurabilitySettings(t *testing.T) {
+	t.Parallel()
+	key := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+	cases := []struct {
+		env  map[string]string
+		want string // in Validate's error; "" for none
+	}{
+		{map[string]string{"SENDA_SUBSCRIBER_KEY": key}, ""},
+		{map[string]string{"SENDA_SUBSCRIBER_KEY": key, "SENDA_WAIT_REPLICAS": "1", "SENDA_OPTOUT_DIR": "/tmp/x", "SENDA_OPTOUT_DAYS": "30"}, ""},
+		{map[string]string{"SENDA_SUBSCRIBER_KEY": key, "SENDA_WAIT_REPLICAS": "9"}, "SENDA_WAIT_REPLICAS=9"},
+		{map[string]string{"SENDA_SUBSCRIBER_KEY": key, "SENDA_OPTOUT_DIR": "/tmp/x", "SENDA_OPTOUT_DAYS": "0"}, "SENDA_OPTOUT_DAYS"},
+	}
+	for _, c := range cases {
+		cfg, err := Load(env(c.env))
+		if err != nil {
+			t.Fatalf("%v: %v", c.env, err)
+		}
+		err = cfg.Validate()
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v: %v", c.env, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%v: %v, want %q", c.env, err, c.want)
+		}
+	}
+	cfg, _ := Load(env(map[string]string{"SENDA_OPTOUT_DIR": "/tmp/x"}))
+	if cfg.Broadcast.OptOutRetention != DefaultOptOutDays*24*time.Hour || cfg.Broadcast.OptOutDir != "/tmp/x" || cfg.Broadcast.WaitReplicas != 0 {
+		t.Fatalf("defaults: %+v", cfg.Broadcast)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -55,47 +54,66 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 const adminNameKey = "admin"
 
 // requireAdmin checks the bearer token in constant time against every
-// configured token, and limits failed attempts per client address.
+// configured token, and limits failed attempts per client address. A valid
+// token is never refused, so someone sharing the NGO's address (or a proxy
+// without SENDA_TRUST_PROXY) cannot lock the NGO out by guessing; only
+// failed authentications on real admin routes count, not unknown paths.
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if len(s.admins) == 0 {
 			return errAdminOff
 		}
-		ctx := c.Request().Context()
-		client := s.Keys.AuthFailures(s.clientHash(c.RealIP()))
-		failures, err := s.Redis.Get(ctx, client).Int()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return fmt.Errorf("admin: read failed logins: %w", err)
+		if name := s.tokenName(c.Request().Header.Get(echo.HeaderAuthorization)); name != "" {
+			c.Set(adminNameKey, name)
+			return next(c)
 		}
-		if failures >= MaxAuthFailures {
-			ttl, _ := s.Redis.TTL(ctx, client).Result()
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(max(ttl, time.Second).Seconds())))
-			return errAdminLockedOut.with(int(max(ttl, time.Minute).Minutes()))
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="senda"`)
+		if strings.HasSuffix(c.Path(), "/*") {
+			return errAdminToken // an unknown path: nothing to guess at, not counted
 		}
-		token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-		name := ""
-		if ok {
-			digest := sha256.Sum256([]byte(strings.TrimSpace(token)))
-			for _, t := range s.admins { // no early exit: every token is compared
-				if subtle.ConstantTimeCompare(digest[:], t.digest[:]) == 1 {
-					name = t.name
-				}
-			}
-		}
-		if name == "" {
-			pipe := s.Redis.TxPipeline()
-			pipe.Incr(ctx, client)
-			pipe.Expire(ctx, client, authFailureWindow)
-			if _, err := pipe.Exec(ctx); err != nil {
-				s.Log.Warn("count failed admin login", "err", err)
-			}
-			s.Metrics.Count("admin_auth_failures_total")
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="senda"`)
-			return errAdminToken
-		}
-		c.Set(adminNameKey, name)
-		return next(c)
+		return s.countAuthFailure(c)
 	}
+}
+
+// tokenName returns the name of the token an Authorization header carries,
+// or "" when it carries none of the configured ones. Every token is
+// compared, with no early exit.
+func (s *Server) tokenName(header string) string {
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		return ""
+	}
+	name := ""
+	digest := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	for _, t := range s.admins {
+		if subtle.ConstantTimeCompare(digest[:], t.digest[:]) == 1 {
+			name = t.name
+		}
+	}
+	return name
+}
+
+// countAuthFailure counts a failed authentication from the client's
+// address and answers 401, or 429 once the address has used up its
+// attempts for the window.
+func (s *Server) countAuthFailure(c echo.Context) error {
+	ctx := c.Request().Context()
+	client := s.Keys.AuthFailures(s.clientHash(c.RealIP()))
+	s.Metrics.Count("admin_auth_failures_total")
+	pipe := s.Redis.TxPipeline()
+	incr := pipe.Incr(ctx, client)
+	pipe.Expire(ctx, client, authFailureWindow)
+	ttl := pipe.TTL(ctx, client)
+	if _, err := pipe.Exec(ctx); err != nil {
+		s.Log.Warn("count failed admin login", "err", err)
+		return errAdminToken
+	}
+	if incr.Val() > MaxAuthFailures {
+		wait := max(ttl.Val(), time.Second)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		return errAdminLockedOut.with(int(max(wait, time.Minute).Minutes()))
+	}
+	return errAdminToken
 }
 
 // clientHash names a client address in Redis without keeping the address.

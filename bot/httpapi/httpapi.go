@@ -74,12 +74,15 @@ type Deps struct {
 	TrustProxy bool
 	// Delivers reports whether this process delivers broadcasts.
 	Delivers bool
-	Now      func() time.Time
 	// Stats answers GET /admin/stats (bearer token or console session).
 	Stats StatsReader
 	// Console is the web console, mounted at /admin/ when the admin API is
 	// on; its sessions are accepted by the admin API for GET requests.
 	Console Console
+	// Queue reports whether this process's broadcast workers can read
+	// their queue; nil when it runs none.
+	Queue *broadcast.QueueHealth
+	Now   func() time.Time
 }
 
 // Server answers HTTP requests.
@@ -160,9 +163,10 @@ func (s *Server) handleHealth(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// handleReady answers 200 when Redis answers a PING within a second and a
-// content pack is loaded, so a load balancer only sends webhooks to
-// replicas that can answer them.
+// handleReady answers 200 when Redis answers a PING within a second, a
+// content pack is loaded and this process's broadcast workers (if any) can
+// read their queue, so a load balancer only sends webhooks to replicas that
+// can answer them and a stalled worker shows.
 func (s *Server) handleReady(c echo.Context) error {
 	if s.Conversation == nil || s.Conversation.Engine() == nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "content not loaded"})
@@ -170,6 +174,9 @@ func (s *Server) handleReady(c echo.Context) error {
 	if err := Ping(c.Request().Context(), s.Redis, readyPingTimeout); err != nil {
 		s.Log.Warn("not ready", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "redis not answering"})
+	}
+	if err := s.Queue.Err(); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "broadcast queue not readable", "reason": err.Error()})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -29,7 +29,7 @@ func (s *Server) handleStatus(c echo.Context) error {
 	if s.Broadcasts == nil {
 		return c.NoContent(http.StatusNoContent)
 	}
-	id := c.QueryParam("b")
+	id := c.QueryParam(broadcast.CallbackParamBroadcast)
 	sid := twilio.Get(params, "MessageSid")
 	status := twilio.Get(params, "MessageStatus")
 	if id == "" || sid == "" || status == "" {
@@ -39,7 +39,9 @@ func (s *Server) handleStatus(c echo.Context) error {
 	ctx := c.Request().Context()
 	var h [8]byte
 	binary.BigEndian.PutUint64(h[:], s.Hasher.Message(sid))
-	err = s.Broadcasts.CountCallback(ctx, id, hex.EncodeToString(h[:]), status, code)
+	err = s.Broadcasts.RecordCallback(ctx, broadcast.Callback{
+		Broadcast: id, Tag: c.QueryParam(broadcast.CallbackParamTag), MsgHash: hex.EncodeToString(h[:]), Status: status, ErrorCode: code,
+	})
 	if err != nil && !errors.Is(err, broadcast.ErrNotFound) {
 		return err
 	}

@@ -78,10 +78,11 @@ type Subscriber struct {
 
 // Store reads and writes subscriber records.
 type Store struct {
-	rdb  redis.UniversalClient
-	keys rkey.Space
-	ring *sealer.Keyring
-	now  func() time.Time
+	rdb     redis.UniversalClient
+	keys    rkey.Space
+	ring    *sealer.Keyring
+	now     func() time.Time
+	journal *Journal // nil without SENDA_OPTOUT_DIR
 }
 
 // New returns a store. ring seals addresses; without one (subscriptions off)
@@ -106,6 +107,9 @@ func (s *Store) Subscribe(ctx context.Context, id ident.SenderID, address string
 	if err != nil {
 		return fmt.Errorf("subscribers: seal: %w", err)
 	}
+	if err := s.journal.record(opIn, id, topic); err != nil {
+		return err
+	}
 	hour := s.now().Unix() / 3600
 	if err := addScript.Run(ctx, s.rdb, []string{s.keys.Subscriber(id)}, sealed, ch.String(), lang, hour, topic).Err(); err != nil {
 		return fmt.Errorf("subscribers: subscribe: %w", err)
@@ -119,6 +123,13 @@ func (s *Store) Subscribe(ctx context.Context, id ident.SenderID, address string
 // Unsubscribe takes id out of one topic. When no topic is left the record
 // and its sealed address are deleted.
 func (s *Store) Unsubscribe(ctx context.Context, id ident.SenderID, topic string) error {
+	if err := s.journal.record(opOut, id, topic); err != nil {
+		return err
+	}
+	return s.unsubscribe(ctx, id, topic)
+}
+
+func (s *Store) unsubscribe(ctx context.Context, id ident.SenderID, topic string) error {
 	if err := removeScript.Run(ctx, s.rdb, []string{s.keys.Subscriber(id)}, topic).Err(); err != nil {
 		return fmt.Errorf("subscribers: unsubscribe: %w", err)
 	}
@@ -132,6 +143,13 @@ func (s *Store) Unsubscribe(ctx context.Context, id ident.SenderID, topic string
 // every topic set: the ones the record named and, in case a record was
 // lost half-written, every topic in known.
 func (s *Store) Delete(ctx context.Context, id ident.SenderID, known []string) error {
+	if err := s.journal.record(opErase, id, allTopics); err != nil {
+		return err
+	}
+	return s.delete(ctx, id, known)
+}
+
+func (s *Store) delete(ctx context.Context, id ident.SenderID, known []string) error {
 	had, err := deleteScript.Run(ctx, s.rdb, []string{s.keys.Subscriber(id)}).Text()
 	if err != nil {
 		return fmt.Errorf("subscribers: delete: %w", err)

@@ -58,6 +58,7 @@ type Server struct {
 	requests  atomic.Int64
 	latency   atomic.Int64 // time.Duration
 	noPrivacy atomic.Bool
+	obfuscate atomic.Bool
 
 	mu      sync.Mutex
 	msgs    []Created
@@ -158,6 +159,29 @@ func (s *Server) Hang(match func(url.Values) bool, n int) {
 // RejectPrivacy makes creates that carry ContentRetention answer 30029 (and
 // AddressRetention 30030), as an account without Message Redaction does.
 func (s *Server) RejectPrivacy(on bool) { s.noPrivacy.Store(on) }
+
+// ObfuscateAddresses makes the fake answer as an account with Message
+// Redaction's AddressRetention=obfuscate does: listed messages show the
+// recipient with its last four digits replaced by XXXX, and a list filtered
+// by the real To finds nothing.
+func (s *Server) ObfuscateAddresses(on bool) { s.obfuscate.Store(on) }
+
+// obfuscated is an address as redaction shows it: the last four digits
+// replaced by XXXX ("whatsapp:+5025555XXXX").
+func obfuscated(addr string) string {
+	if len(addr) < 4 {
+		return addr
+	}
+	return addr[:len(addr)-4] + "XXXX"
+}
+
+// listedTo is the To a list shows for c.
+func (s *Server) listedTo(c Created) string {
+	if s.obfuscate.Load() {
+		return obfuscated(c.Form.Get("To"))
+	}
+	return c.Form.Get("To")
+}
 
 const messagesPath = "/2010-04-01/Accounts/"
 
@@ -449,7 +473,7 @@ func (s *Server) resource(c Created) message {
 		SID:                 c.SID,
 		Status:              "queued",
 		SubresourceURIs:     map[string]string{"media": uri + "/Media.json"},
-		To:                  c.Form.Get("To"),
+		To:                  s.listedTo(c),
 		URI:                 uri + ".json",
 	}
 }
@@ -502,7 +526,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	var matched []Created
 	s.mu.Lock()
 	for i := len(s.msgs) - 1; i >= 0; i-- {
-		if f.match(s.msgs[i]) {
+		if f.match(s.msgs[i], s.listedTo(s.msgs[i])) {
 			matched = append(matched, s.msgs[i])
 		}
 	}
@@ -566,9 +590,10 @@ type filter struct {
 	from, to         time.Time // inclusive from, exclusive to; zero means open
 }
 
-func (f filter) match(c Created) bool {
+// match reports whether c passes the filter; to is its To as listed.
+func (f filter) match(c Created, to string) bool {
 	switch {
-	case f.toAddr != "" && c.Form.Get("To") != f.toAddr,
+	case f.toAddr != "" && to != f.toAddr,
 		f.fromAddr != "" && c.Form.Get("From") != f.fromAddr,
 		!f.from.IsZero() && c.At.Before(f.from),
 		!f.to.IsZero() && !c.At.Before(f.to):

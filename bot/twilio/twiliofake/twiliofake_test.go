@@ -400,3 +400,32 @@ func TestDelete(t *testing.T) {
 		t.Errorf("%d messages left after deleting all", n)
 	}
 }
+
+func TestObfuscatedAddressesHideFromListsByTo(t *testing.T) {
+	s := twiliofake.New()
+	defer s.Close()
+	create(t, s, "+50211112222", "a")
+	s.ObfuscateAddresses(true)
+	list := func(q url.Values) []any {
+		t.Helper()
+		status, _, out := call(t, s, http.MethodGet, messagesPath(s), q, s.AccountSID, s.AuthToken)
+		if status != 200 {
+			t.Fatalf("list %v: status %d %v", q, status, out)
+		}
+		return out["messages"].([]any)
+	}
+	if got := list(url.Values{"To": {"+50211112222"}}); len(got) != 0 {
+		t.Fatalf("a list by the real To found %d messages under redaction", len(got))
+	}
+	all := list(url.Values{})
+	if len(all) != 1 || all[0].(map[string]any)["to"] != "+5021111XXXX" {
+		t.Fatalf("listed under redaction: %v", all)
+	}
+	if s.Messages()[0].Form.Get("To") != "+50211112222" {
+		t.Fatal("the test's view of what was sent must keep the real address")
+	}
+	s.ObfuscateAddresses(false)
+	if got := list(url.Values{"To": {"+50211112222"}}); len(got) != 1 {
+		t.Fatalf("without redaction: %d", len(got))
+	}
+}

@@ -1,0 +1,98 @@
+package app
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/redistest/faults"
+)
+
+var (
+	sendaBinOnce sync.Once
+	sendaBin     string
+	sendaBinErr  error
+)
+
+// buildSenda builds cmd/senda once per test binary.
+func buildSenda(t *testing.T) string {
+	t.Helper()
+	sendaBinOnce.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			sendaBinErr = fmt.Errorf("the go command is needed to build senda: %w", err)
+			return
+		}
+		dir, err := os.MkdirTemp("", "senda-bin-")
+		if err != nil {
+			sendaBinErr = err
+			return
+		}
+		sendaBin = filepath.Join(dir, "senda")
+		out, err := exec.Command(goBin, "build", "-o", sendaBin, "github.com/senda-org/senda/cmd/senda").CombinedOutput()
+		if err != nil {
+			sendaBinErr = fmt.Errorf("go build cmd/senda: %v\n%s", err, out)
+		}
+	})
+	if sendaBinErr != nil {
+		t.Fatal(sendaBinErr)
+	}
+	return sendaBin
+}
+
+// TestBroadcastDeadWorkerProcessIsTakenOverQuickly runs `senda worker` as
+// a child process, lets it get stuck on deliveries Twilio created but did
+// not answer, and SIGKILLs it. A worker in this process, with the default
+// timing, takes its deliveries over: every subscriber gets the message
+// exactly once, and the broadcast finishes within seconds of the death (it
+// took two minutes when the takeover threshold was a fixed 2 minutes).
+func TestBroadcastDeadWorkerProcessIsTakenOverQuickly(t *testing.T) {
+	t.Parallel()
+	bin := buildSenda(t)
+	srv := faults.StartServer(t, faults.ServerOptions{})
+	fake, client := fakeSender(t)
+	key := randomKey()
+	ts := privateService(t, srv.URL(), broadcastConfigKey(key), Deps{Sender: client}, DefaultRedisPrefix)
+	const n = 20
+	for i := range n {
+		ts.sms(fmt.Sprintf("+5025559%04d", i)).optIn(t, "1")
+	}
+	fake.Hang(nil, 3) // Twilio creates the first three messages and never answers
+	child := exec.Command(bin, "worker")
+	child.Env = []string{
+		"SENDA_ENV=development", "SENDA_REDIS_URL=" + srv.URL(), "SENDA_HASH_KEY=" + testHashKey,
+		"SENDA_SUBSCRIBER_KEY=" + base64.StdEncoding.EncodeToString(key),
+		"TWILIO_ACCOUNT_SID=" + fake.AccountSID, "TWILIO_AUTH_TOKEN=" + fake.AuthToken,
+		"SENDA_TWILIO_API_BASE=" + fake.URL, "SENDA_TWILIO_FROM=" + testSMSFrom,
+		"SENDA_TWILIO_MPS=1000", "SENDA_WORKERS=3", "SENDA_ADMIN_TOKENS=ngo:" + testAdminToken,
+	}
+	var childLog strings.Builder
+	child.Stdout, child.Stderr = &childLog, &childLog
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso importante."}})
+	eventually(t, 15*time.Second, "the child worker stuck on three sends", func() bool { return len(fake.Messages()) >= 3 })
+	time.Sleep(300 * time.Millisecond) // it reads its next deliveries and heartbeats them
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	died := time.Now()
+	startWorkers(t, ts, func(c *broadcast.WorkerConfig) { c.MPS = 0; c.Tick = 50 * time.Millisecond })
+	final := ts.waitStatus(t, st.ID, "done after the worker process died", func(s broadcast.Status) bool { return s.State == broadcast.StateDone })
+	t.Logf("broadcast done %.1f s after the worker process was killed", time.Since(died).Seconds())
+	if final.Sent != n || final.Failed != 0 || final.Skipped != 0 {
+		t.Fatalf("figures after the worker died: %+v\nchild log:\n%s", final, childLog.String())
+	}
+	oncePerRecipient(t, fake, n)
+}
