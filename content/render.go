@@ -160,49 +160,16 @@ func (p *Pack) allScreens() []Screen {
 // costs.
 func (p *Pack) blocks(s Screen, lang int) [][]string {
 	text := func(key string) []string { return lines(p.Text(key, lang)) }
-	nav := text("nav")
-	var note []string
-	switch s.Note {
-	case NoteUnknown:
-		note = text("unknown")
-	case NoteNoMore:
-		note = text("no_more")
-	case NotePolite:
-		note = text("polite")
-	case NoteMedia:
-		note = text("media")
-	}
-	options := func(n *Node) []string {
-		opts := make([]string, len(n.Options))
-		for i, c := range n.Options {
-			opts[i] = strconv.Itoa(i+1) + " " + p.Nodes[c].Title[lang]
-		}
-		return opts
-	}
+	note := p.noteLines(s.Note, lang)
 	switch s.Kind {
 	case ScreenNode:
-		n := p.Nodes[s.Arg]
-		first := lines(n.Body[lang])
-		if note != nil {
-			first = note // the options again, without the text read already
-		}
-		out := [][]string{first}
-		if n.Urgent && note == nil {
-			out = append(out, p.contactLines(lang), text("automatic"))
-		}
-		if len(n.Options) > 0 {
-			out = append(out, options(n))
-		}
-		if n.Index != p.Start {
-			out = append(out, nav)
-		}
-		return out
+		return p.nodeBlocks(p.Nodes[s.Arg], lang, note)
 	case ScreenWelcome:
 		first := text("welcome")
 		if note != nil {
 			first = note
 		}
-		return [][]string{first, options(p.Nodes[p.Start])}
+		return [][]string{first, p.optionLines(p.Nodes[p.Start], lang)}
 	case ScreenHelp:
 		return [][]string{text("help"), p.contactLines(lang)}
 	case ScreenMisses:
@@ -211,6 +178,62 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 		return [][]string{text("erased")}
 	case ScreenUnavailable:
 		return [][]string{text("unavailable")}
+	}
+	return p.subscriptionBlocks(s, lang, note)
+}
+
+// noteLines is what a note says before the options shown again, or nil
+// for a screen without a note.
+func (p *Pack) noteLines(n Note, lang int) []string {
+	switch n {
+	case NoteUnknown:
+		return lines(p.Text("unknown", lang))
+	case NoteNoMore:
+		return lines(p.Text("no_more", lang))
+	case NotePolite:
+		return lines(p.Text("polite", lang))
+	case NoteMedia:
+		return lines(p.Text("media", lang))
+	}
+	return nil
+}
+
+// optionLines numbers a node's options, one a line.
+func (p *Pack) optionLines(n *Node, lang int) []string {
+	opts := make([]string, len(n.Options))
+	for i, c := range n.Options {
+		opts[i] = strconv.Itoa(i+1) + " " + p.Nodes[c].Title[lang]
+	}
+	return opts
+}
+
+// nodeBlocks is a menu node: its text (or, after a note, the note instead of
+// the text read already), the contact on urgent pages, its options, and the
+// way back everywhere but the main menu.
+func (p *Pack) nodeBlocks(n *Node, lang int, note []string) [][]string {
+	first := lines(n.Body[lang])
+	if note != nil {
+		first = note // the options again, without the text read already
+	}
+	out := [][]string{first}
+	if n.Urgent && note == nil {
+		out = append(out, p.contactLines(lang), lines(p.Text("automatic", lang)))
+	}
+	if len(n.Options) > 0 {
+		out = append(out, p.optionLines(n, lang))
+	}
+	if n.Index != p.Start {
+		out = append(out, lines(p.Text("nav", lang)))
+	}
+	return out
+}
+
+// subscriptionBlocks are the screens about broadcasts: the list of topics,
+// a topic's confirmation, the answers to it, and the person's own topics.
+func (p *Pack) subscriptionBlocks(s Screen, lang int, note []string) [][]string {
+	text := func(key string) []string { return lines(p.Text(key, lang)) }
+	nav := text("nav")
+	switch s.Kind {
 	case ScreenTopics:
 		opts := make([]string, len(p.Topics))
 		for i, t := range p.Topics {
@@ -231,22 +254,33 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 	case ScreenSubscriptionsOff:
 		return [][]string{text("subscriptions_off"), nav}
 	case ScreenMyTopics:
-		head := text("my_topics")
-		if s.Arg == 0 {
-			head = text("no_topics")
-		}
-		yes, no := p.answerWord(WordYes, lang), p.answerWord(WordNo, lang)
-		opts := make([]string, len(p.Topics))
-		for i, t := range p.Topics {
-			mark := no
-			if s.Arg&(1<<i) != 0 {
-				mark = yes
-			}
-			opts[i] = fmt.Sprintf("%d %s: %s", i+1, t.Name[lang], mark)
-		}
-		return [][]string{note, head, opts, nav}
+		return [][]string{note, p.myTopicsHead(s.Arg, lang), p.myTopicLines(s.Arg, lang), nav}
 	}
 	return nil
+}
+
+// myTopicsHead heads the list of the person's topics (mask: bit i for
+// topic i), or says there are none.
+func (p *Pack) myTopicsHead(mask uint16, lang int) []string {
+	if mask == 0 {
+		return lines(p.Text("no_topics", lang))
+	}
+	return lines(p.Text("my_topics", lang))
+}
+
+// myTopicLines lists every topic with yes or no: whether the person
+// receives it.
+func (p *Pack) myTopicLines(mask uint16, lang int) []string {
+	yes, no := p.answerWord(WordYes, lang), p.answerWord(WordNo, lang)
+	opts := make([]string, len(p.Topics))
+	for i, t := range p.Topics {
+		mark := no
+		if mask&(1<<i) != 0 {
+			mark = yes
+		}
+		opts[i] = fmt.Sprintf("%d %s: %s", i+1, t.Name[lang], mark)
+	}
+	return opts
 }
 
 // contactLines is the NGO's contact in a language, or nothing when the
@@ -547,9 +581,7 @@ func (pg *pager) addLine(line string) {
 	sentences := splitSentences(line)
 	if len(sentences) > 1 && pg.used+pg.cost(sentences[0]) <= pg.room {
 		// Fill this page with whole sentences; the rest goes on the next.
-		for _, s := range sentences {
-			pg.addLine(s)
-		}
+		pg.addLines(sentences)
 		return
 	}
 	if pg.measure(line) <= pg.room {
@@ -559,37 +591,36 @@ func (pg *pager) addLine(line string) {
 		return
 	}
 	if len(sentences) > 1 {
-		for _, s := range sentences {
-			pg.addLine(s)
-		}
+		pg.addLines(sentences)
 		return
 	}
-	// One sentence longer than a page: cut it after a semicolon or, failing
-	// that, a comma, before cutting between words.
+	pg.addSentence(line)
+}
+
+func (pg *pager) addLines(ls []string) {
+	for _, l := range ls {
+		pg.addLine(l)
+	}
+}
+
+// addSentence places one sentence longer than a page: cut after a
+// semicolon or, failing that, a comma, before cutting between words.
+func (pg *pager) addSentence(line string) {
 	for _, sep := range []string{"; ", ", "} {
 		if parts := splitAfter(line, sep); len(parts) > 1 {
-			for _, part := range parts {
-				pg.addLine(part)
-			}
+			pg.addLines(parts)
 			return
 		}
 	}
+	pg.addWords(line)
+}
+
+// addWords fills pages with as many words of line as fit, cutting words
+// longer than a page.
+func (pg *pager) addWords(line string) {
 	partial := ""
 	for _, u := range units(line) {
-		pieces := splitWord(u, pg.room, pg.measure)
-		if len(pieces) > 1 {
-			// A word longer than a page (a long address) starts where the
-			// text stands rather than leaving the page half empty.
-			avail := pg.room - pg.used - pg.cost(partial+" ")
-			if len(pg.cur) == 0 {
-				avail = pg.room - pg.measure(partial+" ")
-			}
-			if avail >= 10 {
-				head := splitWord(u, avail, pg.measure)[0]
-				pieces = append([]string{head}, splitWord(u[len(head):], pg.room, pg.measure)...)
-			}
-		}
-		for _, piece := range pieces {
+		for _, piece := range pg.wordPieces(u, partial) {
 			candidate := piece
 			if partial != "" {
 				candidate = partial + " " + piece
@@ -608,6 +639,25 @@ func (pg *pager) addLine(line string) {
 	if partial != "" {
 		pg.put(partial)
 	}
+}
+
+// wordPieces cuts a word into pieces that fit a page. A word longer than a
+// page (a long address) starts where the text stands (after partial, the
+// words not yet put) rather than leaving the page half empty.
+func (pg *pager) wordPieces(u, partial string) []string {
+	pieces := splitWord(u, pg.room, pg.measure)
+	if len(pieces) <= 1 {
+		return pieces
+	}
+	avail := pg.room - pg.used - pg.cost(partial+" ")
+	if len(pg.cur) == 0 {
+		avail = pg.room - pg.measure(partial+" ")
+	}
+	if avail < 10 {
+		return pieces
+	}
+	head := splitWord(u, avail, pg.measure)[0]
+	return append([]string{head}, splitWord(u[len(head):], pg.room, pg.measure)...)
 }
 
 // splitSentences cuts a line after each sentence end (a full stop followed
