@@ -384,83 +384,122 @@ func (l *loader) userText(file string, t rawText, key, what string, keepUnknown 
 	return out
 }
 
+// nodes reads the menu: every node's own fields first, then the options
+// (which name other nodes, so wait until every id is known), then each
+// node's parent on a shortest path from the start.
 func (l *loader) nodes() {
+	for i, rn := range l.rawNodes {
+		l.p.Nodes = append(l.p.Nodes, l.node(i, rn))
+	}
+	for i, rn := range l.rawNodes {
+		l.options(l.p.Nodes[i], rn)
+	}
+	l.parents()
+}
+
+// node reads one node's id, texts, facts, action and provenance.
+func (l *loader) node(i int, rn rawNode) *Node {
+	f := l.nodeFiles[i]
+	n := &Node{ID: rn.ID, Index: len(l.p.Nodes), Source: strings.TrimSpace(rn.Source), Urgent: rn.Urgent,
+		Reviewed: rn.Reviewed, Parent: -1, File: f, Line: rn.Line}
+	l.nodeID(n, i)
+	used := map[string]bool{}
+	n.Title = l.userText(f, rn.Title, "node."+n.ID+".title", "node "+n.ID+" title", false, used)
+	n.Body = l.userText(f, rn.Text, "node."+n.ID+".text", "node "+n.ID+" text", false, used)
+	n.Facts = slices.Sorted(maps.Keys(used))
+	for _, id := range rn.Facts {
+		if _, ok := l.factIndex(id); !ok {
+			l.report.errorf(f, rn.Line, "node %s: facts lists %q, which is not an id in %s (the facts a node uses are found from its texts; the list may be left out)", n.ID, id, factsFile)
+		}
+	}
+	n.labels = titleLabels(n.Title)
+	action, ok := actionNames[rn.Action]
+	if !ok {
+		l.report.errorf(f, rn.Line, "node %s: unknown action %q (known: topics, my_topics, optout)", n.ID, rn.Action)
+	}
+	n.Action = action
+	l.provenance(n)
+	return n
+}
+
+// nodeID checks a node's id and records it; a node without one gets a
+// placeholder so later messages can still name it.
+func (l *loader) nodeID(n *Node, i int) {
+	switch {
+	case n.ID == "":
+		l.report.errorf(n.File, n.Line, "node without id: add id: (lower-case letters, digits and _)")
+		n.ID = fmt.Sprintf("#%d", i)
+	case !idPattern.MatchString(n.ID):
+		l.report.errorf(n.File, n.Line, "node id %q: use lower-case letters, digits and _ and start with a letter", n.ID)
+	}
+	if prev, dup := l.p.byID[n.ID]; dup {
+		o := l.p.Nodes[prev]
+		l.report.errorf(n.File, n.Line, "node id %q is already used at %s:%d", n.ID, o.File, o.Line)
+	}
+	l.p.byID[n.ID] = n.Index
+}
+
+// titleLabels are a node's titles as typed answers, once each: a person
+// may type an option's title instead of its number.
+func titleLabels(title Text) []string {
+	var labels []string
+	seen := map[string]bool{}
+	for _, t := range title {
+		if k := Normalize(t); k != "" && !seen[k] {
+			seen[k] = true
+			labels = append(labels, k)
+		}
+	}
+	return labels
+}
+
+// provenance warns about a node that does not say where its words come
+// from or when they were last reviewed.
+func (l *loader) provenance(n *Node) {
+	if n.Source == "" {
+		l.report.warnf(n.File, n.Line, "node %s has no source: say which section of the source document or FACTS.md it comes from", n.ID)
+	}
+	switch {
+	case n.Reviewed == "":
+		l.report.warnf(n.File, n.Line, "node %s has no reviewed date (YYYY-MM-DD)", n.ID)
+	case !validDate(n.Reviewed):
+		l.report.errorf(n.File, n.Line, "node %s: reviewed %q is not a date: write it as YYYY-MM-DD", n.ID, n.Reviewed)
+	}
+}
+
+// options resolves a node's options to node indexes, once every id is
+// known.
+func (l *loader) options(n *Node, rn rawNode) {
+	f := n.File
+	if len(rn.Options) > MaxOptions {
+		l.report.errorf(f, rn.Options[MaxOptions].Line, "node %s has %d options; at most %d fit on one-digit menus: group some under a new node", n.ID, len(rn.Options), MaxOptions)
+	}
+	if n.Action != ActionNone && len(rn.Options) > 0 {
+		l.report.errorf(f, rn.Options[0].Line, "node %s has an action and options; an action node shows its own list, so remove the options", n.ID)
+	}
+	seen := map[int]bool{}
+	for _, o := range rn.Options {
+		t, ok := l.p.byID[o.ID]
+		switch {
+		case !ok:
+			l.report.errorf(f, o.Line, "node %s: option %q points to no node; check the id or add the node", n.ID, o.ID)
+			continue
+		case t == n.Index:
+			l.report.errorf(f, o.Line, "node %s lists itself as an option", n.ID)
+			continue
+		case seen[t]:
+			l.report.errorf(f, o.Line, "node %s lists option %q twice", n.ID, o.ID)
+			continue
+		}
+		seen[t] = true
+		n.Options = append(n.Options, t)
+	}
+}
+
+// parents finds the start node and each node's parent, and reports nodes
+// no menu leads to.
+func (l *loader) parents() {
 	p := l.p
-	for i, rn := range l.rawNodes {
-		f := l.nodeFiles[i]
-		n := &Node{ID: rn.ID, Index: len(p.Nodes), Source: strings.TrimSpace(rn.Source), Urgent: rn.Urgent,
-			Reviewed: rn.Reviewed, Parent: -1, File: f, Line: rn.Line}
-		switch {
-		case rn.ID == "":
-			l.report.errorf(f, rn.Line, "node without id: add id: (lower-case letters, digits and _)")
-			n.ID = fmt.Sprintf("#%d", i)
-		case !idPattern.MatchString(rn.ID):
-			l.report.errorf(f, rn.Line, "node id %q: use lower-case letters, digits and _ and start with a letter", rn.ID)
-		}
-		if prev, dup := p.byID[n.ID]; dup {
-			o := p.Nodes[prev]
-			l.report.errorf(f, rn.Line, "node id %q is already used at %s:%d", n.ID, o.File, o.Line)
-		}
-		p.byID[n.ID] = n.Index
-		used := map[string]bool{}
-		n.Title = l.userText(f, rn.Title, "node."+n.ID+".title", "node "+n.ID+" title", false, used)
-		n.Body = l.userText(f, rn.Text, "node."+n.ID+".text", "node "+n.ID+" text", false, used)
-		n.Facts = slices.Sorted(maps.Keys(used))
-		for _, id := range rn.Facts {
-			if _, ok := l.factIndex(id); !ok {
-				l.report.errorf(f, rn.Line, "node %s: facts lists %q, which is not an id in %s (the facts a node uses are found from its texts; the list may be left out)", n.ID, id, factsFile)
-			}
-		}
-		seenLabel := map[string]bool{}
-		for _, t := range n.Title {
-			if k := Normalize(t); k != "" && !seenLabel[k] {
-				seenLabel[k] = true
-				n.labels = append(n.labels, k)
-			}
-		}
-		action, ok := actionNames[rn.Action]
-		if !ok {
-			l.report.errorf(f, rn.Line, "node %s: unknown action %q (known: topics, my_topics, optout)", n.ID, rn.Action)
-		}
-		n.Action = action
-		if n.Source == "" {
-			l.report.warnf(f, rn.Line, "node %s has no source: say which section of the source document or FACTS.md it comes from", n.ID)
-		}
-		switch {
-		case rn.Reviewed == "":
-			l.report.warnf(f, rn.Line, "node %s has no reviewed date (YYYY-MM-DD)", n.ID)
-		case !validDate(rn.Reviewed):
-			l.report.errorf(f, rn.Line, "node %s: reviewed %q is not a date: write it as YYYY-MM-DD", n.ID, rn.Reviewed)
-		}
-		p.Nodes = append(p.Nodes, n)
-	}
-	// Options are resolved once every id is known.
-	for i, rn := range l.rawNodes {
-		n, f := p.Nodes[i], l.nodeFiles[i]
-		if len(rn.Options) > MaxOptions {
-			l.report.errorf(f, rn.Options[MaxOptions].Line, "node %s has %d options; at most %d fit on one-digit menus: group some under a new node", n.ID, len(rn.Options), MaxOptions)
-		}
-		if n.Action != ActionNone && len(rn.Options) > 0 {
-			l.report.errorf(f, rn.Options[0].Line, "node %s has an action and options; an action node shows its own list, so remove the options", n.ID)
-		}
-		seen := map[int]bool{}
-		for _, o := range rn.Options {
-			t, ok := p.byID[o.ID]
-			switch {
-			case !ok:
-				l.report.errorf(f, o.Line, "node %s: option %q points to no node; check the id or add the node", n.ID, o.ID)
-				continue
-			case t == n.Index:
-				l.report.errorf(f, o.Line, "node %s lists itself as an option", n.ID)
-				continue
-			case seen[t]:
-				l.report.errorf(f, o.Line, "node %s lists option %q twice", n.ID, o.ID)
-				continue
-			}
-			seen[t] = true
-			n.Options = append(n.Options, t)
-		}
-	}
 	start, ok := p.byID[strings.TrimSpace(l.raw.Start)]
 	if !ok {
 		l.report.errorf(l.file(packFile), l.raw.StartLine, "start %q is not a node id: name the main menu node, e.g. start: inicio", l.raw.Start)
@@ -578,47 +617,95 @@ func placeholderList(allowed []string) string {
 // words builds the table every input is looked up in, rejecting words that
 // would mean two things once normalized.
 func (l *loader) words() {
-	type origin struct {
-		file string
-		line int
-		what string
-	}
-	origins := map[string]origin{}
-	add := func(file string, line int, raw string, w Word, what string) {
-		key := Normalize(raw)
-		switch {
-		case key == "":
-			l.report.errorf(file, line, "%s: word %q has no letters or digits", what, raw)
-			return
-		case isDigits(key):
-			l.report.errorf(file, line, "%s: word %q is a number; numbers choose options", what, raw)
-			return
-		}
-		if prev, ok := l.p.words[key]; ok {
-			if prev.Kind == WordLanguage && w.Kind == WordLanguage && prev.Lang == w.Lang {
-				return // a language's name listed again among its switch words
-			}
-			if prev.Kind == w.Kind && prev.Node == w.Node && w.Kind != WordLanguage {
-				if prev.Lang != w.Lang {
-					prev.Lang = -1 // the same word in two languages: no switch
-					l.p.words[key] = prev
-				}
-				return
-			}
-			o := origins[key]
-			l.report.errorf(file, line, "%s: %q is the same word as %q for %s at %s:%d once case, accents and punctuation are ignored", what, raw, key, o.what, o.file, o.line)
-			return
-		}
-		l.p.words[key] = w
-		origins[key] = origin{file, line, what}
-		// Words that erase or unsubscribe must be typed exactly: "pasar" is
-		// one letter from "parar", and a typo must never cost someone
-		// their subscription or conversation.
-		if len([]rune(key)) >= 5 && w.Kind != WordErase && w.Kind != WordOptOut && w.Kind != WordYes && w.Kind != WordNo && w.Kind != WordNumber {
-			l.p.fuzzy = append(l.p.fuzzy, key)
-		}
-	}
+	t := &wordTable{l: l, origins: map[string]wordOrigin{}}
 	pf := l.file(packFile)
+	l.commandWords(pf, t)
+	l.languageWords(pf, t)
+	l.numberWords(pf, t)
+	l.wordsPerLanguage(pf, l.raw.Polite, "polite", func(file string, line int, raw string, lang int) {
+		t.add(file, line, raw, Word{Kind: WordPolite, Node: -1, Lang: lang}, "polite word")
+	})
+	for i, rn := range l.rawNodes {
+		n := l.p.Nodes[i]
+		l.wordsPerLanguage(l.nodeFiles[i], rn.Keywords, "node "+n.ID+" keywords", func(file string, line int, raw string, lang int) {
+			t.add(file, line, raw, Word{Kind: WordKeyword, Node: n.Index, Lang: lang}, "keyword of "+n.ID)
+		})
+	}
+	slices.Sort(l.p.fuzzy)
+}
+
+// wordOrigin is where a word of the table was listed, for messages about
+// a clash.
+type wordOrigin struct {
+	file string
+	line int
+	what string
+}
+
+// wordTable adds words to the pack's table, remembering where each came
+// from.
+type wordTable struct {
+	l       *loader
+	origins map[string]wordOrigin
+}
+
+// add puts one word in the table, or reports why it cannot be there.
+func (t *wordTable) add(file string, line int, raw string, w Word, what string) {
+	l := t.l
+	key := Normalize(raw)
+	switch {
+	case key == "":
+		l.report.errorf(file, line, "%s: word %q has no letters or digits", what, raw)
+		return
+	case isDigits(key):
+		l.report.errorf(file, line, "%s: word %q is a number; numbers choose options", what, raw)
+		return
+	}
+	if prev, ok := l.p.words[key]; ok {
+		if !t.again(key, prev, w) {
+			o := t.origins[key]
+			l.report.errorf(file, line, "%s: %q is the same word as %q for %s at %s:%d once case, accents and punctuation are ignored", what, raw, key, o.what, o.file, o.line)
+		}
+		return
+	}
+	l.p.words[key] = w
+	t.origins[key] = wordOrigin{file, line, what}
+	if typosForgiven(key, w.Kind) {
+		l.p.fuzzy = append(l.p.fuzzy, key)
+	}
+}
+
+// again reports whether w, whose key is already in the table as prev,
+// means the same thing (and so is no clash).
+func (t *wordTable) again(key string, prev, w Word) bool {
+	if prev.Kind == WordLanguage && w.Kind == WordLanguage && prev.Lang == w.Lang {
+		return true // a language's name listed again among its switch words
+	}
+	if prev.Kind == w.Kind && prev.Node == w.Node && w.Kind != WordLanguage {
+		if prev.Lang != w.Lang {
+			prev.Lang = -1 // the same word in two languages: no switch
+			t.l.p.words[key] = prev
+		}
+		return true
+	}
+	return false
+}
+
+// typosForgiven reports whether a word is matched with one typo. Words that
+// erase or unsubscribe must be typed exactly: "pasar" is one letter from
+// "parar", and a typo must never cost someone their subscription or
+// conversation.
+func typosForgiven(key string, k WordKind) bool {
+	switch k {
+	case WordErase, WordOptOut, WordYes, WordNo, WordNumber:
+		return false
+	}
+	return len([]rune(key)) >= 5
+}
+
+// commandWords adds every command's words, and reports commands missing
+// or unknown.
+func (l *loader) commandWords(pf string, t *wordTable) {
 	for _, name := range slices.Sorted(maps.Keys(commandKinds)) {
 		words, ok := l.raw.Commands[name]
 		if !ok {
@@ -626,7 +713,7 @@ func (l *loader) words() {
 			continue
 		}
 		l.wordsPerLanguage(pf, words, "commands."+name, func(file string, line int, raw string, lang int) {
-			add(file, line, raw, Word{Kind: commandKinds[name], Node: -1, Lang: lang}, "command "+name)
+			t.add(file, line, raw, Word{Kind: commandKinds[name], Node: -1, Lang: lang}, "command "+name)
 		})
 	}
 	for _, name := range slices.Sorted(maps.Keys(l.raw.Commands)) {
@@ -634,15 +721,23 @@ func (l *loader) words() {
 			l.report.errorf(pf, l.raw.Commands[name].Line, "unknown command %q (known: %s)", name, strings.Join(slices.Sorted(maps.Keys(commandKinds)), ", "))
 		}
 	}
+}
+
+// languageWords adds the words that switch to each offered language.
+func (l *loader) languageWords(pf string, t *wordTable) {
 	for i, lang := range l.p.Languages {
 		if !lang.Offered {
 			continue // not until its menus and urgent pages are reviewed
 		}
 		rl := l.raw.Languages[lang.Code]
 		for _, s := range append([]string{lang.Name}, rl.Switch...) {
-			add(pf, rl.Line, s, Word{Kind: WordLanguage, Node: -1, Lang: i}, "language "+lang.Code)
+			t.add(pf, rl.Line, s, Word{Kind: WordLanguage, Node: -1, Lang: i}, "language "+lang.Code)
 		}
 	}
+}
+
+// numberWords adds the words for 1 to 9 in each language.
+func (l *loader) numberWords(pf string, t *wordTable) {
 	for _, code := range slices.Sorted(maps.Keys(l.raw.Numbers.By)) {
 		if n := len(l.raw.Numbers.By[code]); n != 9 {
 			l.report.errorf(pf, l.raw.Numbers.Line, "numbers.%s has %d words; list the words for 1 to 9, in order", code, n)
@@ -651,18 +746,8 @@ func (l *loader) words() {
 	l.wordsPerLanguage(pf, l.raw.Numbers, "numbers", func(file string, line int, raw string, lang int) {
 		code := l.p.Languages[lang].Code
 		n := slices.IndexFunc(l.raw.Numbers.By[code], func(w rawWord) bool { return w.Line == line && w.Word == raw }) + 1
-		add(file, line, raw, Word{Kind: WordNumber, Node: n, Lang: lang}, "number word")
+		t.add(file, line, raw, Word{Kind: WordNumber, Node: n, Lang: lang}, "number word")
 	})
-	l.wordsPerLanguage(pf, l.raw.Polite, "polite", func(file string, line int, raw string, lang int) {
-		add(file, line, raw, Word{Kind: WordPolite, Node: -1, Lang: lang}, "polite word")
-	})
-	for i, rn := range l.rawNodes {
-		n := l.p.Nodes[i]
-		l.wordsPerLanguage(l.nodeFiles[i], rn.Keywords, "node "+n.ID+" keywords", func(file string, line int, raw string, lang int) {
-			add(file, line, raw, Word{Kind: WordKeyword, Node: n.Index, Lang: lang}, "keyword of "+n.ID)
-		})
-	}
-	slices.Sort(l.p.fuzzy)
 }
 
 // distress reads the kinds of distress: each names an urgent node and
