@@ -160,66 +160,113 @@ func (e *Engine) Distress(text string) (string, bool) {
 // Step moves a conversation on by one input. The order matters: commands
 // typed exactly come first (SALIR and BAJA must always work), then numbers,
 // then distress, which is looked for in every message in every state
-// before anything may answer "not understood".
+// before anything may answer "not understood". Each phase below answers or
+// passes the message on to the next.
 func (e *Engine) Step(st State, in Input) Result {
-	p := e.pack
 	if in.New {
 		st = e.Start(in.Lang)
 	}
 	norm := content.Normalize(in.Text)
 	if norm == "" && in.Media > 0 {
-		if in.New {
-			return Result{State: e.show(st, content.ScreenWelcome, 0), Signal: SignalMedia}
-		}
-		st.Misses = 0
-		return Result{State: e.noted(st, content.NoteMedia, in.Channel), Signal: SignalMedia}
+		return e.mediaOnly(st, in)
 	}
-	word, known := p.Exact(norm)
-	if known && isCommand(word.Kind) {
-		return e.command(st, word, in)
+	word, known := e.pack.Exact(norm)
+	if r, ok := e.typedExactly(st, norm, word, known, in); ok {
+		return r
 	}
-	if n, err := strconv.Atoi(norm); err == nil && len(norm) <= 2 {
-		return e.digit(st, n, in)
-	}
-	if known && word.Kind == content.WordNumber {
-		return e.digit(st, word.Node, in)
-	}
+	// Distress before anything fuzzy: a message about danger must never be
+	// taken for a menu label or a misspelt word.
 	if k := e.distress.find(norm); k >= 0 {
-		d := p.Distress[k]
-		st.Misses = 0
-		return Result{State: e.jump(st, d.Node), Signal: SignalDistress, Distress: d.ID}
-	}
-	if !known && !in.New && st.Screen.Kind.HasNotes() && st.Screen.Kind != content.ScreenTopics &&
-		st.Screen.Kind != content.ScreenMyTopics && st.Screen.Kind != content.ScreenTopicConfirm {
-		if n := p.OptionByLabel(int(st.Node), norm); n > 0 {
-			return e.digit(st, n, in)
-		}
+		return e.distressed(st, k)
 	}
 	if !known {
-		word, known = p.Lookup(norm) // one typo forgiven
+		if n, ok := e.menuChoice(st, norm, in); ok {
+			return e.digit(st, n, in)
+		}
+		word, known = e.pack.Lookup(norm) // one typo forgiven
 	}
-	switch {
-	case known && word.Kind == content.WordPolite:
+	if !known {
+		if in.New {
+			return e.welcome(st) // any first message opens the conversation
+		}
+		return e.miss(st, in.Channel)
+	}
+	return e.word(st, word, in)
+}
+
+// mediaOnly answers a message with photos or voice notes and no text: Senda
+// reads none of them, so it says so (or, first thing, just welcomes).
+func (e *Engine) mediaOnly(st State, in Input) Result {
+	if in.New {
+		return Result{State: e.show(st, content.ScreenWelcome, 0), Signal: SignalMedia}
+	}
+	st.Misses = 0
+	return Result{State: e.noted(st, content.NoteMedia, in.Channel), Signal: SignalMedia}
+}
+
+// typedExactly answers the inputs that win over everything else: a command
+// word typed exactly (so SALIR and BAJA always work), a number of one or
+// two digits, or a word that stands for a number. ok is false when the
+// input is none of these.
+func (e *Engine) typedExactly(st State, norm string, word content.Word, known bool, in Input) (r Result, ok bool) {
+	if known && isCommand(word.Kind) {
+		return e.command(st, word, in), true
+	}
+	if n, err := strconv.Atoi(norm); err == nil && len(norm) <= 2 {
+		return e.digit(st, n, in), true
+	}
+	if known && word.Kind == content.WordNumber {
+		return e.digit(st, word.Node, in), true
+	}
+	return Result{}, false
+}
+
+// distressed shows the urgent page for the kind of distress k, whatever
+// the conversation was doing.
+func (e *Engine) distressed(st State, k int) Result {
+	d := e.pack.Distress[k]
+	st.Misses = 0
+	return Result{State: e.jump(st, d.Node), Signal: SignalDistress, Distress: d.ID}
+}
+
+// menuChoice is the option number whose label the person typed instead of
+// its number, on a menu screen. Lists of topics and their confirmation are
+// left out: their labels are topic names, which subscribe by keyword.
+// It applies only to words the pack does not know and not to the first
+// message, which always opens with the welcome.
+func (e *Engine) menuChoice(st State, norm string, in Input) (int, bool) {
+	if in.New || !st.Screen.Kind.HasNotes() {
+		return 0, false
+	}
+	switch st.Screen.Kind {
+	case content.ScreenTopics, content.ScreenMyTopics, content.ScreenTopicConfirm:
+		return 0, false
+	}
+	n := e.pack.OptionByLabel(int(st.Node), norm)
+	return n, n > 0
+}
+
+// word answers a word the pack knows (exactly or with one typo) that is
+// not a number: thanks, a keyword that leads to a page, or a command.
+func (e *Engine) word(st State, word content.Word, in Input) Result {
+	switch word.Kind {
+	case content.WordPolite:
 		if in.New {
 			return e.welcome(st)
 		}
 		st.Misses = 0
 		return Result{State: e.noted(st, content.NotePolite, in.Channel), Signal: SignalPolite}
-	case known && word.Kind == content.WordKeyword:
-		if in.New && word.Lang >= 0 && p.Languages[word.Lang].Offered {
+	case content.WordKeyword:
+		if in.New && word.Lang >= 0 && e.pack.Languages[word.Lang].Offered {
 			st.Lang = uint8(word.Lang)
 		}
-		if in.New && word.Node == p.Start {
+		if in.New && word.Node == e.pack.Start {
 			return e.welcome(st)
 		}
 		st.Misses = 0
 		return Result{State: e.jump(st, word.Node)}
-	case known:
-		return e.command(st, word, in)
-	case in.New:
-		return e.welcome(st) // any first message opens the conversation
 	}
-	return e.miss(st, in.Channel)
+	return e.command(st, word, in)
 }
 
 // isCommand reports the kinds of words that are commands, answered before

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/config/osenv"
 	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/twilio"
@@ -27,7 +28,7 @@ const childEnv = "SENDA_ERASE_TEST_CHILD"
 // here finish: every message gets exactly one successful DELETE, and the
 // one the child deleted without living to record it counts as gone.
 func TestKilledWorkerProcess(t *testing.T) {
-	if v := os.Getenv(childEnv); v != "" {
+	if v := osenv.Get(childEnv); v != "" {
 		runChild(v)
 		return
 	}

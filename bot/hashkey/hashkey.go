@@ -173,18 +173,12 @@ const (
 	failed
 )
 
-// moveOne moves one record, named by key.
+// moveOne moves one record, named by key. A record it cannot read or
+// that is filed under neither hash key is failed, not an error: the rest
+// still move, and the fingerprint stays until a later run moves it.
 func moveOne(ctx context.Context, rdb redis.UniversalClient, cluster bool, keys rkey.Space, ring *sealer.Keyring, old, cur *ident.Hasher, key string) (moveResult, error) {
-	raw, ok := strings.CutPrefix(key, string(keys)+"{")
+	id, ok := recordID(keys, key)
 	if !ok {
-		return failed, nil
-	}
-	raw, ok = strings.CutSuffix(raw, "}:sub")
-	if !ok {
-		return failed, nil
-	}
-	id, err := subscribers.ParseID(raw)
-	if err != nil {
 		return failed, nil
 	}
 	f, err := rdb.HGetAll(ctx, key).Result()
@@ -213,48 +207,93 @@ func moveOne(ctx context.Context, rdb redis.UniversalClient, cluster bool, keys 
 	if err != nil {
 		return 0, err
 	}
-	args := []any{sealed, f["t"]}
-	for k, v := range f {
-		if k != "a" && k != "t" {
-			args = append(args, k, v)
-		}
+	m := newMove(keys, key, id, newID, sealed, f)
+	if cluster {
+		err = m.stepwise(ctx, rdb)
+	} else {
+		err = m.atOnce(ctx, rdb)
 	}
-	newKey := keys.Subscriber(newID)
-	var topics []string
-	for t := range strings.SplitSeq(f["t"], ",") {
-		if t != "" {
-			topics = append(topics, keys.Topic(t))
-		}
-	}
-	moveTopics := func(pipe redis.Pipeliner) {
-		for _, t := range topics {
-			pipe.SAdd(ctx, t, newID.String())
-			pipe.SRem(ctx, t, id.String())
-		}
-	}
-	if !cluster {
-		_, err := rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-			moveScript.Eval(ctx, pipe, []string{newKey}, args...)
-			moveTopics(pipe)
-			pipe.Del(ctx, key)
-			return nil
-		})
-		if err != nil {
-			return 0, fmt.Errorf("move subscriber %s: %w", id, err)
-		}
-		return moved, nil
-	}
-	// Redis Cluster: ordered steps, each safe to repeat.
-	if err := moveScript.Run(ctx, rdb, []string{newKey}, args...).Err(); err != nil {
-		return 0, fmt.Errorf("move subscriber %s: write new record: %w", id, err)
-	}
-	if len(topics) > 0 {
-		if _, err := rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error { moveTopics(pipe); return nil }); err != nil {
-			return 0, fmt.Errorf("move subscriber %s: topic sets: %w", id, err)
-		}
-	}
-	if err := rdb.Del(ctx, key).Err(); err != nil {
-		return 0, fmt.Errorf("move subscriber %s: delete old record: %w", id, err)
+	if err != nil {
+		return 0, err
 	}
 	return moved, nil
+}
+
+// recordID is the subscriber id in a record's key, if the key is one.
+func recordID(keys rkey.Space, key string) (ident.SenderID, bool) {
+	raw, ok := strings.CutPrefix(key, string(keys)+"{")
+	if !ok {
+		return ident.SenderID{}, false
+	}
+	raw, ok = strings.CutSuffix(raw, "}:sub")
+	if !ok {
+		return ident.SenderID{}, false
+	}
+	id, err := subscribers.ParseID(raw)
+	if err != nil {
+		return ident.SenderID{}, false
+	}
+	return id, true
+}
+
+// move is one record's move from the old hash key's id to the new one's.
+type move struct {
+	key, newKey string
+	id, newID   ident.SenderID
+	args        []any    // moveScript's arguments: the new record
+	topics      []string // the keys of the topic sets the id is in
+}
+
+// newMove prepares a move of record f (its address sealed again for newID).
+func newMove(keys rkey.Space, key string, id, newID ident.SenderID, sealed []byte, f map[string]string) move {
+	m := move{key: key, newKey: keys.Subscriber(newID), id: id, newID: newID, args: []any{sealed, f["t"]}}
+	for k, v := range f {
+		if k != "a" && k != "t" {
+			m.args = append(m.args, k, v)
+		}
+	}
+	for t := range strings.SplitSeq(f["t"], ",") {
+		if t != "" {
+			m.topics = append(m.topics, keys.Topic(t))
+		}
+	}
+	return m
+}
+
+func (m move) moveTopics(ctx context.Context, pipe redis.Pipeliner) {
+	for _, t := range m.topics {
+		pipe.SAdd(ctx, t, m.newID.String())
+		pipe.SRem(ctx, t, m.id.String())
+	}
+}
+
+// atOnce moves the record in one transaction (one server or Sentinel).
+func (m move) atOnce(ctx context.Context, rdb redis.UniversalClient) error {
+	_, err := rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		moveScript.Eval(ctx, pipe, []string{m.newKey}, m.args...)
+		m.moveTopics(ctx, pipe)
+		pipe.Del(ctx, m.key)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("move subscriber %s: %w", m.id, err)
+	}
+	return nil
+}
+
+// stepwise moves the record on Redis Cluster, where its keys are in
+// different slots: ordered steps, each safe to repeat.
+func (m move) stepwise(ctx context.Context, rdb redis.UniversalClient) error {
+	if err := moveScript.Run(ctx, rdb, []string{m.newKey}, m.args...).Err(); err != nil {
+		return fmt.Errorf("move subscriber %s: write new record: %w", m.id, err)
+	}
+	if len(m.topics) > 0 {
+		if _, err := rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error { m.moveTopics(ctx, pipe); return nil }); err != nil {
+			return fmt.Errorf("move subscriber %s: topic sets: %w", m.id, err)
+		}
+	}
+	if err := rdb.Del(ctx, m.key).Err(); err != nil {
+		return fmt.Errorf("move subscriber %s: delete old record: %w", m.id, err)
+	}
+	return nil
 }

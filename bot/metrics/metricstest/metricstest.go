@@ -292,44 +292,22 @@ func seriesID(s Sample) string {
 // le): buckets in increasing le, cumulative, ending in +Inf, then _sum and
 // _count with _count equal to the +Inf bucket.
 func checkHistogram(f *Family) error {
-	type series struct {
-		les, counts []float64
-		sum, count  *float64
-	}
-	all := map[string]*series{}
+	all := map[string]*histSeries{}
 	var order []string
 	for _, s := range f.Samples {
-		rest := Sample{Labels: map[string]string{}}
-		for k, v := range s.Labels {
-			if k != "le" {
-				rest.Labels[k] = v
-			}
-		}
-		id := seriesID(rest)
+		id := seriesIDWithoutLE(s)
 		h := all[id]
 		if h == nil {
-			h = &series{}
+			h = &histSeries{}
 			all[id] = h
 			order = append(order, id)
 		}
 		v := s.Value
 		switch s.Name {
 		case f.Name + "_bucket":
-			le, ok := s.Labels["le"]
-			if !ok {
-				return fmt.Errorf("a bucket without le")
+			if err := h.addBucket(s, v); err != nil {
+				return err
 			}
-			bound, err := parseValue(le)
-			if err != nil {
-				return fmt.Errorf("bucket le=%q: %w", le, err)
-			}
-			if h.sum != nil || h.count != nil {
-				return fmt.Errorf("bucket le=%q after _sum or _count", le)
-			}
-			if n := len(h.les); n > 0 && (bound <= h.les[n-1] || v < h.counts[n-1]) {
-				return fmt.Errorf("bucket le=%q is not after le=%v in bound and count", le, h.les[n-1])
-			}
-			h.les, h.counts = append(h.les, bound), append(h.counts, v)
 		case f.Name + "_sum":
 			h.sum = &v
 		case f.Name + "_count":
@@ -337,16 +315,63 @@ func checkHistogram(f *Family) error {
 		}
 	}
 	for _, id := range order {
-		h := all[id]
-		n := len(h.les)
-		switch {
-		case n == 0 || !math.IsInf(h.les[n-1], 1):
-			return fmt.Errorf("series %s: buckets do not end in +Inf", id)
-		case h.sum == nil || h.count == nil:
-			return fmt.Errorf("series %s: _sum or _count missing", id)
-		case *h.count != h.counts[n-1]:
-			return fmt.Errorf("series %s: _count %v differs from the +Inf bucket %v", id, *h.count, h.counts[n-1])
+		if err := all[id].complete(); err != nil {
+			return fmt.Errorf("series %s: %w", id, err)
 		}
+	}
+	return nil
+}
+
+// histSeries is one series of a histogram as read so far.
+type histSeries struct {
+	les, counts []float64
+	sum, count  *float64
+}
+
+// seriesIDWithoutLE names the series a histogram sample belongs to: its
+// labels but le.
+func seriesIDWithoutLE(s Sample) string {
+	rest := Sample{Labels: map[string]string{}}
+	for k, v := range s.Labels {
+		if k != "le" {
+			rest.Labels[k] = v
+		}
+	}
+	return seriesID(rest)
+}
+
+// addBucket adds a _bucket sample of value v, which must come before _sum
+// and _count and after every smaller bucket, with no smaller count.
+func (h *histSeries) addBucket(s Sample, v float64) error {
+	le, ok := s.Labels["le"]
+	if !ok {
+		return fmt.Errorf("a bucket without le")
+	}
+	bound, err := parseValue(le)
+	if err != nil {
+		return fmt.Errorf("bucket le=%q: %w", le, err)
+	}
+	if h.sum != nil || h.count != nil {
+		return fmt.Errorf("bucket le=%q after _sum or _count", le)
+	}
+	if n := len(h.les); n > 0 && (bound <= h.les[n-1] || v < h.counts[n-1]) {
+		return fmt.Errorf("bucket le=%q is not after le=%v in bound and count", le, h.les[n-1])
+	}
+	h.les, h.counts = append(h.les, bound), append(h.counts, v)
+	return nil
+}
+
+// complete checks a series once every sample is read: a +Inf bucket last,
+// _sum and _count present, and _count equal to the +Inf bucket.
+func (h *histSeries) complete() error {
+	n := len(h.les)
+	switch {
+	case n == 0 || !math.IsInf(h.les[n-1], 1):
+		return fmt.Errorf("buckets do not end in +Inf")
+	case h.sum == nil || h.count == nil:
+		return fmt.Errorf("_sum or _count missing")
+	case *h.count != h.counts[n-1]:
+		return fmt.Errorf("_count %v differs from the +Inf bucket %v", *h.count, h.counts[n-1])
 	}
 	return nil
 }

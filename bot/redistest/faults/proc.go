@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/senda-org/senda/bot/config/osenv"
 	"github.com/senda-org/senda/bot/redistest"
 )
 
@@ -40,7 +41,7 @@ func requireBinaries(t testing.TB, names ...string) {
 	t.Helper()
 	for _, name := range names {
 		if _, err := exec.LookPath(name); err != nil {
-			if u := os.Getenv(redistest.EnvURL); u != "" && u != "embedded" {
+			if u := osenv.Get(redistest.EnvURL); u != "" && u != "embedded" {
 				t.Fatalf("faults: %s is not installed but %s is set: install redis-server (it brings %s) to run fault tests", name, redistest.EnvURL, name)
 			}
 			t.Skipf("faults: %s is not installed and %s is unset; skipping a test that needs private Redis processes", name, redistest.EnvURL)
@@ -51,7 +52,7 @@ func requireBinaries(t testing.TB, names ...string) {
 // sharedPort returns the port of the shared test server, so that no private
 // server is ever started on it.
 func sharedPort() int {
-	u := os.Getenv(redistest.EnvURL)
+	u := osenv.Get(redistest.EnvURL)
 	if u == "" || u == "embedded" {
 		u = redistest.DefaultURL
 	}

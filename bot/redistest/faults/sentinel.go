@@ -212,7 +212,27 @@ func (g *Sentinel) wait(ctx context.Context, notAddr string, replica bool) error
 	}
 }
 
+// settled says why the group has not settled yet, or nil when it has (see
+// wait): first the sentinels, then the servers.
 func (g *Sentinel) settled(ctx context.Context, notAddr string, replica bool) error {
+	master, err := g.agreedMaster(ctx, notAddr)
+	if err != nil {
+		return err
+	}
+	for _, srv := range g.servers {
+		if !srv.p.running() || srv.Addr() != master && !replica {
+			continue
+		}
+		if err := g.serverSettled(ctx, srv, master, notAddr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// agreedMaster is the master every live sentinel names (not notAddr), once
+// each of them also knows the others and flags that master as healthy.
+func (g *Sentinel) agreedMaster(ctx context.Context, notAddr string) (string, error) {
 	master := ""
 	live := 0
 	for _, s := range g.sentinels {
@@ -226,72 +246,88 @@ func (g *Sentinel) settled(ctx context.Context, notAddr string, replica bool) er
 		}
 		addr, err := g.masterAddr(ctx, s)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if addr == notAddr {
-			return fmt.Errorf("sentinel %s still names %s", s.Addr(), addr)
+			return "", fmt.Errorf("sentinel %s still names %s", s.Addr(), addr)
 		}
 		if master != "" && addr != master {
-			return fmt.Errorf("sentinels disagree: %s and %s", master, addr)
+			return "", fmt.Errorf("sentinels disagree: %s and %s", master, addr)
 		}
 		master = addr
+		if err := g.sentinelSettled(ctx, s, live); err != nil {
+			return "", err
+		}
+	}
+	return master, nil
+}
+
+// sentinelSettled checks that sentinel s knows the other live sentinels
+// and flags the master as nothing but a master (not down).
+func (g *Sentinel) sentinelSettled(ctx context.Context, s *Server, live int) error {
+	c := g.sentinelClient(s)
+	info, err := c.Do(ctx, "SENTINEL", "MASTER", g.name).Slice()
+	c.Close()
+	if err != nil {
+		return fmt.Errorf("sentinel %s: %w", s.Addr(), err)
+	}
+	f := pairs(info)
+	if f["num-other-sentinels"] != strconv.Itoa(live-1) {
+		return fmt.Errorf("sentinel %s knows %s other sentinels, want %d", s.Addr(), f["num-other-sentinels"], live-1)
+	}
+	if f["flags"] != "master" {
+		return fmt.Errorf("sentinel %s flags the master %s", s.Addr(), f["flags"])
+	}
+	return nil
+}
+
+// serverSettled checks that srv agrees with the sentinels: the master says
+// it is master; any other server is its in-sync replica, known to every
+// sentinel.
+func (g *Sentinel) serverSettled(ctx context.Context, srv *Server, master, notAddr string) error {
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
+	info, err := c.Info(ctx, "replication").Result()
+	c.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", srv.Addr(), err)
+	}
+	f := infoFields(info)
+	if srv.Addr() == master {
+		if f["role"] != "master" {
+			return fmt.Errorf("sentinels name %s master, it says %s", master, f["role"])
+		}
+		return nil
+	}
+	if f["role"] != "slave" || "127.0.0.1:"+f["master_port"] != master || f["master_link_status"] != "up" {
+		return fmt.Errorf("%s: role %s of %s:%s link %s, want an in-sync replica of %s", srv.Addr(), f["role"], f["master_host"], f["master_port"], f["master_link_status"], master)
+	}
+	if notAddr != "" {
+		return nil // sentinels learn of a rejoined replica on their next INFO
+	}
+	return g.replicaKnown(ctx, srv)
+}
+
+// replicaKnown checks that every live sentinel knows srv as a replica, so
+// that it can promote it later.
+func (g *Sentinel) replicaKnown(ctx context.Context, srv *Server) error {
+	for _, s := range g.sentinels {
+		if !s.p.running() {
+			continue
+		}
 		c := g.sentinelClient(s)
-		info, err := c.Do(ctx, "SENTINEL", "MASTER", g.name).Slice()
+		reps, err := c.Do(ctx, "SENTINEL", "REPLICAS", g.name).Slice()
 		c.Close()
 		if err != nil {
 			return fmt.Errorf("sentinel %s: %w", s.Addr(), err)
 		}
-		f := pairs(info)
-		if f["num-other-sentinels"] != strconv.Itoa(live-1) {
-			return fmt.Errorf("sentinel %s knows %s other sentinels, want %d", s.Addr(), f["num-other-sentinels"], live-1)
-		}
-		if f["flags"] != "master" {
-			return fmt.Errorf("sentinel %s flags the master %s", s.Addr(), f["flags"])
-		}
-	}
-	for _, srv := range g.servers {
-		if !srv.p.running() || srv.Addr() != master && !replica {
-			continue
-		}
-		c := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
-		info, err := c.Info(ctx, "replication").Result()
-		c.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", srv.Addr(), err)
-		}
-		f := infoFields(info)
-		if srv.Addr() == master {
-			if f["role"] != "master" {
-				return fmt.Errorf("sentinels name %s master, it says %s", master, f["role"])
+		known := false
+		for _, r := range reps {
+			if rf := pairs(r); rf["name"] == srv.Addr() && rf["flags"] == "slave" {
+				known = true
 			}
-			continue
 		}
-		if f["role"] != "slave" || "127.0.0.1:"+f["master_port"] != master || f["master_link_status"] != "up" {
-			return fmt.Errorf("%s: role %s of %s:%s link %s, want an in-sync replica of %s", srv.Addr(), f["role"], f["master_host"], f["master_port"], f["master_link_status"], master)
-		}
-		if notAddr != "" {
-			continue // sentinels learn of a rejoined replica on their next INFO
-		}
-		// Every sentinel must know the replica, to promote it later.
-		for _, s := range g.sentinels {
-			if !s.p.running() {
-				continue
-			}
-			c := g.sentinelClient(s)
-			reps, err := c.Do(ctx, "SENTINEL", "REPLICAS", g.name).Slice()
-			c.Close()
-			if err != nil {
-				return fmt.Errorf("sentinel %s: %w", s.Addr(), err)
-			}
-			known := false
-			for _, r := range reps {
-				if rf := pairs(r); rf["name"] == srv.Addr() && rf["flags"] == "slave" {
-					known = true
-				}
-			}
-			if !known {
-				return fmt.Errorf("sentinel %s does not know replica %s yet", s.Addr(), srv.Addr())
-			}
+		if !known {
+			return fmt.Errorf("sentinel %s does not know replica %s yet", s.Addr(), srv.Addr())
 		}
 	}
 	return nil

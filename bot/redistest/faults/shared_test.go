@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/senda-org/senda/bot/config/osenv"
 	"github.com/senda-org/senda/bot/redistest"
 )
 
@@ -45,7 +47,7 @@ func TestMain(m *testing.M) {
 // sharedClient returns a client of the real shared server, or nil when the
 // tests run without one.
 func sharedClient() *redis.Client {
-	u := os.Getenv(redistest.EnvURL)
+	u := osenv.Get(redistest.EnvURL)
 	if u == "embedded" {
 		return nil
 	}
