@@ -116,16 +116,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 			a.Close()
 		}
 	}()
-	hashKey := cfg.HashKey
-	if len(hashKey) == 0 {
-		hashKey = make([]byte, 32)
-		rand.Read(hashKey)
-		log.Warn("SENDA_HASH_KEY is not set: using a random key, so conversations are forgotten on restart (development only)")
-	}
-	a.hasher = ident.NewHasher(hashKey)
-	if len(cfg.HashKeyOld) > 0 {
-		a.oldHasher = ident.NewHasher(cfg.HashKeyOld)
-	}
+	a.newHashers()
 	validator, err := a.newValidator()
 	if err != nil {
 		return nil, err
@@ -166,25 +157,51 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 			return nil, err
 		}
 	}
-	if len(cfg.Broadcast.AdminTokens) == 0 && cfg.Broadcast.Subscriptions() {
-		log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API and the web console are off, so no broadcast can be sent")
+	if err := a.newHTTP(validator, prefix); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newHashers keys sender hashes with SENDA_HASH_KEY (a random key in
+// development when unset), and with SENDA_HASH_KEY_OLD during a rotation.
+func (a *App) newHashers() {
+	hashKey := a.cfg.HashKey
+	if len(hashKey) == 0 {
+		hashKey = make([]byte, 32)
+		rand.Read(hashKey)
+		a.log.Warn("SENDA_HASH_KEY is not set: using a random key, so conversations are forgotten on restart (development only)")
+	}
+	a.hasher = ident.NewHasher(hashKey)
+	if len(a.cfg.HashKeyOld) > 0 {
+		a.oldHasher = ident.NewHasher(a.cfg.HashKeyOld)
+	}
+}
+
+// newHTTP builds the HTTP surface over what New built: the webhook, status
+// callbacks, the admin API and, with admin tokens, the web console.
+func (a *App) newHTTP(validator *twilio.Validator, prefix string) error {
+	b := a.cfg.Broadcast
+	if len(b.AdminTokens) == 0 && b.Subscriptions() {
+		a.log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API and the web console are off, so no broadcast can be sent")
 	}
 	hd := httpapi.Deps{
-		Log: log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
+		Log: a.log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
-		AdminTokens: cfg.Broadcast.AdminTokens, TrustProxy: cfg.Broadcast.TrustProxy, Delivers: a.Delivers(), Queue: a.queue, Now: a.now,
+		AdminTokens: b.AdminTokens, TrustProxy: b.TrustProxy, Delivers: a.Delivers(), Queue: a.queue, Now: a.now,
 		Erase: a.erase, ReplyCallback: a.replyCallback(),
 		Stats: a.stats,
 	}
-	if len(cfg.Broadcast.AdminTokens) > 0 {
+	if len(b.AdminTokens) > 0 {
+		var err error
 		if a.console, err = a.newConsole(prefix); err != nil {
-			return nil, err
+			return err
 		}
 		hd.Console = a.console
-		log.Info("web console on", "path", "/admin/")
+		a.log.Info("web console on", "path", "/admin/")
 	}
 	a.http = httpapi.New(hd)
-	return a, nil
+	return nil
 }
 
 // setupErase builds the erasure queue and the Twilio client that deletes,
