@@ -113,7 +113,8 @@ fi
 ctx="$tmp/ctx"
 mkdir -p "$ctx"
 # The user files, made by the Dockerfile's own RUN line.
-users=$(sed -n '/^RUN mkdir -p \/out\/etc/,/^$/p' deploy/Dockerfile | sed '/^$/d' | tr -d '\\' | tr '\n' ' ')
+# The RUN instruction and its continuation lines (each ending in a backslash).
+users=$(awk '/^RUN mkdir -p \/out\/etc/ {on = 1} on {print; if ($0 !~ /\\$/) exit}' deploy/Dockerfile | tr -d '\\' | tr '\n' ' ')
 users=${users#RUN }
 [ -n "$users" ] || fail "no user-creating RUN line in deploy/Dockerfile"
 OUT="$tmp/out" sh -c "${users//\/out\//\$OUT/}"
@@ -121,7 +122,7 @@ cp -r "$tmp/out" "$ctx/out"
 mkdir -p "$ctx/etc/ssl/certs"
 cp /etc/ssl/certs/ca-certificates.crt "$ctx/etc/ssl/certs/"
 # The final stage as written, copying from the context instead of the build stage.
-sed -n '/^FROM scratch/,$p' deploy/Dockerfile | sed 's|^COPY --from=build /|COPY |' > "$ctx/Containerfile"
+sed -n '/^FROM scratch/,$p' deploy/Dockerfile | sed -E 's#^COPY --from=build (--chown=[^ ]+ )?/#COPY \1#' > "$ctx/Containerfile"
 tag=localhost/senda-release-check:$$
 podman build -q --format docker --network none -f "$ctx/Containerfile" -t "$tag" "$ctx" >/dev/null
 trap 'podman rmi -f "$tag" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
@@ -130,7 +131,10 @@ user=$(podman image inspect --format '{{.Config.User}}' "$tag")
 health=$(podman image inspect --format '{{.HealthCheck.Test}}' "$tag")
 case "$health" in *healthcheck*) ;; *) fail "image health check is '$health'";; esac
 cid=$(podman create "$tag")
-files=$(podman export "$cid" | tar -t | grep -v '/$' | sort | tr '\n' ' ')
+listing=$(podman export "$cid" | tar -tv --numeric-owner)
+files=$(printf '%s\n' "$listing" | awk '{print $NF}' | grep -v '/$' | sort | tr '\n' ' ')
+# The opt-out journal's directory (SENDA_OPTOUT_DIR) belongs to the user, so a volume there starts writable.
+printf '%s\n' "$listing" | grep -Eq '^d.* 10001/10001 .* var/lib/senda/optouts/?$' || fail "image has no var/lib/senda/optouts owned by 10001"
 podman rm "$cid" >/dev/null 2>&1 || true  # podman warns about systemd health timers on hosts without systemd
 want="etc/group etc/passwd etc/ssl/certs/ca-certificates.crt usr/local/bin/senda "
 [ "$files" = "$want" ] || fail "image holds [$files], want [$want]"
