@@ -40,34 +40,7 @@ func TestTemplateVariables(t *testing.T) {
 		f.Set("var_HXffffffffffffffffffffffffffffffff_7", "otro")
 		return f
 	}
-	bad := []struct {
-		name string
-		vars map[string]string
-		want string
-	}{
-		{"empty", map[string]string{"1": "salud", "2": "  "}, "Falta el valor para {{2}}"},
-		{"missing", map[string]string{"1": "salud"}, "Falta el valor para {{2}}"},
-		{"not declared", map[string]string{"1": "salud", "2": "lunes", "3": "extra"}, "La plantilla no tiene {{3}}"},
-		{"two lines", map[string]string{"1": "salud\ny más", "2": "lunes"}, "una sola línea"},
-		{"too long", map[string]string{"1": strings.Repeat("a", 1025), "2": "lunes"}, "demasiado largo (máximo 1024"},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			got := e.do(c, "POST", "/admin/avisos", form(tc.vars))
-			if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, tc.want) {
-				t.Fatalf("%d; want 422 with %q", got.status, tc.want)
-			}
-			// The form is kept: the text, the template chosen, its values.
-			for _, keep := range []string{"Jornada de salud el lunes.", `value="` + demoTemplate + `" selected`} {
-				if !strings.Contains(got.body, keep) {
-					t.Errorf("the form lost %q", keep)
-				}
-			}
-			if v := tc.vars["1"]; v != "" && !strings.Contains(v, "\n") && !strings.Contains(got.body, `value="`+v+`"`) {
-				t.Errorf("the form lost the value typed for {{1}}")
-			}
-		})
-	}
+	refuseBadVars(t, e, c, form)
 	if list, _ := e.demo.Store.List(ctx, 10); len(list) != 0 {
 		t.Fatalf("bad variables created %d broadcasts", len(list))
 	}
@@ -112,5 +85,38 @@ func TestTemplateNamedVariableRefused(t *testing.T) {
 		"var_" + demoTemplate + "_nombre": {"Ana"}, "action": {"create"}})
 	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "que la consola no sabe llenar") {
 		t.Fatalf("%d; a named variable should be refused in Spanish", got.status)
+	}
+}
+
+// refuseBadVars posts bad template variables: each is refused in Spanish
+// and the form comes back as typed.
+func refuseBadVars(t *testing.T, e *env, c *http.Client, form func(map[string]string) url.Values) {
+	bad := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"empty", map[string]string{"1": "salud", "2": "  "}, "Falta el valor para {{2}}"},
+		{"missing", map[string]string{"1": "salud"}, "Falta el valor para {{2}}"},
+		{"not declared", map[string]string{"1": "salud", "2": "lunes", "3": "extra"}, "La plantilla no tiene {{3}}"},
+		{"two lines", map[string]string{"1": "salud\ny más", "2": "lunes"}, "una sola línea"},
+		{"too long", map[string]string{"1": strings.Repeat("a", 1025), "2": "lunes"}, "demasiado largo (máximo 1024"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			got := e.do(c, "POST", "/admin/avisos", form(tc.vars))
+			if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, tc.want) {
+				t.Fatalf("%d; want 422 with %q", got.status, tc.want)
+			}
+			// The form is kept: the text, the template chosen, its values.
+			for _, keep := range []string{"Jornada de salud el lunes.", `value="` + demoTemplate + `" selected`} {
+				if !strings.Contains(got.body, keep) {
+					t.Errorf("the form lost %q", keep)
+				}
+			}
+			if v := tc.vars["1"]; v != "" && !strings.Contains(v, "\n") && !strings.Contains(got.body, `value="`+v+`"`) {
+				t.Errorf("the form lost the value typed for {{1}}")
+			}
+		})
 	}
 }
