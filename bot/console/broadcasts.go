@@ -26,6 +26,7 @@ type composeForm struct {
 	WhenText string // "lunes 9:00"
 	Urgent   bool
 	Template string
+	Vars     map[string]string // the chosen template's variables as typed, by number
 	Preview  bool
 }
 
@@ -54,7 +55,7 @@ type reasonRow struct {
 type broadcastsData struct {
 	Form        composeForm
 	Topics      []topicOption
-	Templates   []Template
+	Templates   []templateRow
 	TemplatesOn bool
 	TestOn      bool
 	List        []broadcastRow
@@ -96,7 +97,7 @@ func (c *Console) renderBroadcasts(ec echo.Context, status int, v view, f compos
 	}
 	if c.opts.Templates != nil {
 		if ts, err := c.opts.Templates.List(ctx); err == nil {
-			d.Templates, d.TemplatesOn = ts, len(ts) > 0
+			d.Templates, d.TemplatesOn = templateRows(ts, f), len(ts) > 0
 		} else {
 			c.log.Error("console: list WhatsApp templates", "err", err)
 		}
@@ -168,6 +169,7 @@ func (c *Console) readForm(ec echo.Context) composeForm {
 	f.WhenText = strings.TrimSpace(ec.FormValue("when_text"))
 	f.Urgent = ec.FormValue("urgent") == "1"
 	f.Template = ec.FormValue("template")
+	f.Vars = postedVars(ec, f.Template)
 	p := c.opts.Pack()
 	for i := range f.Texts {
 		f.Texts[i].Measure = measure(p, f.Texts[i].Code, f.Texts[i].Text)
@@ -217,7 +219,13 @@ func (c *Console) createBroadcast(ec echo.Context) error {
 		req.SendAt = at.Format(time.RFC3339)
 	}
 	if f.Template != "" {
-		req.Template = &broadcast.Template{ContentSID: f.Template}
+		vars, problems := c.templateVars(ec.Request().Context(), v, f)
+		if len(problems) > 0 {
+			v.Error = "bc_problems"
+			v.Errors = problems
+			return c.renderBroadcasts(ec, http.StatusUnprocessableEntity, v, f)
+		}
+		req.Template = &broadcast.Template{ContentSID: f.Template, Variables: vars}
 	}
 	name := sessionOf(ec).Name
 	st, err := c.opts.Broadcasts.Create(ec.Request().Context(), req, name)
@@ -274,12 +282,8 @@ func measure(p *content.Pack, lang, text string) measurement {
 	wa := header + "\n" + text
 	sms, unmapped := content.ToGSM7(wa)
 	size := content.MeasureSMS(sms)
-	lock := []rune(strings.ReplaceAll(wa, "\n", " "))
-	if len(lock) > 90 {
-		lock = append(lock[:89], '…')
-	}
 	return measurement{Header: header, SMS: sms, WhatsApp: wa, Encoding: string(size.Encoding), Units: size.Units,
-		Segments: size.Segments, Budget: p.SMS.Budget(), Unmapped: string(unmapped), WAChars: len([]rune(wa)), LockScreen: string(lock)}
+		Segments: size.Segments, Budget: p.SMS.Budget(), Unmapped: string(unmapped), WAChars: len([]rune(wa)), LockScreen: lockScreen(wa)}
 }
 
 func (c *Console) measure(ec echo.Context) error {
@@ -334,4 +338,14 @@ func (c *Console) sendTest(ec echo.Context) error {
 	c.audit(ec.Request().Context(), AuditEntry{Token: sessionOf(ec).Name, Action: "test", Details: map[string]any{"channel": ch.String()}})
 	v.Notice = "test_sent"
 	return c.renderBroadcasts(ec, http.StatusOK, v, f)
+}
+
+// lockScreen is what a phone's lock screen shows of a message: its first
+// line or so.
+func lockScreen(s string) string {
+	lock := []rune(strings.ReplaceAll(s, "\n", " "))
+	if len(lock) > 90 {
+		lock = append(lock[:89], '…')
+	}
+	return string(lock)
 }

@@ -115,6 +115,19 @@ type Template struct {
 	SID      string // HX…
 	Name     string
 	Language string
+	// Body is the template's text with its {{1}} placeholders, when the
+	// listing gives one; the Avisos page previews it filled in.
+	Body string
+	// Variables are the placeholders the template declares, in order; the
+	// Avisos page asks for a value for each.
+	Variables []TemplateVariable
+}
+
+// TemplateVariable is one placeholder of a template: its number ("1" for
+// {{1}}) and the sample value given when the template was submitted.
+type TemplateVariable struct {
+	Key    string
+	Sample string
 }
 
 // Templates lists the account's approved WhatsApp templates.

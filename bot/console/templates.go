@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,14 +35,22 @@ type ContentTemplates struct {
 // contentPage is one page of GET /v1/ContentAndApprovals.
 type contentPage struct {
 	Contents []struct {
-		SID              string         `json:"sid"`
-		FriendlyName     string         `json:"friendly_name"`
-		Language         string         `json:"language"`
-		ApprovalRequests map[string]any `json:"approval_requests"`
+		SID              string                 `json:"sid"`
+		FriendlyName     string                 `json:"friendly_name"`
+		Language         string                 `json:"language"`
+		ApprovalRequests map[string]any         `json:"approval_requests"`
+		Variables        map[string]string      `json:"variables"`
+		Types            map[string]contentType `json:"types"`
 	} `json:"contents"`
 	Meta struct {
 		NextPageURL string `json:"next_page_url"`
 	} `json:"meta"`
+}
+
+// contentType is one of a template's content types, e.g. "twilio/text".
+type contentType struct {
+	Body  string `json:"body"`
+	Title string `json:"title"`
 }
 
 // maxTemplatePages bounds how many pages of templates are read.
@@ -77,7 +88,9 @@ func (t *ContentTemplates) List(ctx context.Context) ([]Template, error) {
 		}
 		for _, c := range page.Contents {
 			if approvalStatus(c.ApprovalRequests) == "approved" {
-				out = append(out, Template{SID: c.SID, Name: c.FriendlyName, Language: c.Language})
+				body := templateBody(c.Types)
+				out = append(out, Template{SID: c.SID, Name: c.FriendlyName, Language: c.Language,
+					Body: body, Variables: templateVariables(c.Variables, body)})
 			}
 		}
 		if page.Meta.NextPageURL == "" {
@@ -126,4 +139,56 @@ func approvalStatus(m map[string]any) string {
 		return s
 	}
 	return ""
+}
+
+// templateBody is the text a template shows: its twilio/text body, else the
+// first body or title of its other types (quick replies, cards, …).
+func templateBody(types map[string]contentType) string {
+	if t, ok := types["twilio/text"]; ok && t.Body != "" {
+		return t.Body
+	}
+	for _, k := range slices.Sorted(maps.Keys(types)) {
+		if t := types[k]; t.Body != "" {
+			return t.Body
+		} else if t.Title != "" {
+			return t.Title
+		}
+	}
+	return ""
+}
+
+// placeholderPattern finds {{1}}-style placeholders in a template's text.
+var placeholderPattern = regexp.MustCompile(`\{\{\s*([0-9A-Za-z_]+)\s*\}\}`)
+
+// templateVariables lists a template's variables: those it declares with
+// their samples, and any placeholder its text uses without declaring it;
+// numbers in numeric order, then any named ones.
+func templateVariables(declared map[string]string, body string) []TemplateVariable {
+	samples := maps.Clone(declared)
+	if samples == nil {
+		samples = map[string]string{}
+	}
+	for _, m := range placeholderPattern.FindAllStringSubmatch(body, -1) {
+		if _, ok := samples[m[1]]; !ok {
+			samples[m[1]] = ""
+		}
+	}
+	out := make([]TemplateVariable, 0, len(samples))
+	for k, v := range samples {
+		out = append(out, TemplateVariable{Key: k, Sample: v})
+	}
+	slices.SortFunc(out, func(a, b TemplateVariable) int {
+		na, ea := strconv.Atoi(a.Key)
+		nb, eb := strconv.Atoi(b.Key)
+		switch {
+		case ea == nil && eb == nil:
+			return na - nb
+		case ea == nil:
+			return -1
+		case eb == nil:
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
 }

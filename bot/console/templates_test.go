@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,7 +23,8 @@ func TestContentTemplates(t *testing.T) {
 		}
 		if r.URL.Query().Get("Page") == "" {
 			fmt.Fprint(w, `{"contents":[
-			  {"sid":"HX00000000000000000000000000000001","friendly_name":"aviso_salud","language":"es","approval_requests":{"name":"aviso_salud","status":"approved"}},
+			  {"sid":"HX00000000000000000000000000000001","friendly_name":"aviso_salud","language":"es","approval_requests":{"name":"aviso_salud","status":"approved"},
+			   "variables":{"2":"9:00","1":"lunes"},"types":{"twilio/quick-reply":{"body":"otro"},"twilio/text":{"body":"Jornada el {{1}} a las {{ 2 }}; {{10}} {{3}}"}}},
 			  {"sid":"HX00000000000000000000000000000002","friendly_name":"borrador","language":"es","approval_requests":{"status":"pending"}}],
 			  "meta":{"next_page_url":"https://content.twilio.com/v1/ContentAndApprovals?PageSize=200&Page=1"}}`)
 			return
@@ -38,6 +40,13 @@ func TestContentTemplates(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].Name != "alert" || got[1].SID != "HX00000000000000000000000000000001" {
 		t.Fatalf("templates = %+v; want the two approved ones", got)
+	}
+	want := []console.TemplateVariable{{Key: "1", Sample: "lunes"}, {Key: "2", Sample: "9:00"}, {Key: "3"}, {Key: "10"}}
+	if got[1].Body != "Jornada el {{1}} a las {{ 2 }}; {{10}} {{3}}" || !slices.Equal(got[1].Variables, want) {
+		t.Errorf("template text %q, variables %+v; want the twilio/text body and %+v", got[1].Body, got[1].Variables, want)
+	}
+	if got[0].Body != "" || len(got[0].Variables) != 0 {
+		t.Errorf("a template without text or variables came back with %q %+v", got[0].Body, got[0].Variables)
 	}
 	ct.List(context.Background())
 	if calls.Load() != 2 {

@@ -138,6 +138,24 @@ test("staff use the console on a phone", async () => {
   await page.getByRole("button", { name: "Vista previa" }).click();
   assert.match(await page.locator("[role=status]").innerText(), /Entendí: lunes .* 09:00/);
 
+  // A WhatsApp template for people outside the 24 hours: its blanks get
+  // fields once it is chosen, the preview fills in as they are typed, and
+  // a blank left empty is refused in Spanish with the form kept.
+  const blank1 = page.getByLabel("Valor para {{1}}");
+  assert.equal(await blank1.isVisible(), false, "the template's fields show before it is chosen");
+  await page.getByLabel("Plantilla de WhatsApp").selectOption({ label: "aviso_general (es)" });
+  await blank1.fill("salud");
+  await page.locator("fieldset.tplvars [data-out=tpl]").filter({ hasText: "Hay información nueva de salud para el {{2}}." }).waitFor();
+  await page.getByRole("button", { name: "Programar aviso" }).click();
+  await page.getByText("Falta el valor para {{2}}").waitFor();
+  assert.equal(await page.getByLabel("Valor para {{1}}").inputValue(), "salud");
+  await page.getByLabel("Valor para {{2}}").fill("lunes");
+  await page.locator("fieldset.tplvars [data-out=tpllock]").filter({ hasText: "salud para el lunes" }).waitFor();
+  await snap(page, "03b-avisos-plantilla");
+  await page.getByRole("button", { name: "Programar aviso" }).click();
+  await page.getByText("Aviso programado.").waitFor();
+  assert.match(await page.locator("[role=status]").innerText(), /Entendí: lunes .* 09:00/);
+
   // The figures: charts, totals, and a CSV without hidden numbers.
   await page.getByRole("link", { name: "Estadísticas", exact: true }).click();
   await page.getByRole("heading", { name: "Estadísticas" }).waitFor();

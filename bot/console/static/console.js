@@ -35,6 +35,34 @@
       .then(function (m) { if (m) { show(block, m); } })
       .catch(function () {});
   }
+  // WhatsApp template: show the chosen template's fields (the others are
+  // disabled, so they are not sent) and fill its preview as staff type.
+  var select = form.querySelector("select[name=template]");
+  var sets = form.querySelectorAll("fieldset.tplvars");
+  function fill(set) {
+    var text = set.getAttribute("data-body").replace(/\{\{\s*([0-9A-Za-z_]+)\s*\}\}/g, function (m, k) {
+      var input = set.querySelector("input[data-var=\"" + k + "\"]");
+      var v = input ? input.value.trim() : "";
+      return v !== "" ? v : m;
+    });
+    var lock = text.replace(/\n/g, " ");
+    if (lock.length > 90) { lock = lock.slice(0, 89) + "…"; }
+    var out = set.querySelector("[data-out=tpl]");
+    if (out) { out.textContent = text; }
+    var lockOut = set.querySelector("[data-out=tpllock]");
+    if (lockOut) { lockOut.textContent = lock; }
+  }
+  function choose() {
+    sets.forEach(function (set) {
+      var on = select !== null && set.getAttribute("data-template") === select.value;
+      set.hidden = !on;
+      set.disabled = !on;
+    });
+  }
+  if (select) { select.addEventListener("change", choose); choose(); }
+  sets.forEach(function (set) {
+    set.addEventListener("input", function () { fill(set); });
+  });
   form.querySelectorAll("textarea[data-measure]").forEach(function (area) {
     area.addEventListener("input", function () {
       var k = area.id;

@@ -82,7 +82,9 @@ func New(rdb redis.UniversalClient, prefix, token string, log *slog.Logger, edit
 		Broadcasts: console.StoreBroadcasts{Store: store},
 		TestSender: console.SenderTest{Sender: tw},
 		Stats:      rec,
-		Templates:  console.StaticTemplates{{SID: "HX0123456789abcdef0123456789abcdef", Name: "aviso_general", Language: "es"}},
+		Templates: console.StaticTemplates{{SID: "HX0123456789abcdef0123456789abcdef", Name: "aviso_general", Language: "es",
+			Body:      "Hay información nueva de {{1}} para el {{2}}. Responde a este mensaje para leerla.",
+			Variables: []console.TemplateVariable{{Key: "1", Sample: "salud"}, {Key: "2", Sample: "lunes"}}}},
 		Health: console.HealthChecks{console.RedisCheck(rdb), console.PackCheck(func() *content.Pack { return p }),
 			console.WorkersCheck(rdb, keys.Queue()),
 			func(context.Context) console.Check {
