@@ -421,17 +421,21 @@ func TestBroadcastTwoWorkersShareTheRate(t *testing.T) {
 	if len(msgs) != n {
 		t.Fatalf("%d messages, want %d", len(msgs), n)
 	}
-	// Slower is always possible on a busy machine; faster never is.
+	// Slower is always possible on a busy machine; faster is not. The times
+	// are when the fake received each message, so a stalled goroutine can
+	// deliver a few paced sends together: the bounds leave room for that
+	// (a quarter of the rate) but not for two workers pacing apart, which
+	// would send at twice the rate.
 	for i := range msgs {
 		inSecond := 0
 		for j := i; j < len(msgs) && msgs[j].At.Sub(msgs[i].At) < time.Second; j++ {
 			inSecond++
 		}
-		if inSecond > mps+1 {
+		if inSecond > mps+mps/4 {
 			t.Fatalf("%d messages within one second at %d per second", inSecond, mps)
 		}
 	}
-	if took := msgs[n-1].At.Sub(msgs[0].At); took < time.Duration(float64(n-2)/mps*float64(time.Second)) {
+	if took := msgs[n-1].At.Sub(msgs[0].At); took < time.Duration(0.75*float64(n-1)/mps*float64(time.Second)) {
 		t.Fatalf("%d messages took %v at %d per second", n, took, mps)
 	}
 }
