@@ -14,7 +14,11 @@
 // a sorted set and go back to the stream when their time comes. Each entry
 // thus costs its writer one XADD and the workers one read and one
 // acknowledgement, at the pace of the deletions. The stream is trimmed by MINID to Keep (48 hours)
-// and the sorted set likewise, so nothing lingers when no worker runs.
+// and the sorted set likewise: by the workers every Tick, and by each status
+// callback's append, so nothing lingers even while no worker runs. The
+// webhook's append does not trim (it is the hot path) and writes only the SID
+// and the time: an entry without a not-before time is due Delay after it was
+// queued, and one without an attempt count is a first attempt.
 //
 // Inbound messages are queued in the webhook's one Redis round trip (Rider);
 // replies and broadcast messages from their status callbacks (Final).
@@ -119,11 +123,11 @@ func (q *Queue) Add(ctx context.Context, sid string) error {
 	return nil
 }
 
+// entry is a first attempt's entry: the SID and when it was queued; it is
+// due the queue's delay later (see notBefore). It does not trim the stream:
+// the workers do.
 func (q *Queue) entry(now time.Time, sid string) *redis.XAddArgs {
-	return &redis.XAddArgs{
-		Stream: q.keys.EraseQueue(), MinID: q.minID(now), Approx: true, ID: "*",
-		Values: []any{fieldSID, sid, fieldNotBefore, ms(now.Add(q.delay)), fieldAttempt, "0", fieldFirst, ms(now)},
-	}
+	return &redis.XAddArgs{Stream: q.keys.EraseQueue(), ID: "*", Values: []any{fieldSID, sid, fieldFirst, ms(now)}}
 }
 
 // Final reports what a message's status means for its erasure: final
@@ -155,7 +159,7 @@ func (q *Queue) Callback(ctx context.Context, sid, status string) error {
 		flag = "1"
 	}
 	keys := []string{q.keys.EraseQueue(), q.keys.EraseDelayed(), q.keys.EraseMarker(sid)}
-	err := enqueueScript.Run(ctx, q.rdb, keys, sid, ms(now), ms(now.Add(q.delay)), q.minID(now), flag,
+	err := enqueueScript.Run(ctx, q.rdb, keys, sid, ms(now), q.minID(now), flag,
 		markerTTL.Milliseconds(), ms(now.Add(q.sentFallback))).Err()
 	if err != nil {
 		return fmt.Errorf("erase: queue from status callback: %w", err)
@@ -213,17 +217,17 @@ type Rider struct{ q *Queue }
 // Rider returns the queue's rider for the webhook.
 func (q *Queue) Rider() Rider { return Rider{q: q} }
 
-// riderLua XADDs the SID: rk[1] the stream; ra[1] SID, ra[2] MINID,
-// ra[3] not before (ms), ra[4] now (ms).
-const riderLua = `redis.call('XADD', rk[1], 'MINID', '~', ra[2], '*', '` + fieldSID + `', ra[1], '` +
-	fieldNotBefore + `', ra[3], '` + fieldAttempt + `', '0', '` + fieldFirst + `', ra[4])`
+// riderLua XADDs the SID: rk[1] the stream; ra[1] SID, ra[2] now (ms).
+// Nothing else: no MINID trimming (the workers trim), no not-before time or
+// attempt count (derived from the time and the queue's delay).
+const riderLua = `redis.call('XADD', rk[1], '*', '` + fieldSID + `', ra[1], '` + fieldFirst + `', ra[2])`
 
 // Lua returns the fragment the session script runs.
 func (Rider) Lua() string { return riderLua }
 
 // Args returns the fragment's keys and arguments for one message.
 func (r Rider) Args(sid string, now time.Time) ([]string, []any) {
-	return []string{r.q.keys.EraseQueue()}, []any{sid, r.q.minID(now), ms(now.Add(r.q.delay)), ms(now)}
+	return []string{r.q.keys.EraseQueue()}, []any{sid, ms(now)}
 }
 
 // Queue adds the same entry to pipe (Redis Cluster).
