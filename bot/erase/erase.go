@@ -212,10 +212,13 @@ func (q *Queue) Figures(ctx context.Context) (Figures, error) {
 // Its Args and Queue take the message's SID and time rather than
 // conversation.Ride, so this package need not import bot/conversation; a
 // three-line adapter in bot/app passes Ride.SID and Ride.Now.
-type Rider struct{ q *Queue }
+type Rider struct {
+	q    *Queue
+	keys []string // the fragment's one key, built once: callers copy it, never change it
+}
 
 // Rider returns the queue's rider for the webhook.
-func (q *Queue) Rider() Rider { return Rider{q: q} }
+func (q *Queue) Rider() Rider { return Rider{q: q, keys: []string{q.keys.EraseQueue()}} }
 
 // riderLua XADDs the SID: rk[1] the stream; ra[1] SID, ra[2] now (ms).
 // Nothing else: no MINID trimming (the workers trim), no not-before time or
@@ -227,7 +230,7 @@ func (Rider) Lua() string { return riderLua }
 
 // Args returns the fragment's keys and arguments for one message.
 func (r Rider) Args(sid string, now time.Time) ([]string, []any) {
-	return []string{r.q.keys.EraseQueue()}, []any{sid, ms(now)}
+	return r.keys, []any{sid, now.UnixMilli()}
 }
 
 // Queue adds the same entry to pipe (Redis Cluster).
