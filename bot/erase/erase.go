@@ -5,20 +5,19 @@
 // The queue is a Redis Stream of message SIDs read through one consumer
 // group by workers in every `senda serve` and `senda worker` (the pattern
 // of bot/broadcast: XREADGROUP, XAUTOCLAIM of a dead worker's entries,
-// XACK only once the outcome is recorded). An entry holds a message SID, a
-// not-before time, an attempt count and when it was first queued — never a
-// number or a text. Entries arrive in the order they are due (every one is
-// first tried DefaultDelay after it is final), so a worker holds the entry
-// it read until its time; entries that must wait longer (Twilio has not
+// XACK only once the outcome is recorded). An entry holds a message SID and
+// when it was first queued; an entry back from the delayed set also holds
+// when it is due and its attempt count — never a number or a text. A first
+// attempt is due the queue's delay (DefaultDelay) after it was queued, so
+// entries arrive in the order they are due and a worker holds the entry it
+// read until its time; entries that must wait longer (Twilio has not
 // finished the message, a retry's backoff, the fallback after "sent") sit in
 // a sorted set and go back to the stream when their time comes. Each entry
 // thus costs its writer one XADD and the workers one read and one
-// acknowledgement, at the pace of the deletions. The stream is trimmed by MINID to Keep (48 hours)
-// and the sorted set likewise: by the workers every Tick, and by each status
-// callback's append, so nothing lingers even while no worker runs. The
-// webhook's append does not trim (it is the hot path) and writes only the SID
-// and the time: an entry without a not-before time is due Delay after it was
-// queued, and one without an attempt count is a first attempt.
+// acknowledgement, at the pace of the deletions. The stream is trimmed by
+// MINID to Keep (48 hours) and the sorted set likewise, by the workers every
+// Tick (they run in every process that queues) and by each status callback's
+// append. The webhook's append (Rider) does not trim: it is the hot path.
 //
 // Inbound messages are queued in the webhook's one Redis round trip (Rider);
 // replies and broadcast messages from their status callbacks (Final).
