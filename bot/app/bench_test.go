@@ -15,6 +15,8 @@ import (
 
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/httpapi"
+	"github.com/senda-org/senda/bot/twilio"
+	"github.com/senda-org/senda/bot/twilio/twiliofake"
 	"github.com/senda-org/senda/content"
 )
 
@@ -43,6 +45,30 @@ func benchRequests(n, senders int) []struct{ body, sig string } {
 // Redis round trip, reply) on the test Redis.
 func BenchmarkWebhook(b *testing.B) {
 	ts := newTestService(b, testConfig(), Deps{})
+	reqs := benchRequests(max(b.N, 1), 2000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if code := ts.serveSigned(reqs[i].body, reqs[i].sig); code != http.StatusOK {
+			b.Fatalf("status %d", code)
+		}
+	}
+}
+
+// BenchmarkWebhookErase is BenchmarkWebhook with erasure at Twilio on: each
+// message's SID rides the session step into the erase stream, and each reply
+// carries the action attribute for its status callback. No erase worker runs.
+func BenchmarkWebhookErase(b *testing.B) {
+	fake := twiliofake.New()
+	b.Cleanup(fake.Close)
+	del, err := twilio.NewDeleter(twilio.Config{AccountSID: fake.AccountSID, AuthToken: fake.AuthToken, APIBase: fake.URL})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Erase, cfg.EraseRPS = true, 5
+	cfg.Broadcast.AccountSID = fake.AccountSID
+	ts := newTestService(b, cfg, Deps{Deleter: del})
 	reqs := benchRequests(max(b.N, 1), 2000)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -336,10 +336,13 @@ func encodeSession(eng *flows.Engine, msg uint64, prev storedSession, res flows.
 }
 
 func (s *sessionStore) compareAndSet(ctx context.Context, r stepRequest, expected, value string) (bool, string, error) {
-	keys := []string{s.keys.Session(r.id), s.keys.Subscriber(r.id)}
+	// Room for the riders' counts and a few keys and arguments each, so
+	// appending them does not grow the slices on every message.
+	n := len(s.riders)
+	keys := append(make([]string, 0, 2+2*n), s.keys.Session(r.id), s.keys.Subscriber(r.id))
 	hour := s.now().Unix() / 3600
-	args := []any{expected, value, s.ttl.Milliseconds(), hour}
-	if !s.cluster && len(s.riders) > 0 {
+	args := append(make([]any, 0, 4+10*n), expected, value, s.ttl.Milliseconds(), hour)
+	if !s.cluster && n > 0 {
 		counts := len(args)
 		for range s.riders {
 			args = append(args, 0, 0)

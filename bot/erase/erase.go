@@ -5,16 +5,19 @@
 // The queue is a Redis Stream of message SIDs read through one consumer
 // group by workers in every `senda serve` and `senda worker` (the pattern
 // of bot/broadcast: XREADGROUP, XAUTOCLAIM of a dead worker's entries,
-// XACK only once the outcome is recorded). An entry holds a message SID, a
-// not-before time, an attempt count and when it was first queued — never a
-// number or a text. Entries arrive in the order they are due (every one is
-// first tried DefaultDelay after it is final), so a worker holds the entry
-// it read until its time; entries that must wait longer (Twilio has not
+// XACK only once the outcome is recorded). An entry holds a message SID and
+// when it was first queued; an entry back from the delayed set also holds
+// when it is due and its attempt count — never a number or a text. A first
+// attempt is due the queue's delay (DefaultDelay) after it was queued, so
+// entries arrive in the order they are due and a worker holds the entry it
+// read until its time; entries that must wait longer (Twilio has not
 // finished the message, a retry's backoff, the fallback after "sent") sit in
 // a sorted set and go back to the stream when their time comes. Each entry
 // thus costs its writer one XADD and the workers one read and one
-// acknowledgement, at the pace of the deletions. The stream is trimmed by MINID to Keep (48 hours)
-// and the sorted set likewise, so nothing lingers when no worker runs.
+// acknowledgement, at the pace of the deletions. The stream is trimmed by
+// MINID to Keep (48 hours) and the sorted set likewise, by the workers every
+// Tick (they run in every process that queues) and by each status callback's
+// append. The webhook's append (Rider) does not trim: it is the hot path.
 //
 // Inbound messages are queued in the webhook's one Redis round trip (Rider);
 // replies and broadcast messages from their status callbacks (Final).
@@ -119,11 +122,11 @@ func (q *Queue) Add(ctx context.Context, sid string) error {
 	return nil
 }
 
+// entry is a first attempt's entry: the SID and when it was queued; it is
+// due the queue's delay later (see notBefore). It does not trim the stream:
+// the workers do.
 func (q *Queue) entry(now time.Time, sid string) *redis.XAddArgs {
-	return &redis.XAddArgs{
-		Stream: q.keys.EraseQueue(), MinID: q.minID(now), Approx: true, ID: "*",
-		Values: []any{fieldSID, sid, fieldNotBefore, ms(now.Add(q.delay)), fieldAttempt, "0", fieldFirst, ms(now)},
-	}
+	return &redis.XAddArgs{Stream: q.keys.EraseQueue(), ID: "*", Values: []any{fieldSID, sid, fieldFirst, ms(now)}}
 }
 
 // Final reports what a message's status means for its erasure: final
@@ -155,7 +158,7 @@ func (q *Queue) Callback(ctx context.Context, sid, status string) error {
 		flag = "1"
 	}
 	keys := []string{q.keys.EraseQueue(), q.keys.EraseDelayed(), q.keys.EraseMarker(sid)}
-	err := enqueueScript.Run(ctx, q.rdb, keys, sid, ms(now), ms(now.Add(q.delay)), q.minID(now), flag,
+	err := enqueueScript.Run(ctx, q.rdb, keys, sid, ms(now), q.minID(now), flag,
 		markerTTL.Milliseconds(), ms(now.Add(q.sentFallback))).Err()
 	if err != nil {
 		return fmt.Errorf("erase: queue from status callback: %w", err)
@@ -208,22 +211,25 @@ func (q *Queue) Figures(ctx context.Context) (Figures, error) {
 // Its Args and Queue take the message's SID and time rather than
 // conversation.Ride, so this package need not import bot/conversation; a
 // three-line adapter in bot/app passes Ride.SID and Ride.Now.
-type Rider struct{ q *Queue }
+type Rider struct {
+	q    *Queue
+	keys []string // the fragment's one key, built once: callers copy it, never change it
+}
 
 // Rider returns the queue's rider for the webhook.
-func (q *Queue) Rider() Rider { return Rider{q: q} }
+func (q *Queue) Rider() Rider { return Rider{q: q, keys: []string{q.keys.EraseQueue()}} }
 
-// riderLua XADDs the SID: rk[1] the stream; ra[1] SID, ra[2] MINID,
-// ra[3] not before (ms), ra[4] now (ms).
-const riderLua = `redis.call('XADD', rk[1], 'MINID', '~', ra[2], '*', '` + fieldSID + `', ra[1], '` +
-	fieldNotBefore + `', ra[3], '` + fieldAttempt + `', '0', '` + fieldFirst + `', ra[4])`
+// riderLua XADDs the SID: rk[1] the stream; ra[1] SID, ra[2] now (ms).
+// Nothing else: no MINID trimming (the workers trim), no not-before time or
+// attempt count (derived from the time and the queue's delay).
+const riderLua = `redis.call('XADD', rk[1], '*', '` + fieldSID + `', ra[1], '` + fieldFirst + `', ra[2])`
 
 // Lua returns the fragment the session script runs.
 func (Rider) Lua() string { return riderLua }
 
 // Args returns the fragment's keys and arguments for one message.
 func (r Rider) Args(sid string, now time.Time) ([]string, []any) {
-	return []string{r.q.keys.EraseQueue()}, []any{sid, r.q.minID(now), ms(now.Add(r.q.delay)), ms(now)}
+	return r.keys, []any{sid, now.UnixMilli()}
 }
 
 // Queue adds the same entry to pipe (Redis Cluster).

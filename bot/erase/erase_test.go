@@ -2,6 +2,7 @@ package erase
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -25,7 +26,7 @@ func TestScriptsMatchGoConstants(t *testing.T) {
 	t.Parallel()
 	fields := []string{fieldSID, fieldNotBefore, fieldAttempt, fieldFirst}
 	luatest.Check(t, "scripts", map[string]luatest.Script{
-		"enqueue.lua": {Literals: append(slices.Clone(fields), "f", "1", "|0|"), Returns: []int{0, 1}, Syntax: []string{"PX", "~", "*", "0"}},
+		"enqueue.lua": {Literals: []string{fieldSID, fieldFirst, "f", "1", "|0|"}, Returns: []int{0, 1}, Syntax: []string{"PX", "~", "*", "0"}},
 		"undelay.lua": {Literals: fields, Syntax: []string{"-inf", "(", "LIMIT", "~", "*", "0", "^([^|]+)|([^|]+)|([^|]+)$"}},
 	})
 }
@@ -218,7 +219,10 @@ func TestRiderFragment(t *testing.T) {
 	r := e.q.Rider()
 	a, b := e.fake.Add("inbound", nil), e.fake.Add("inbound", nil)
 	keys, args := r.Args(a, time.Now())
-	script := redis.NewScript("local rk = {KEYS[1]}\nlocal ra = {ARGV[1], ARGV[2], ARGV[3], ARGV[4]}\ndo\n" + r.Lua() + "\nend\nreturn 1")
+	if len(keys) != 1 || len(args) != 2 {
+		t.Fatalf("Args = %v %v, want one key and two arguments", keys, args)
+	}
+	script := redis.NewScript("local rk = {KEYS[1]}\nlocal ra = {ARGV[1], ARGV[2]}\ndo\n" + r.Lua() + "\nend\nreturn 1")
 	if err := script.Run(ctx, e.rdb, keys, args...).Err(); err != nil {
 		t.Fatalf("fragment: %v", err)
 	}
@@ -312,5 +316,87 @@ func TestEntriesHoldOnlySIDs(t *testing.T) {
 				t.Errorf("%s holds %q: %s", k, bad, v)
 			}
 		}
+	}
+}
+
+// TestParseJob: the webhook's short entries (SID and time) are first
+// attempts due the queue's delay after they were queued; entries back from
+// the delayed set carry their own time and attempt; anything else is dropped.
+func TestParseJob(t *testing.T) {
+	t.Parallel()
+	const first = 1_800_000_000_000
+	delay := time.Minute
+	tests := []struct {
+		name      string
+		values    map[string]any
+		ok        bool
+		notBefore int64
+		attempt   int
+	}{
+		{"webhook entry", map[string]any{fieldSID: "SM1", fieldFirst: "1800000000000"}, true, first + delay.Milliseconds(), 0},
+		{"back from the delayed set", map[string]any{fieldSID: "SM1", fieldNotBefore: "0", fieldAttempt: "3", fieldFirst: "1800000000000"}, true, 0, 3},
+		{"old long entry", map[string]any{fieldSID: "SM1", fieldNotBefore: "1800000005000", fieldAttempt: "0", fieldFirst: "1800000000000"}, true, first + 5000, 0},
+		{"no SID", map[string]any{fieldFirst: "1800000000000"}, false, 0, 0},
+		{"no time", map[string]any{fieldSID: "SM1"}, false, 0, 0},
+		{"bad attempt", map[string]any{fieldSID: "SM1", fieldAttempt: "x", fieldFirst: "1800000000000"}, false, 0, 0},
+		{"bad not before", map[string]any{fieldSID: "SM1", fieldNotBefore: "x", fieldFirst: "1800000000000"}, false, 0, 0},
+		{"separator in SID", map[string]any{fieldSID: "SM|1", fieldFirst: "1800000000000"}, false, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := parseJob(redis.XMessage{ID: "1-0", Values: tt.values}, delay)
+			if j.parsedFields != tt.ok {
+				t.Fatalf("parsed = %v, want %v (%+v)", j.parsedFields, tt.ok, j)
+			}
+			if !tt.ok {
+				return
+			}
+			if j.notBefore.UnixMilli() != tt.notBefore || j.attempt != tt.attempt || j.first.UnixMilli() != first || j.sid != "SM1" {
+				t.Errorf("job = %+v, want not before %d, attempt %d", j, tt.notBefore, tt.attempt)
+			}
+		})
+	}
+}
+
+// TestWorkersTrimOldEntries: the webhook's appends do not trim the stream,
+// so the workers do: entries older than Keep go, whatever the consumer group
+// did with them (here it starts after them and never reads them).
+func TestWorkersTrimOldEntries(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	stream := e.keys.EraseQueue()
+	old := time.Now().Add(-DefaultKeep - time.Hour)
+	const n = 300 // several of Redis's stream nodes: MINID ~ trims whole nodes
+	pipe := e.rdb.Pipeline()
+	for i := range n {
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: stream, ID: fmt.Sprintf("%d-%d", old.UnixMilli(), i+1),
+			Values: []any{fieldSID, fmt.Sprintf("SMold%d", i), fieldFirst, ms(old)}})
+	}
+	pipe.XGroupCreate(ctx, stream, Group, "$")
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sid := e.fake.Add("inbound", nil)
+	if err := e.q.Add(ctx, sid); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.rdb.XLen(ctx, stream).Val(); got != n+1 {
+		t.Fatalf("XLEN = %d before the workers, want %d: the append must not trim", got, n+1)
+	}
+	e.run(t, WorkerConfig{}, nil)
+	e.waitFigures(t, func(f Figures) bool { return f.Erased == 1 })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := e.rdb.XLen(ctx, stream).Val()
+		if got < 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("XLEN = %d: the workers did not trim entries older than Keep", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(e.fake.Deletes()) != 1 {
+		t.Errorf("DELETEs = %+v, want only the fresh message's", e.fake.Deletes())
 	}
 }

@@ -112,19 +112,32 @@ type job struct {
 	parsedFields bool
 }
 
-func parseJob(m redis.XMessage) job {
-	str := func(k string) string { s, _ := m.Values[k].(string); return s }
-	msTime := func(k string) (time.Time, bool) {
-		n, err := strconv.ParseInt(str(k), 10, 64)
+// parseJob reads an entry. The webhook's and the status callbacks' entries
+// hold only the SID and when they were queued (f): they are a first attempt,
+// due delay after that. Entries back from the delayed set also say when they
+// are due (n) and which attempt they are (a).
+func parseJob(m redis.XMessage, delay time.Duration) job {
+	str := func(k string) (string, bool) { s, ok := m.Values[k].(string); return s, ok }
+	msTime := func(s string) (time.Time, bool) {
+		n, err := strconv.ParseInt(s, 10, 64)
 		return time.UnixMilli(n), err == nil
 	}
-	j := job{id: m.ID, sid: str(fieldSID)}
-	var ok1, ok2 bool
-	j.notBefore, ok1 = msTime(fieldNotBefore)
-	j.first, ok2 = msTime(fieldFirst)
-	a, err := strconv.Atoi(str(fieldAttempt))
-	j.attempt = a
-	j.parsedFields = ok1 && ok2 && err == nil && j.sid != "" && !strings.Contains(j.sid, "|")
+	sid, _ := str(fieldSID)
+	j := job{id: m.ID, sid: sid}
+	f, _ := str(fieldFirst)
+	first, ok := msTime(f)
+	j.first, j.notBefore = first, first.Add(delay)
+	if n, has := str(fieldNotBefore); has {
+		var okN bool
+		j.notBefore, okN = msTime(n)
+		ok = ok && okN
+	}
+	if a, has := str(fieldAttempt); has {
+		var err error
+		j.attempt, err = strconv.Atoi(a)
+		ok = ok && err == nil
+	}
+	j.parsedFields = ok && sid != "" && !strings.Contains(sid, "|")
 	return j
 }
 
@@ -192,7 +205,7 @@ func (w *Worker) read(ctx context.Context, jobs chan<- job) {
 		}
 		for _, m := range msgs {
 			select {
-			case jobs <- parseJob(m):
+			case jobs <- parseJob(m, w.q.delay):
 			case <-ctx.Done():
 				return // entries not handed out stay pending; they are taken over later
 			}
