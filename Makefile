@@ -21,7 +21,7 @@ test:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	go vet ./...
-	@PATH="$$PATH:$$(go env GOPATH)/bin"; command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@latest
+	@PATH="$$PATH:$$(go env GOPATH)/bin"; command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	PATH="$$PATH:$$(go env GOPATH)/bin" staticcheck ./...
 
 check: lint test
