@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -14,9 +13,10 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/senda-org/senda/bot/internal/testlog"
 
 	"github.com/redis/go-redis/v9"
 
@@ -31,29 +31,11 @@ const (
 	testHashKey   = "test-hash-key-0123456789abcdef0123456789"
 )
 
-// syncBuffer is a log sink tests can read while handlers write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type testService struct {
 	*App
 	rdb    redis.UniversalClient
 	prefix string
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 }
 
 func testConfig() config.Config {
@@ -78,7 +60,7 @@ func newTestService(t testing.TB, cfg config.Config, deps Deps) *testService {
 	if deps.Prefix == "" {
 		t.Fatal("newTestService: a test that brings its own Redis client must bring its key prefix too")
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := New(context.Background(), cfg, log, deps)
 	if err != nil {

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,9 +12,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/senda-org/senda/bot/internal/testlog"
 
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
@@ -35,37 +35,19 @@ const (
 	testNumber = "+50255598765"
 )
 
-// syncBuffer collects the console's log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	t      *testing.T
 	rdb    redis.UniversalClient
 	prefix string
 	demo   *demo.Demo
 	srv    *httptest.Server
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 }
 
 func setup(t *testing.T, edit ...func(*console.Options)) *env {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	d, err := demo.New(rdb, prefix, token, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), edit...)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/senda-org/senda/bot/internal/testlog"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/ident"
@@ -123,7 +125,7 @@ func TestOutageIsLoggedOnceThenSummarized(t *testing.T) {
 	hook := faults.NewHook(faults.Rule{})
 	rdb := srv.NewClient()
 	rdb.AddHook(hook)
-	var logs syncBuffer
+	var logs testlog.Buffer
 	c := replica(t, rdb, "outage:", metrics.New(), &logs, WithErrorLogInterval(300*time.Millisecond))
 	for i := range 200 {
 		c.Handle(context.Background(), Inbound{From: fmt.Sprintf("+5025550%04d", i), Body: "HOLA", SID: fmt.Sprintf("SM%d", i)})
@@ -136,15 +138,3 @@ func TestOutageIsLoggedOnceThenSummarized(t *testing.T) {
 		t.Fatalf("after the interval the log holds\n%s\nwant one summary with repeated=199", s)
 	}
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
