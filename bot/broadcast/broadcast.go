@@ -25,60 +25,35 @@ import (
 	"strings"
 	"time"
 
+	"github.com/senda-org/senda/bot/adminapi"
 	"github.com/senda-org/senda/content"
 )
 
+// The broadcast package speaks the admin API's types (bot/adminapi): what an
+// NGO asks to send and what it is shown are declared once, there, and the
+// CLI compiles against the same declarations.
+
 // State is where a broadcast stands.
-type State string
+type State = adminapi.State
 
 // Broadcast states.
 const (
-	StateScheduled State = "scheduled" // waiting for its send time (or to be fanned out)
-	StateSending   State = "sending"   // fanned out; deliveries are going
-	StateDone      State = "done"      // every recipient has an outcome
-	StateCancelled State = "cancelled" // stopped; what was not sent will not be
+	StateScheduled = adminapi.StateScheduled // waiting for its send time (or to be fanned out)
+	StateSending   = adminapi.StateSending   // fanned out; deliveries are going
+	StateDone      = adminapi.StateDone      // every recipient has an outcome
+	StateCancelled = adminapi.StateCancelled // stopped; what was not sent will not be
 )
 
 // Template is a pre-approved WhatsApp template (Content API) for people
 // outside WhatsApp's 24-hour window.
-type Template struct {
-	ContentSID string            `json:"content_sid"`
-	Variables  map[string]string `json:"variables,omitempty"`
-}
+type Template = adminapi.Template
 
 // Request is what an NGO asks to send.
-type Request struct {
-	Topic    string            `json:"topic"`
-	Text     map[string]string `json:"text"`
-	Template *Template         `json:"whatsapp_template,omitempty"`
-	SendAt   string            `json:"send_at,omitempty"` // RFC 3339; empty sends now
-	Urgent   bool              `json:"urgent,omitempty"`  // may go during quiet hours on WhatsApp
-}
+type Request = adminapi.BroadcastRequest
 
 // Status is a broadcast as the admin API shows it. It never holds an
 // address: topics, counts and reasons only.
-type Status struct {
-	ID         string           `json:"id"`
-	Topic      string           `json:"topic"`
-	State      State            `json:"state"`
-	Recipients int64            `json:"recipients"`
-	Sent       int64            `json:"sent"`      // accepted by Twilio
-	Delivered  int64            `json:"delivered"` // confirmed by status callbacks
-	Failed     int64            `json:"failed"`    // refused by Twilio, or undelivered
-	Skipped    int64            `json:"skipped"`   // not sent: unsubscribed, no template, cancelled, …
-	Finished   int64            `json:"finished"`  // recipients whose delivery has an outcome (sent, failed or skipped)
-	Reasons    map[string]int64 `json:"reasons"`   // skipped and failed, by reason or Twilio error code
-	Waiting    map[string]int64 `json:"waiting"`   // deliveries held back now, by why (quiet_hours, daily_cap, retry)
-	Urgent     bool             `json:"urgent"`
-	Template   bool             `json:"whatsapp_template"`
-	SendAt     time.Time        `json:"send_at"`
-	CreatedAt  time.Time        `json:"created_at"`
-	CreatedBy  string           `json:"created_by"` // the admin token's name
-	DoneAt     *time.Time       `json:"done_at,omitempty"`
-}
-
-// Settled reports whether nothing more will be sent: done or cancelled.
-func (s Status) Settled() bool { return s.State == StateDone || s.State == StateCancelled }
+type Status = adminapi.Broadcast
 
 // ValidationError is a request an NGO can fix; its message says how.
 type ValidationError struct{ Problems []string }

@@ -159,7 +159,7 @@ func (s *Server) handleCreateBroadcast(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	name := adminName(c)
-	st, created, err := s.Broadcasts.Create(ctx, fromAPI(req), name, c.Request().Header.Get(adminapi.HeaderIdempotencyKey))
+	st, created, err := s.Broadcasts.Create(ctx, req, name, c.Request().Header.Get(adminapi.HeaderIdempotencyKey))
 	var ve *broadcast.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -189,7 +189,7 @@ func (s *Server) handleCreateBroadcast(c echo.Context) error {
 // process cannot deliver it (no Twilio settings here), since then only a
 // `senda worker` elsewhere will.
 func (s *Server) created(st broadcast.Status) adminapi.Created {
-	out := adminapi.Created{Broadcast: toAPI(st)}
+	out := adminapi.Created{Broadcast: st}
 	if !s.Deps.Delivers {
 		out.Warning = "this Senda has no Twilio REST settings (TWILIO_ACCOUNT_SID and a sender), so it delivers nothing; the broadcast waits for a `senda worker` that has them"
 	}
@@ -212,11 +212,10 @@ func (s *Server) handleListBroadcasts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := adminapi.BroadcastList{Broadcasts: make([]adminapi.Broadcast, 0, len(list))}
-	for _, st := range list {
-		out.Broadcasts = append(out.Broadcasts, toAPI(st))
+	if list == nil {
+		list = []adminapi.Broadcast{} // an empty list, not null, on the wire
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, adminapi.BroadcastList{Broadcasts: list})
 }
 
 func (s *Server) handleGetBroadcast(c echo.Context) error {
@@ -230,7 +229,7 @@ func (s *Server) handleGetBroadcast(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPI(st))
+	return c.JSON(http.StatusOK, st)
 }
 
 func (s *Server) handleCancelBroadcast(c echo.Context) error {
@@ -248,7 +247,7 @@ func (s *Server) handleCancelBroadcast(c echo.Context) error {
 		return err
 	}
 	s.audit(ctx, adminName(c), "cancel", st.ID, map[string]any{"topic": st.Topic, "sent": st.Sent, "recipients": st.Recipients})
-	return c.JSON(http.StatusOK, toAPI(st))
+	return c.JSON(http.StatusOK, st)
 }
 
 func (s *Server) handleTopics(c echo.Context) error {
@@ -296,24 +295,4 @@ func (s *Server) handleAudit(c echo.Context) error {
 		out = append(out, e)
 	}
 	return c.JSON(http.StatusOK, adminapi.Audit{Audit: out})
-}
-
-// fromAPI turns the wire request into the broadcast package's.
-func fromAPI(r adminapi.BroadcastRequest) broadcast.Request {
-	out := broadcast.Request{Topic: r.Topic, Text: r.Text, SendAt: r.SendAt, Urgent: r.Urgent}
-	if r.Template != nil {
-		out.Template = &broadcast.Template{ContentSID: r.Template.ContentSID, Variables: r.Template.Variables}
-	}
-	return out
-}
-
-// toAPI turns a broadcast's status into the wire form.
-func toAPI(st broadcast.Status) adminapi.Broadcast {
-	return adminapi.Broadcast{
-		ID: st.ID, Topic: st.Topic, State: adminapi.State(st.State),
-		Recipients: st.Recipients, Sent: st.Sent, Delivered: st.Delivered, Failed: st.Failed,
-		Skipped: st.Skipped, Finished: st.Finished, Reasons: st.Reasons, Waiting: st.Waiting,
-		Urgent: st.Urgent, Template: st.Template, SendAt: st.SendAt, CreatedAt: st.CreatedAt,
-		CreatedBy: st.CreatedBy, DoneAt: st.DoneAt,
-	}
 }
