@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/subscribers"
 )
 
@@ -18,7 +19,7 @@ import (
 // It warns in one line what to set and why. A server that denies CONFIG
 // (managed Redis, ACL) is not an error: it is logged at debug level.
 func (a *App) checkDurability(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(metrics.Probing(ctx), 2*time.Second)
 	defer cancel()
 	got := map[string]string{}
 	for _, name := range []string{"appendonly", "maxmemory-policy"} {

@@ -81,6 +81,9 @@ func TestStartupWarnsWhenRedisCanLoseSubscribers(t *testing.T) {
 // Redis, takes the person who left out again; the other stays.
 func TestRestoreFromBackupNeverResubscribesSomeoneWhoLeft(t *testing.T) {
 	t.Parallel()
+	if redistest.Embedded() {
+		t.Skip("needs a real Redis server: the embedded store's DUMP reads only string keys, so its backup would not hold the subscriber's hash and sets")
+	}
 	ctx := context.Background()
 	rdb, prefix := redistest.Client(t)
 	cfg := broadcastConfig()

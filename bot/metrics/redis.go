@@ -28,6 +28,14 @@ func WithComponent(ctx context.Context, c Component) context.Context {
 	return context.WithValue(ctx, componentKey{}, c)
 }
 
+// probe marks commands whose refusal the caller expects and tolerates.
+const probe Component = ""
+
+// Probing marks ctx for a check whose refusal is an answer, not a failure
+// (CONFIG GET on a managed server, an ACL or the embedded store, which
+// has no CONFIG): its errors are not counted.
+func Probing(ctx context.Context) context.Context { return WithComponent(ctx, probe) }
+
 func componentOf(ctx context.Context) Component {
 	if c, ok := ctx.Value(componentKey{}).(Component); ok {
 		return c
@@ -89,7 +97,7 @@ func handshake(cmd redis.Cmder) bool {
 }
 
 func (h redisHook) count(ctx context.Context, err error) {
-	if !IsRedisFailure(err) {
+	if !IsRedisFailure(err) || componentOf(ctx) == probe {
 		return
 	}
 	h.m.Add("redis_errors_total", "component", string(componentOf(ctx)), 1)

@@ -202,7 +202,15 @@ func (r *Recorder) Read(ctx context.Context, from, to string) (Report, error) {
 		people[i] = pipe.PFCount(ctx, r.PeopleKey(d))
 		allPeople[i] = r.PeopleKey(d)
 	}
-	total := pipe.PFCount(ctx, allPeople...)
+	// Distinct people over the range: PFMERGE the days into a short-lived
+	// key and count that. PFCOUNT over several keys would do it in one
+	// command on Redis, but the embedded store adds the days' counts there
+	// (the same person on two days counted twice); merging is right on both.
+	merged := r.mergeKey()
+	pipe.PFMerge(ctx, merged, allPeople...)
+	pipe.PExpire(ctx, merged, mergeTTL)
+	total := pipe.PFCount(ctx, merged)
+	pipe.Del(ctx, merged)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return Report{}, fmt.Errorf("stats: read %s to %s: %w", days[0], days[len(days)-1], err)
 	}

@@ -83,12 +83,12 @@ func TestRiderInTheSessionScript(t *testing.T) {
 	if got := f.rdb.Get(ctx, f.prefix+"mark").Val(); got != "after-a" {
 		t.Errorf("the next rider saw %q, want after-a: the stats rider took its arguments", got)
 	}
-	day := f.rec.DayKey("2026-11-27")
+	day := f.rec.DayKey(ymd(f.now))
 	h := f.rdb.HGetAll(ctx, day).Val()
 	if h["x:sms:es:salud:SALUD:"] != "6" || len(h) != 1 {
 		t.Errorf("counters = %v; want six SMS visits to salud by keyword and nothing else", h)
 	}
-	if n := f.rdb.PFCount(ctx, f.rec.PeopleKey("2026-11-27")).Val(); n != 6 {
+	if n := f.rdb.PFCount(ctx, f.rec.PeopleKey(ymd(f.now))).Val(); n != 6 {
 		t.Errorf("people = %d, want 6", n)
 	}
 	if ttl := f.rdb.TTL(ctx, day).Val(); ttl < 399*24*time.Hour {
@@ -108,7 +108,7 @@ func TestRiderQueueForCluster(t *testing.T) {
 	if _, err := pipe.Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.rdb.HGet(ctx, f.rec.DayKey("2026-11-27"), "x:whatsapp:es:salud:SALUD:").Val(); got != "1" {
+	if got := f.rdb.HGet(ctx, f.rec.DayKey(ymd(f.now)), "x:whatsapp:es:salud:SALUD:").Val(); got != "1" {
 		t.Errorf("queued visit = %q, want 1", got)
 	}
 }

@@ -80,7 +80,7 @@ func TestOneRoundTripWithSessionScript(t *testing.T) {
 	}
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/Guatemala")
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, loc)
+	now := todayAt(12, 0, loc)
 	rec := stats.New(rdb, stats.Options{Prefix: prefix, Location: loc, Now: func() time.Time { return now }})
 	id := ident.NewHasher([]byte("k")).Sender(content.SMS, "+50255550001")
 	key := prefix + "{" + id.String() + "}:s"
@@ -105,7 +105,7 @@ func TestOneRoundTripWithSessionScript(t *testing.T) {
 	if got := rdb.Get(ctx, key).Val(); got != "c" {
 		t.Fatalf("session = %q, want c", got)
 	}
-	h := rdb.HGetAll(ctx, rec.DayKey("2026-11-27")).Val()
+	h := rdb.HGetAll(ctx, rec.DayKey(ymd(now))).Val()
 	if len(h) != 2 || h["x:sms:es:salud::"] != "0" || h["x:sms:es:sexual::"] != "1" {
 		t.Errorf("figures after NOSCRIPT and a conflict = %v; want one message, one visit to sexual", h)
 	}
@@ -122,7 +122,7 @@ func TestOneRoundTripWithSessionScript(t *testing.T) {
 	if s, p := counter.single.Load(), counter.pipelines.Load(); s != 0 || p != 1 {
 		t.Errorf("a message cost %d commands and %d pipelines; want one pipeline (one round trip)", s, p)
 	}
-	if got := rdb.HGet(ctx, rec.DayKey("2026-11-27"), "x:sms:es:salud::").Val(); got != "1" {
+	if got := rdb.HGet(ctx, rec.DayKey(ymd(now)), "x:sms:es:salud::").Val(); got != "1" {
 		t.Errorf("messages to salud = %s, want 1", got)
 	}
 }
@@ -179,7 +179,7 @@ func TestCountedInsideTheScript(t *testing.T) {
 	}
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("America/Guatemala")
-	now := time.Date(2026, 11, 27, 23, 30, 0, 0, loc) // the 28th in UTC
+	now := todayAt(23, 30, loc) // the next day in UTC
 	rec := stats.New(rdb, stats.Options{Prefix: prefix, Location: loc, Now: func() time.Time { return now }})
 	id := ident.NewHasher([]byte("k")).Sender(content.WhatsApp, "+50255550002")
 	key := prefix + "{" + id.String() + "}:s"
@@ -209,7 +209,7 @@ func TestCountedInsideTheScript(t *testing.T) {
 	if s, p := counter.single.Load(), counter.pipelines.Load(); s != 1 || p != 0 {
 		t.Errorf("a step with its figures cost %d commands and %d pipelines; want one command", s, p)
 	}
-	h := rdb.HGetAll(ctx, rec.DayKey("2026-11-27")).Val()
+	h := rdb.HGetAll(ctx, rec.DayKey(ymd(now))).Val()
 	want := map[string]string{"x:whatsapp:es:salud:SALUD:": "1", "x:whatsapp:es:::": "1"}
 	if len(h) != len(want) {
 		t.Errorf("figures = %v, want %v", h, want)
@@ -219,10 +219,10 @@ func TestCountedInsideTheScript(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, h[k], v)
 		}
 	}
-	if n := rdb.PFCount(ctx, rec.PeopleKey("2026-11-27")).Val(); n != 1 {
+	if n := rdb.PFCount(ctx, rec.PeopleKey(ymd(now))).Val(); n != 1 {
 		t.Errorf("people = %d, want 1", n)
 	}
-	for _, k := range []string{rec.DayKey("2026-11-27"), rec.PeopleKey("2026-11-27")} {
+	for _, k := range []string{rec.DayKey(ymd(now)), rec.PeopleKey(ymd(now))} {
 		if ttl := rdb.TTL(ctx, k).Val(); ttl < 399*24*time.Hour {
 			t.Errorf("%s TTL = %v, want about 400 days", k, ttl)
 		}

@@ -79,13 +79,16 @@
 // # Reading
 //
 // Read returns a Report whose Count values hide 1 to 4 (MinCount): null in
-// JSON, "<5" in CSV and pages, 0 stays 0. total.people is a PFCOUNT over
-// every day's HyperLogLog in the range (distinct people over the range, not
-// a sum of days); the keys share a hash tag, so that works on Cluster too.
+// JSON, "<5" in CSV and pages, 0 stays 0. total.people counts the
+// union of every day's HyperLogLog in the range (distinct people over the
+// range, not a sum of days): PFMERGE into a short-lived key, then PFCOUNT,
+// which the embedded store gets right too; the keys share a hash tag, so
+// that works on Cluster too.
 package stats
 
 import (
 	"context"
+	"crypto/rand"
 	_ "embed"
 	"fmt"
 	"strings"
@@ -280,6 +283,14 @@ func (r *Recorder) DayKey(day string) string { return r.prefix + "{stats}:d:" + 
 
 // PeopleKey is the key of a day's HyperLogLog of people.
 func (r *Recorder) PeopleKey(day string) string { return r.DayKey(day) + ":p" }
+
+// mergeTTL bounds how long a range's merged HyperLogLog can outlive a
+// read that died between its PFMERGE and its DEL.
+const mergeTTL = 10 * time.Second
+
+// mergeKey is a fresh key for one read's merged HyperLogLog, under the same
+// hash tag as the days it merges; random, so concurrent reads never share it.
+func (r *Recorder) mergeKey() string { return r.prefix + "{stats}:merge:" + rand.Text() }
 
 // day returns a time's day in the recorder's zone and when its figures expire.
 func (r *Recorder) day(t time.Time) (string, time.Time) {

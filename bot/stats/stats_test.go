@@ -29,6 +29,18 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
+// todayAt is the given time of day on today's date in loc, by the real
+// clock. Figures expire 400 days after their day (EXPIREAT, judged by the
+// Redis server's own clock), so tests that write them use today, never a
+// fixed date that a later run would find long expired.
+func todayAt(hour, minute int, loc *time.Location) time.Time {
+	y, m, d := time.Now().In(loc).Date()
+	return time.Date(y, m, d, hour, minute, 0, 0, loc)
+}
+
+// ymd is a time's date as the figures' keys and reports write it.
+func ymd(t time.Time) string { return t.Format(time.DateOnly) }
+
 type fixture struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -47,7 +59,7 @@ func setup(t *testing.T) *fixture {
 	}
 	f := &fixture{rdb: rdb, prefix: prefix, eng: flows.New(p, flows.Options{Subscriptions: true}),
 		hasher: ident.NewHasher([]byte("stats-test-key-0123456789abcdef")),
-		now:    time.Date(2026, 11, 27, 15, 0, 0, 0, guatemala)}
+		now:    todayAt(15, 0, guatemala)}
 	f.rec = stats.New(rdb, stats.Options{Prefix: prefix, Location: guatemala, Now: func() time.Time { return f.now }})
 	return f
 }
@@ -97,8 +109,8 @@ func TestEightAndThree(t *testing.T) {
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.To != "2026-11-27" || got.From != "2026-10-29" || got.Timezone != "America/Guatemala" || got.MinCount != 5 || len(got.Days) != 30 {
-		t.Fatalf("range = %s..%s %s min %d, %d days; want the last 30 days to 2026-11-27", got.From, got.To, got.Timezone, got.MinCount, len(got.Days))
+	if got.To != ymd(f.now) || got.From != ymd(f.now.AddDate(0, 0, -29)) || got.Timezone != "America/Guatemala" || got.MinCount != 5 || len(got.Days) != 30 {
+		t.Fatalf("range = %s..%s %s min %d, %d days; want the last 30 days to %s", got.From, got.To, got.Timezone, got.MinCount, len(got.Days), ymd(f.now))
 	}
 	total := got.Total
 	if p, _ := total["people"].(float64); p < 11 {
@@ -118,7 +130,7 @@ func TestEightAndThree(t *testing.T) {
 		t.Errorf("messages %v distress %v, want 11 and 0", total["messages"], total["distress"])
 	}
 	today := got.Days[29]
-	if today["date"] != "2026-11-27" || today["people"] != float64(11) {
+	if today["date"] != ymd(f.now) || today["people"] != float64(11) {
 		t.Errorf("today = %v", today)
 	}
 	if got.Days[0]["opt_outs"] == nil || got.Days[0]["broadcasts"] == nil {
@@ -158,7 +170,7 @@ func TestTallyRetryAndWithdraw(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := f.rdb.HGetAll(ctx, f.rec.DayKey("2026-11-27")).Val()
+	h := f.rdb.HGetAll(ctx, f.rec.DayKey(ymd(f.now))).Val()
 	want := map[string]string{"x:sms:es:salud::": "0", "x:sms:es:sexual::": "1"}
 	if len(h) != len(want) {
 		t.Errorf("fields = %v, want %v", h, want)
@@ -168,16 +180,16 @@ func TestTallyRetryAndWithdraw(t *testing.T) {
 			t.Errorf("%s = %q, want %q (all: %v)", k, h[k], v, h)
 		}
 	}
-	if ttl := f.rdb.TTL(ctx, f.rec.DayKey("2026-11-27")).Val(); ttl < 399*24*time.Hour {
+	if ttl := f.rdb.TTL(ctx, f.rec.DayKey(ymd(f.now))).Val(); ttl < 399*24*time.Hour {
 		t.Errorf("day key TTL = %v, want about 400 days", ttl)
 	}
-	if ttl := f.rdb.TTL(ctx, f.rec.PeopleKey("2026-11-27")).Val(); ttl < 399*24*time.Hour {
+	if ttl := f.rdb.TTL(ctx, f.rec.PeopleKey(ymd(f.now))).Val(); ttl < 399*24*time.Hour {
 		t.Errorf("people key TTL = %v, want about 400 days", ttl)
 	}
 	if err := tally.Withdraw(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range f.rdb.HGetAll(ctx, f.rec.DayKey("2026-11-27")).Val() {
+	for k, v := range f.rdb.HGetAll(ctx, f.rec.DayKey(ymd(f.now))).Val() {
 		if v != "0" {
 			t.Errorf("after Withdraw %s = %s, want 0", k, v)
 		}
@@ -191,7 +203,7 @@ func TestFreeTextNeverBecomesAField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k := range f.rdb.HGetAll(ctx, f.rec.DayKey("2026-11-27")).Val() {
+	for k := range f.rdb.HGetAll(ctx, f.rec.DayKey(ymd(f.now))).Val() {
 		if k != "x:sms::::" {
 			t.Errorf("field %q written from free text", k)
 		}
@@ -204,17 +216,17 @@ func TestFreeTextNeverBecomesAField(t *testing.T) {
 func TestPeopleMergedOverDays(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	day1 := time.Date(2026, 11, 26, 10, 0, 0, 0, guatemala)
-	for i := range 7 { // the same 7 people on two days, and 2 more on the second
+	day1 := f.now.AddDate(0, 0, -1).Add(-5 * time.Hour) // 10:00 the day before
+	for i := range 7 {                                  // the same 7 people on two days, and 2 more on the second
 		n := fmt.Sprintf("+5025550%04d", i)
 		f.say(t, n, "hola", day1)
 		f.say(t, n, "hola", f.now)
 	}
 	f.say(t, "+50255559998", "hola", f.now)
 	f.say(t, "+50255559999", "hola", f.now)
-	// 23:30 in Guatemala is the next day in UTC, but still the 27th here.
-	f.say(t, "+50255559997", "hola", time.Date(2026, 11, 27, 23, 30, 0, 0, guatemala))
-	rep, err := f.rec.Read(ctx, "2026-11-26", "2026-11-27")
+	// 23:30 in Guatemala is the next day in UTC, but still the same day here.
+	f.say(t, "+50255559997", "hola", f.now.Add(8*time.Hour+30*time.Minute))
+	rep, err := f.rec.Read(ctx, ymd(day1), ymd(f.now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +255,7 @@ func TestOutsideTheConversation(t *testing.T) {
 	if err := f.rec.Subscription(ctx, stats.AllTopics, false); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := f.rec.Read(ctx, "2026-11-27", "2026-11-27")
+	rep, err := f.rec.Read(ctx, ymd(f.now), ymd(f.now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,6 +270,8 @@ func TestOutsideTheConversation(t *testing.T) {
 
 func TestRange(t *testing.T) {
 	f := setup(t)
+	// Range only reads the clock: a fixed day makes the table's dates exact.
+	f.now = time.Date(2026, 11, 27, 15, 0, 0, 0, guatemala)
 	tests := []struct {
 		from, to, wantFrom, wantTo string
 		bad                        bool

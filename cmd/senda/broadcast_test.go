@@ -480,8 +480,14 @@ func TestBroadcastList(t *testing.T) {
 	if !strings.HasPrefix(lines[2], a+"  salud") {
 		t.Errorf("second row %q", lines[2])
 	}
-	if !strings.Contains(lines[1], time.Now().Format("2006-01-02")) && !strings.Contains(lines[1], time.Now().Add(-time.Minute).Format("2006-01-02")) {
-		t.Errorf("created_at is not today's local date: %q", lines[1])
+	// The CLI prints times in SENDA_TIMEZONE (Guatemala here), whatever the
+	// machine's zone: the day to expect is Guatemala's, now or a minute ago.
+	gt, err := time.LoadLocation("America/Guatemala")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := time.Now().In(gt); !strings.Contains(lines[1], now.Format("2006-01-02")) && !strings.Contains(lines[1], now.Add(-time.Minute).Format("2006-01-02")) {
+		t.Errorf("created_at is not today's date in Guatemala: %q", lines[1])
 	}
 
 	code, out, _ = f.cli(t, "", "broadcast", "list", "--limit", "1")
