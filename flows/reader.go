@@ -1,0 +1,224 @@
+package flows
+
+import (
+	"hash/maphash"
+	"math"
+	"slices"
+
+	"github.com/senda-org/senda/content"
+)
+
+// reader reads a sentence and says which page it is about: a multinomial
+// naive Bayes classifier over stems, pairs of stems and word beginnings,
+// trained on the pack's example messages when the engine is built (one
+// pass, a few milliseconds). Each page with examples, each kind of
+// distress, and "none" (ordinary messages with no page) is a class.
+//
+// Naive Bayes suits the few examples a pack has: every feature's weight is
+// counted, not searched for, and a word that never came with a page speaks
+// against it, so an ordinary message that shares one word with danger
+// ("me pegó la gripe") goes where its other words lead.
+type reader struct {
+	synonyms map[string]string
+	idioms   map[string]bool
+	classes  []class
+	// logp holds log P(feature | class), row per feature, a column per class.
+	logp  []float32
+	rows  map[uint64]int32
+	stems [2]map[string]string // stems of the examples' words, by language
+	seed  maphash.Seed
+}
+
+// class is what a reading can lead to.
+type class struct {
+	node int // -1 for none
+	kind int // a kind of distress, or -1
+}
+
+// smoothing is naive Bayes' additive smoothing: the count every feature is
+// given in every class.
+const smoothing = 0.1
+
+// temperature flattens naive Bayes' overconfident scores into
+// probabilities that thresholds can be set on.
+const temperature = 3.0
+
+func newReader(p *content.Pack) *reader {
+	u := p.Understanding
+	r := &reader{synonyms: u.Synonyms, idioms: map[string]bool{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
+	r.stems[langES], r.stems[langEN] = map[string]string{}, map[string]string{}
+	for _, i := range u.Idioms {
+		r.idioms[i] = true
+	}
+	if len(u.Examples) == 0 {
+		return r
+	}
+	classOf := map[class]int{}
+	type sample struct {
+		feats []uint64
+		c     int
+	}
+	var samples []sample
+	for _, ex := range u.Examples {
+		c := class{node: ex.Node, kind: ex.Kind}
+		ci, ok := classOf[c]
+		if !ok {
+			ci = len(r.classes)
+			classOf[c] = ci
+			r.classes = append(r.classes, c)
+		}
+		lang := langES
+		if p.Languages[ex.Lang].Code == "en" {
+			lang = langEN
+		}
+		feats := r.featuresLang(content.Normalize(ex.Text), lang, true, nil)
+		samples = append(samples, sample{feats, ci})
+		for _, f := range feats {
+			if _, ok := r.rows[f]; !ok {
+				r.rows[f] = int32(len(r.rows))
+			}
+		}
+	}
+	nc, nf := len(r.classes), len(r.rows)
+	counts := make([]float64, nf*nc)
+	totals := make([]float64, nc)
+	for _, s := range samples {
+		for _, f := range s.feats {
+			counts[int(r.rows[f])*nc+s.c]++
+		}
+		totals[s.c] += float64(len(s.feats))
+	}
+	r.logp = make([]float32, nf*nc)
+	for row := range nf {
+		for c := range nc {
+			r.logp[row*nc+c] = float32(math.Log((counts[row*nc+c] + smoothing) / (totals[c] + smoothing*float64(nf))))
+		}
+	}
+	return r
+}
+
+// features returns the features of a normalized message.
+func (r *reader) features(norm string, buf []uint64) []uint64 {
+	return r.featuresLang(norm, -1, false, buf)
+}
+
+// featuresLang returns a message's features, deduplicated; lang -1 means
+// guess it. learn keeps the stems, so messages reuse them.
+func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) []uint64 {
+	var wbuf [maxWords]string
+	words := r.expand(norm, wbuf[:0])
+	if lang < 0 {
+		lang = language(words)
+	}
+	var tbuf [maxWords]token
+	toks := marks(words, tbuf[:0])
+	out := buf[:0]
+	add := func(parts ...string) {
+		var h maphash.Hash
+		h.SetSeed(r.seed)
+		for _, p := range parts {
+			h.WriteString(p)
+			h.WriteByte(0)
+		}
+		f := h.Sum64()
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	prev := ""
+	for _, t := range toks {
+		s := r.stem(t.word, lang, learn)
+		mark := ""
+		if t.negated {
+			mark = "!"
+		}
+		add("u", mark, s)
+		if prev != "" {
+			add("b", prev, mark, s)
+		}
+		prev = mark + s
+		if !t.negated && len(t.word) >= 5 {
+			add("p", t.word[:4])
+		}
+	}
+	if underAge(words) {
+		add(ageFeature)
+	}
+	return out
+}
+
+func (r *reader) stem(w string, lang int, learn bool) string {
+	if s, ok := r.stems[lang][w]; ok {
+		return s
+	}
+	s := stem(w, lang)
+	if learn {
+		r.stems[lang][w] = s
+	}
+	return s
+}
+
+// reading is what the reader makes of a message: each class's
+// probability, best first.
+type reading struct {
+	known  int // features the reader has seen in examples
+	scores []scored
+}
+
+type scored struct {
+	class
+	p float64
+}
+
+// read scores a normalized message against every class.
+func (r *reader) read(norm string) reading {
+	if len(r.classes) == 0 || norm == "" {
+		return reading{}
+	}
+	var fbuf [4 * maxWords]uint64
+	feats := r.features(norm, fbuf[:0])
+	nc := len(r.classes)
+	var sbuf [128]float64
+	sums := sbuf[:0]
+	if nc > len(sbuf) {
+		sums = make([]float64, 0, nc)
+	}
+	sums = sums[:nc]
+	known := 0
+	for _, f := range feats {
+		row, ok := r.rows[f]
+		if !ok {
+			continue
+		}
+		known++
+		for c, lp := range r.logp[int(row)*nc : int(row+1)*nc] {
+			sums[c] += float64(lp)
+		}
+	}
+	if known == 0 {
+		return reading{}
+	}
+	top := math.Inf(-1)
+	for _, s := range sums {
+		top = max(top, s)
+	}
+	total := 0.0
+	for c := range sums {
+		sums[c] = math.Exp((sums[c] - top) / temperature)
+		total += sums[c]
+	}
+	out := reading{known: known, scores: make([]scored, nc)}
+	for c, s := range sums {
+		out.scores[c] = scored{r.classes[c], s / total}
+	}
+	slices.SortFunc(out.scores, func(a, b scored) int {
+		switch {
+		case a.p > b.p:
+			return -1
+		case a.p < b.p:
+			return 1
+		}
+		return a.node - b.node
+	})
+	return out
+}
