@@ -174,7 +174,7 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 	case ScreenNode:
 		return p.nodeBlocks(p.Nodes[s.Arg], lang, note)
 	case ScreenWelcome:
-		return [][]string{text("welcome"), p.welcomeNote(s.Note, lang), p.optionLines(p.Nodes[p.Start], lang)}
+		return [][]string{p.welcomeNote(s.Note, lang), text("welcome"), p.optionLines(p.Nodes[p.Start], lang)}
 	case ScreenHelp:
 		return [][]string{p.Lifeline(lang), text("help"), p.contactLines(lang)}
 	case ScreenMisses:

@@ -222,3 +222,23 @@ func (l *loader) phraseTests() {
 
 // String formats a test for messages: the phrase and the page it expects.
 func (t PhraseTest) String() string { return fmt.Sprintf("%q → %s", t.Phrase, t.Want) }
+
+// Keyword is one of a page's keywords, normalized.
+type Keyword struct {
+	Word string
+	Node int
+	Lang int // -1 when several languages share it
+}
+
+// Keywords lists every keyword of the pack, sorted, so the engine can learn
+// them as words of their pages: a keyword inside a sentence leads there too.
+func (p *Pack) Keywords() []Keyword {
+	var out []Keyword
+	for w, m := range p.words {
+		if m.Kind == WordKeyword {
+			out = append(out, Keyword{Word: w, Node: m.Node, Lang: m.Lang})
+		}
+	}
+	slices.SortFunc(out, func(a, b Keyword) int { return strings.Compare(a.Word, b.Word) })
+	return out
+}

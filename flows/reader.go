@@ -2,6 +2,7 @@ package flows
 
 import (
 	"hash/maphash"
+	"maps"
 	"math"
 	"slices"
 
@@ -23,7 +24,10 @@ type reader struct {
 	idioms   map[string]bool
 	classes  []class
 	// logp holds log P(feature | class), row per feature, a column per class.
-	logp  []float32
+	logp []float32
+	// logbg holds log P(feature) in all examples together: the background
+	// a page's words must stand out from.
+	logbg []float32
 	rows  map[uint64]int32
 	stems [2]map[string]string // stems of the examples' words, by language
 	seed  maphash.Seed
@@ -41,14 +45,17 @@ const smoothing = 0.1
 
 // temperature flattens naive Bayes' overconfident scores into
 // probabilities that thresholds can be set on.
-const temperature = 3.0
+const temperature = 1.0
 
 func newReader(p *content.Pack) *reader {
 	u := p.Understanding
-	r := &reader{synonyms: u.Synonyms, idioms: map[string]bool{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
+	r := &reader{synonyms: map[string]string{}, idioms: map[string]bool{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
 	r.stems[langES], r.stems[langEN] = map[string]string{}, map[string]string{}
 	for _, i := range u.Idioms {
-		r.idioms[i] = true
+		r.idioms[spellPhrase(i)] = true
+	}
+	for from, to := range u.Synonyms {
+		r.synonyms[spellPhrase(from)] = to
 	}
 	if len(u.Examples) == 0 {
 		return r
@@ -59,7 +66,7 @@ func newReader(p *content.Pack) *reader {
 		c     int
 	}
 	var samples []sample
-	for _, ex := range u.Examples {
+	for _, ex := range trainingSet(p) {
 		c := class{node: ex.Node, kind: ex.Kind}
 		ci, ok := classOf[c]
 		if !ok {
@@ -68,7 +75,7 @@ func newReader(p *content.Pack) *reader {
 			r.classes = append(r.classes, c)
 		}
 		lang := langES
-		if p.Languages[ex.Lang].Code == "en" {
+		if ex.Lang >= 0 && p.Languages[ex.Lang].Code == "en" {
 			lang = langEN
 		}
 		feats := r.featuresLang(content.Normalize(ex.Text), lang, true, nil)
@@ -89,7 +96,17 @@ func newReader(p *content.Pack) *reader {
 		totals[s.c] += float64(len(s.feats))
 	}
 	r.logp = make([]float32, nf*nc)
+	r.logbg = make([]float32, nf)
+	all := 0.0
+	for _, t := range totals {
+		all += t
+	}
 	for row := range nf {
+		n := 0.0
+		for c := range nc {
+			n += counts[row*nc+c]
+		}
+		r.logbg[row] = float32(math.Log((n + smoothing) / (all + smoothing*float64(nf))))
 		for c := range nc {
 			r.logp[row*nc+c] = float32(math.Log((counts[row*nc+c] + smoothing) / (totals[c] + smoothing*float64(nf))))
 		}
@@ -127,7 +144,10 @@ func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) [
 	}
 	prev := ""
 	for _, t := range toks {
-		s := r.stem(t.word, lang, learn)
+		s := numberFeature
+		if !isNumber(t.word) {
+			s = r.stem(t.word, lang, learn)
+		}
 		mark := ""
 		if t.negated {
 			mark = "!"
@@ -165,9 +185,12 @@ type reading struct {
 	scores []scored
 }
 
+// scored is a class's probability, and how much better it explains the
+// message than all the examples together do (log-likelihood ratio, in
+// nats): one word shared with a page is little evidence.
 type scored struct {
 	class
-	p float64
+	p, evidence float64
 }
 
 // read scores a normalized message against every class.
@@ -185,12 +208,14 @@ func (r *reader) read(norm string) reading {
 	}
 	sums = sums[:nc]
 	known := 0
+	bg := 0.0
 	for _, f := range feats {
 		row, ok := r.rows[f]
 		if !ok {
 			continue
 		}
 		known++
+		bg += float64(r.logbg[row])
 		for c, lp := range r.logp[int(row)*nc : int(row+1)*nc] {
 			sums[c] += float64(lp)
 		}
@@ -202,14 +227,15 @@ func (r *reader) read(norm string) reading {
 	for _, s := range sums {
 		top = max(top, s)
 	}
+	out := reading{known: known, scores: make([]scored, nc)}
 	total := 0.0
 	for c := range sums {
+		out.scores[c].evidence = sums[c] - bg
 		sums[c] = math.Exp((sums[c] - top) / temperature)
 		total += sums[c]
 	}
-	out := reading{known: known, scores: make([]scored, nc)}
 	for c, s := range sums {
-		out.scores[c] = scored{r.classes[c], s / total}
+		out.scores[c].class, out.scores[c].p = r.classes[c], s/total
 	}
 	slices.SortFunc(out.scores, func(a, b scored) int {
 		switch {
@@ -220,5 +246,32 @@ func (r *reader) read(norm string) reading {
 		}
 		return a.node - b.node
 	})
+	return out
+}
+
+// trainingSet is the pack's examples, and for each page that has examples
+// its keywords and its title in every language: the pack's own words for
+// it, so a keyword inside a sentence leads to its page.
+func trainingSet(p *content.Pack) []content.Example {
+	u := p.Understanding
+	taught := map[int]bool{}
+	kindOf := map[int]int{}
+	for _, ex := range u.Examples {
+		if ex.Node >= 0 && !taught[ex.Node] {
+			taught[ex.Node] = true
+			kindOf[ex.Node] = ex.Kind
+		}
+	}
+	out := slices.Clone(u.Examples)
+	for _, k := range p.Keywords() {
+		if taught[k.Node] {
+			out = append(out, content.Example{Text: k.Word, Node: k.Node, Kind: kindOf[k.Node], Lang: k.Lang})
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(taught)) {
+		for lang, title := range p.Nodes[n].Title {
+			out = append(out, content.Example{Text: title, Node: n, Kind: kindOf[n], Lang: lang})
+		}
+	}
 	return out
 }

@@ -36,7 +36,9 @@ var spellings = map[string]string{
 	"u": "you", "ur": "your", "im": "i am", "dont": "do not", "didnt": "did not", "cant": "can not",
 	"wont": "will not", "doesnt": "does not", "wasnt": "was not", "isnt": "is not", "pq?": "porque",
 	"mrd": "mierda", "tqm": "te quiero", "ahorita": "ahora", "orita": "ahora", "horita": "ahora",
-	"ps5": "ps5",
+	"kiero": "quiero", "kieres": "quieres", "kiere": "quiere", "kieren": "quieren", "kisiera": "quisiera",
+	"kedo": "quedo", "keda": "queda", "kede": "quede", "kedar": "quedar", "porke": "porque", "kise": "quise",
+	"kito": "quito", "kitaron": "quitaron", "kema": "quema", "kemo": "quemo", "kemaron": "quemaron",
 }
 
 // numberWords are numbers written as words, up to what ages need.
@@ -138,11 +140,20 @@ func spell(w string) string {
 	if n, ok := numberWords[w]; ok {
 		return n
 	}
-	// "kiero", "ke": k before e or i is qu.
-	if len(w) > 2 && w[0] == 'k' && (w[1] == 'e' || w[1] == 'i') {
-		return "qu" + w[1:]
-	}
 	return w
+}
+
+// spellPhrase spells every word of a phrase of the pack (a synonym, an
+// idiom), so it matches messages spelt the same way.
+func spellPhrase(s string) string {
+	var b strings.Builder
+	for w := range strings.FieldsSeq(s) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(spell(w))
+	}
+	return b.String()
 }
 
 // maxPhrase bounds the words of a synonym or idiom.
@@ -222,6 +233,15 @@ func marks(words []string, out []token) []token {
 		out = append(out, token{word: w, negated: neg})
 	}
 	return out
+}
+
+// numberFeature stands for any number: "15" in "tengo 15 años" is learnt as
+// a number, not as that one (ages have ageFeature).
+const numberFeature = "#n"
+
+func isNumber(w string) bool {
+	_, err := strconv.Atoi(w)
+	return err == nil
 }
 
 // ageFeature is the feature a first-person age under 18 adds ("tengo 15

@@ -38,6 +38,9 @@ type Reading struct {
 	RunnerUp      int
 	RunnerUpScore float64
 	None          float64 // the probability that it is about no page
+	// Evidence is how much better the page explains the message than all
+	// the examples together do (a log-likelihood ratio).
+	Evidence float64
 }
 
 // Thresholds. Pages of a kind of distress are shown at a lower
@@ -49,6 +52,9 @@ const (
 	minUrgent = 0.35 // a distress page at this or more
 	minPair   = 0.55 // two pages together at least this likely are offered as a choice
 	minSecond = 0.15 // and the second at least this
+	// minEvidence is how much better than all the examples together a
+	// page must explain a message: one word shared with it is not enough.
+	minEvidence = 3.0
 )
 
 // Understand reads a sentence as Step does once commands, numbers and
@@ -68,7 +74,7 @@ func (e *Engine) understand(norm string) Reading {
 	// add up; the likeliest kind names the step.
 	type nodeScore struct {
 		node, kind int
-		p          float64
+		p, ev      float64
 	}
 	var buf [16]nodeScore
 	nodes := buf[:0]
@@ -86,7 +92,7 @@ func (e *Engine) understand(norm string) Reading {
 			}
 		}
 		if !found && len(nodes) < cap(nodes) {
-			nodes = append(nodes, nodeScore{s.node, s.kind, s.p})
+			nodes = append(nodes, nodeScore{s.node, s.kind, s.p, s.evidence})
 		}
 	}
 	first, second := -1, -1
@@ -102,7 +108,7 @@ func (e *Engine) understand(norm string) Reading {
 		return out
 	}
 	a := nodes[first]
-	out.Node, out.Kind, out.Score = a.node, a.kind, a.p
+	out.Node, out.Kind, out.Score, out.Evidence = a.node, a.kind, a.p, a.ev
 	if second >= 0 {
 		out.RunnerUp, out.RunnerUpScore = nodes[second].node, nodes[second].p
 	}
@@ -111,6 +117,8 @@ func (e *Engine) understand(norm string) Reading {
 		threshold = minUrgent
 	}
 	switch {
+	case a.ev < minEvidence:
+		out.Node, out.Kind = -1, -1
 	case a.p >= threshold:
 		out.Verdict = VerdictPage
 	case second >= 0 && a.p+out.RunnerUpScore >= minPair && out.RunnerUpScore >= minSecond:
