@@ -42,6 +42,7 @@ const (
 	NotePolite       // thanks, ok: a friendly line
 	NoteMedia        // a voice note or photo without text
 	Note911          // 911 or another number that is not Guatemala's
+	NoteHelpLine     // the help numbers first, then the whole page (an urgent page reached by reading a sentence)
 	numNotes
 )
 
@@ -85,6 +86,8 @@ func (s Screen) String() string {
 		out += "+media"
 	case Note911:
 		out += "+911"
+	case NoteHelpLine:
+		out += "+helpline"
 	}
 	return out
 }
@@ -172,6 +175,9 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 	note := p.noteLines(s.Note, lang)
 	switch s.Kind {
 	case ScreenNode:
+		if s.Note == NoteHelpLine {
+			return append([][]string{p.Lifeline(lang)}, p.nodeBlocks(p.Nodes[s.Arg], lang, nil)...)
+		}
 		return p.nodeBlocks(p.Nodes[s.Arg], lang, note)
 	case ScreenWelcome:
 		return [][]string{p.welcomeNote(s.Note, lang), text("welcome"), p.optionLines(p.Nodes[p.Start], lang)}

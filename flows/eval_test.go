@@ -119,7 +119,7 @@ func send(e *flows.Engine, mid flows.State, w way, msg string) outcome {
 	p := e.Pack()
 	var o outcome
 	switch s := res.State.Screen; {
-	case s.Kind == content.ScreenNode && s.Note == content.NoteNone:
+	case s.Kind == content.ScreenNode && (s.Note == content.NoteNone || s.Note == content.NoteHelpLine):
 		o.shown = p.Nodes[s.Arg].ID
 	case s.Kind == content.ScreenChoice:
 		a, b := content.ChoiceNodes(s)

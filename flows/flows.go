@@ -141,7 +141,7 @@ func (e *Engine) Start(lang int) State {
 // read, so MAS goes on from there.
 func (e *Engine) Reply(st State, ch content.Channel) content.Page {
 	page := int(st.Page)
-	if st.Screen.Note != content.NoteNone {
+	if st.Screen.Note != content.NoteNone && st.Screen.Note != content.NoteHelpLine {
 		page = 0
 	}
 	return e.pack.Page(st.Screen, int(st.Lang), ch, page)
@@ -457,7 +457,9 @@ func (e *Engine) back(st State) State {
 // more shows the next page, or says there is none. After a note (an
 // unknown reply, thanks) it goes on with the text the person was reading.
 func (e *Engine) more(st State, ch content.Channel) State {
-	st.Screen.Note = content.NoteNone
+	if st.Screen.Note != content.NoteHelpLine {
+		st.Screen.Note = content.NoteNone // the help line stays: its pages break elsewhere
+	}
 	pages := e.pack.Pages(st.Screen, int(st.Lang), ch)
 	if int(st.Page)+1 < len(pages) {
 		st.Page++

@@ -28,6 +28,9 @@ type reader struct {
 	// logbg holds log P(feature) in all examples together: the background
 	// a page's words must stand out from.
 	logbg []float32
+	// idf weighs each feature by how rare it is among the examples, so
+	// words every page shares ("me", "necesito") count for little.
+	idf   []float32
 	rows  map[uint64]int32
 	stems [2]map[string]string // stems of the examples' words, by language
 	seed  maphash.Seed
@@ -41,11 +44,11 @@ type class struct {
 
 // smoothing is naive Bayes' additive smoothing: the count every feature is
 // given in every class.
-const smoothing = 0.1
+const smoothing = 0.03
 
 // temperature flattens naive Bayes' overconfident scores into
 // probabilities that thresholds can be set on.
-const temperature = 1.0
+const temperature = 3.0
 
 func newReader(p *content.Pack) *reader {
 	u := p.Understanding
@@ -97,6 +100,16 @@ func newReader(p *content.Pack) *reader {
 	}
 	r.logp = make([]float32, nf*nc)
 	r.logbg = make([]float32, nf)
+	r.idf = make([]float32, nf)
+	df := make([]float64, nf)
+	for _, s := range samples {
+		for _, f := range s.feats {
+			df[r.rows[f]]++
+		}
+	}
+	for row := range nf {
+		r.idf[row] = float32(math.Log(float64(len(samples)) / df[row]))
+	}
 	all := 0.0
 	for _, t := range totals {
 		all += t
@@ -142,10 +155,17 @@ func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) [
 			out = append(out, f)
 		}
 	}
-	prev := ""
+	age := ""
+	if i := underAge(words); i >= 0 {
+		age = words[i]
+	}
+	prev, prevWord := "", ""
 	for _, t := range toks {
 		s := numberFeature
-		if !isNumber(t.word) {
+		switch {
+		case age != "" && t.word == age:
+			s = ageFeature
+		case !isNumber(t.word):
 			s = r.stem(t.word, lang, learn)
 		}
 		mark := ""
@@ -155,14 +175,14 @@ func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) [
 		add("u", mark, s)
 		if prev != "" {
 			add("b", prev, mark, s)
+			// The words themselves too: a stem drops the person, and "me
+			// quiero matar" is not "me quiere matar".
+			add("w", prevWord, mark, t.word)
 		}
-		prev = mark + s
+		prev, prevWord = mark+s, mark+t.word
 		if !t.negated && len(t.word) >= 5 {
 			add("p", t.word[:4])
 		}
-	}
-	if underAge(words) {
-		add(ageFeature)
 	}
 	return out
 }
@@ -215,9 +235,10 @@ func (r *reader) read(norm string) reading {
 			continue
 		}
 		known++
-		bg += float64(r.logbg[row])
+		w := float64(r.idf[row])
+		bg += w * float64(r.logbg[row])
 		for c, lp := range r.logp[int(row)*nc : int(row+1)*nc] {
-			sums[c] += float64(lp)
+			sums[c] += w * float64(lp)
 		}
 	}
 	if known == 0 {

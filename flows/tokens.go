@@ -250,9 +250,9 @@ const ageFeature = "#menor18"
 
 var ageUnits = map[string]bool{"anos": true, "ano": true, "anitos": true, "years": true, "yo": true, "year": true, "old": true, "y": true, "pero": true, "and": true, "but": true}
 
-// underAge reports whether words say the writer is under 18: a number
-// from 10 to 17 said of herself ("tengo 15", "soy de 16 años", "i am 15").
-func underAge(words []string) bool {
+// underAge returns the index of a number from 10 to 17 the writer says
+// of herself ("tengo 15", "soy de 16 años", "i am 15"), or -1.
+func underAge(words []string) int {
 	for i, w := range words {
 		n, err := strconv.Atoi(w)
 		if err != nil || n < 10 || n > 17 {
@@ -264,11 +264,11 @@ func underAge(words []string) bool {
 		for j := max(0, i-3); j < i; j++ {
 			switch words[j] {
 			case "tengo", "cumpli", "soy", "am", "i", "apenas", "solo":
-				return true
+				return i
 			}
 		}
 	}
-	return false
+	return -1
 }
 
 // maxWords bounds the words read in one message; what matters is said

@@ -30,7 +30,7 @@ func (v Verdict) String() string {
 // phrase tester, `senda content check`) and tests. It holds no text.
 type Reading struct {
 	Verdict Verdict
-	Node    int     // the page reached or offered first; -1 for none
+	Node    int     // the page reached or offered first (with VerdictNone, the best guess); -1 when there is none
 	Kind    int     // the kind of distress, index into Pack.Distress, or -1
 	Score   float64 // the page's probability, 0 to 1
 	// RunnerUp is the next page (-1 when none comes close), offered second
@@ -54,7 +54,11 @@ const (
 	minSecond = 0.15 // and the second at least this
 	// minEvidence is how much better than all the examples together a
 	// page must explain a message: one word shared with it is not enough.
-	minEvidence = 3.0
+	minEvidence       = 5.0
+	minUrgentEvidence = 6.0
+	// minUrgentSecond is how likely danger must be, behind another page,
+	// for the question between the two to be asked instead of the page.
+	minUrgentSecond = 0.1
 )
 
 // Understand reads a sentence as Step does once commands, numbers and
@@ -112,19 +116,22 @@ func (e *Engine) understand(norm string) Reading {
 	if second >= 0 {
 		out.RunnerUp, out.RunnerUpScore = nodes[second].node, nodes[second].p
 	}
-	threshold := minPage
+	threshold, evidence := minPage, minEvidence
 	if a.kind >= 0 {
-		threshold = minUrgent
+		threshold, evidence = minUrgent, minUrgentEvidence
 	}
 	switch {
-	case a.ev < minEvidence:
-		out.Node, out.Kind = -1, -1
+	case a.ev < evidence:
 	case a.p >= threshold:
 		out.Verdict = VerdictPage
 	case second >= 0 && a.p+out.RunnerUpScore >= minPair && out.RunnerUpScore >= minSecond:
 		out.Verdict = VerdictChoice
-	default:
-		out.Node, out.Kind = -1, -1
+	}
+	// Recall first: a page about something else, with danger close behind,
+	// becomes the one question, which carries the help numbers.
+	if out.Verdict == VerdictPage && a.kind < 0 && second >= 0 && nodes[second].kind >= 0 &&
+		out.RunnerUpScore >= minUrgentSecond && nodes[second].ev >= minUrgentEvidence {
+		out.Verdict = VerdictChoice
 	}
 	return out
 }
@@ -139,7 +146,13 @@ func (e *Engine) understood(st State, rd Reading) Result {
 			return Result{State: st}
 		}
 	}
-	return e.open(st, rd.Node, rd.Kind)
+	res := e.open(st, rd.Node, rd.Kind)
+	if res.Signal == SignalDistress || e.pack.Nodes[rd.Node].Urgent {
+		// Read, not typed as a keyword: the help numbers come first, in
+		// case the page is not the one she needs.
+		res.State.Screen.Note = content.NoteHelpLine
+	}
+	return res
 }
 
 // open jumps to a page reached by what the person wrote, saying so when it
