@@ -153,10 +153,14 @@ func (l *loader) distress() {
 		if !idPattern.MatchString(id) {
 			l.report.errorf(f, rd.Line, "distress kind %q: use lower-case letters, digits and _", id)
 		}
-		if n, ok := l.p.byID[rd.Node]; ok {
-			d.Node = n
-		} else {
+		n, ok := l.p.byID[rd.Node]
+		switch {
+		case !ok:
 			l.report.errorf(f, rd.Line, "distress %s: node %q is not a node id", id, rd.Node)
+		case !l.p.Nodes[n].Urgent:
+			l.report.errorf(f, rd.Line, "distress %s: node %s must be marked urgent: true (it then says the line is automatic and shows the NGO contact)", id, rd.Node)
+		default:
+			d.Node = n
 		}
 		l.p.Distress = append(l.p.Distress, d)
 	}

@@ -36,13 +36,13 @@ type Note uint8
 
 // Notes.
 const (
-	NoteNone    Note = iota
-	NoteUnknown      // the input was not understood
-	NoteNoMore       // MAS, but there is no next page
-	NotePolite       // thanks, ok: a friendly line
-	NoteMedia        // a voice note or photo without text
-	Note911          // 911 or another number that is not Guatemala's
-	NoteHelpLine     // the help numbers first, then the whole page (an urgent page reached by reading a sentence)
+	NoteNone     Note = iota
+	NoteUnknown       // the input was not understood
+	NoteNoMore        // MAS, but there is no next page
+	NotePolite        // thanks, ok: a friendly line
+	NoteMedia         // a voice note or photo without text
+	Note911           // 911 or another number that is not Guatemala's
+	NoteHelpLine      // the help numbers first, then the whole page (an urgent page reached by reading a sentence)
 	numNotes
 )
 

@@ -72,6 +72,9 @@ type rawDistress struct {
 }
 
 func (d *rawDistress) UnmarshalYAML(v *yaml.Node) error {
+	if keyLine(v, "phrases", -1) >= 0 {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: distress phrases are retired: write example messages under urgent: in %s/*.yaml instead", v.Line, understandingDir)}}
+	}
 	if err := checkKeys(v, "node"); err != nil {
 		return err
 	}
