@@ -76,12 +76,11 @@ func TestFactsAndValues(t *testing.T) {
 			edits: []edit{replace("pack.yaml", "commands:", "numbers: {es: [uno, dos]}\ncommands:")},
 			want:  []string{"numbers.es has 2 words; list the words for 1 to 9"}},
 		{name: "distress must open an urgent node",
-			edits: []edit{replace("pack.yaml", "commands:", "distress:\n  peligro: {node: salud, phrases: {es: [me pegaron]}}\ncommands:")},
+			edits: []edit{replace("pack.yaml", "commands:", "distress:\n  peligro: {node: salud}\ncommands:")},
 			want:  []string{"distress peligro: node salud must be marked urgent: true"}},
-		{name: "a distress phrase under two kinds",
-			edits: []edit{replace(temas, "  source: test\n  reviewed: 2026-11-27\n\n- id: cursos", "  urgent: true\n  source: test\n  reviewed: 2026-11-27\n\n- id: cursos"),
-				replace("pack.yaml", "commands:", "distress:\n  a: {node: salud, phrases: {es: [socorro]}}\n  b: {node: salud, phrases: {es: [Socorro!]}}\ncommands:")},
-			want: []string{`distress b: phrase "Socorro!" is already listed under a`}},
+		{name: "distress phrases are retired",
+			edits: []edit{replace("pack.yaml", "commands:", "distress:\n  a: {node: salud, phrases: {es: [socorro]}}\ncommands:")},
+			want:  []string{"distress phrases are retired: write example messages under urgent:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -232,6 +232,8 @@ func (l *loader) load() *Pack {
 	l.offered()
 	l.words()
 	l.distress()
+	l.understanding()
+	l.phraseTests()
 	l.contact()
 	if len(l.report.Errors()) > 0 {
 		return nil
@@ -387,18 +389,26 @@ func (l *loader) userText(file string, t rawText, key, what string, keepUnknown 
 func (l *loader) texts() {
 	f := l.file(packFile)
 	for _, key := range slices.Sorted(maps.Keys(l.raw.Texts)) {
-		if _, ok := requiredTexts[key]; !ok {
-			l.report.errorf(f, l.raw.Texts[key].Line, "unknown text %q under texts (known: %s)", key, strings.Join(slices.Sorted(maps.Keys(requiredTexts)), ", "))
+		if _, ok := requiredTexts[key]; !ok && optionalTexts[key] == nil {
+			if _, ok := optionalTexts[key]; !ok {
+				known := slices.Concat(slices.Collect(maps.Keys(requiredTexts)), slices.Collect(maps.Keys(optionalTexts)))
+				slices.Sort(known)
+				l.report.errorf(f, l.raw.Texts[key].Line, "unknown text %q under texts (known: %s)", key, strings.Join(known, ", "))
+			}
 		}
 	}
-	for _, key := range slices.Sorted(maps.Keys(requiredTexts)) {
+	all := maps.Clone(requiredTexts)
+	maps.Copy(all, optionalTexts)
+	for _, key := range slices.Sorted(maps.Keys(all)) {
 		rt, ok := l.raw.Texts[key]
 		if !ok {
-			l.report.errorf(f, l.raw.TextsLine, "texts.%s is missing; it is required (see docs/CONTENT.md)", key)
+			if _, required := requiredTexts[key]; required {
+				l.report.errorf(f, l.raw.TextsLine, "texts.%s is missing; it is required (see docs/CONTENT.md)", key)
+			}
 			continue
 		}
 		t := l.userText(f, rt, "texts."+key, "texts."+key, true, nil)
-		allowed := requiredTexts[key]
+		allowed := all[key]
 		for i, s := range t {
 			for _, ph := range placeholder.FindAllString(s, -1) {
 				if !slices.Contains(allowed, strings.Trim(ph, "{}")) {

@@ -142,11 +142,11 @@ func (l *loader) numberWords(pf string, t *wordTable) {
 	})
 }
 
-// distress reads the kinds of distress: each names an urgent node and
-// the words and phrases that lead to it from any state.
+// distress reads the kinds of distress: each names the page that answers
+// it from any state. What reveals it is learnt from the example messages
+// under understanding/.
 func (l *loader) distress() {
 	f := l.file(packFile)
-	seen := map[string]string{}
 	for _, id := range slices.Sorted(maps.Keys(l.raw.Distress)) {
 		rd := l.raw.Distress[id]
 		d := Distress{ID: id, Node: -1}
@@ -161,32 +161,6 @@ func (l *loader) distress() {
 			l.report.errorf(f, rd.Line, "distress %s: node %s must be marked urgent: true (it then says the line is automatic and shows the NGO contact)", id, rd.Node)
 		default:
 			d.Node = n
-		}
-		l.wordsPerLanguage(f, rd.Phrases, "distress "+id, func(file string, line int, raw string, lang int) {
-			prefix := strings.HasSuffix(strings.TrimSpace(raw), "*")
-			key := Normalize(raw)
-			if prefix {
-				key += "*"
-			}
-			switch {
-			case key == "" || key == "*":
-				l.report.errorf(file, line, "distress %s: phrase %q has no letters", id, raw)
-				return
-			case prefix && len(key) < 5:
-				l.report.errorf(file, line, "distress %s: prefix %q is too short; give at least four letters before *", id, raw)
-				return
-			}
-			if other, dup := seen[key]; dup {
-				if other != id {
-					l.report.errorf(file, line, "distress %s: phrase %q is already listed under %s", id, raw, other)
-				}
-				return
-			}
-			seen[key] = id
-			d.Phrases = append(d.Phrases, key)
-		})
-		if len(d.Phrases) == 0 {
-			l.report.errorf(f, rd.Line, "distress %s lists no phrases", id)
 		}
 		l.p.Distress = append(l.p.Distress, d)
 	}

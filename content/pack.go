@@ -167,7 +167,11 @@ type Pack struct {
 	Facts       []*Fact // the facts registry (facts.yaml)
 	Contact     Contact // the NGO's own contact; zero when not set
 	Distress    []Distress
-	Catalog     []*Entry // every translatable text, for export and import
+	// Understanding is what the engine learns to read sentences from.
+	Understanding Understanding
+	// Tests are the NGO's own phrase tests (tests.yaml).
+	Tests   []PhraseTest
+	Catalog []*Entry // every translatable text, for export and import
 	// Fingerprint changes whenever node or topic indexes may mean something
 	// else, so stored conversation state from another pack can be recognized.
 	Fingerprint uint32
@@ -180,11 +184,11 @@ type Pack struct {
 }
 
 // Distress is one kind of distress the engine answers at once, whatever
-// the conversation's state.
+// the conversation's state. Its example messages are in
+// Understanding.Examples.
 type Distress struct {
-	ID      string
-	Node    int      // the urgent node that answers it
-	Phrases []string // normalized words and phrases, every language; a word ending in * is a prefix
+	ID   string
+	Node int // the page that answers it
 }
 
 // Contact is the NGO's own contact. The zero value means none is set.

@@ -27,6 +27,7 @@ const (
 	ScreenMyTopics                    // the person's topics (Arg: bit mask of topics)
 	ScreenSubscriptionsOff            // this deployment sends no updates
 	ScreenWelcome                     // first contact: who we are, then the main menu's options
+	ScreenChoice                      // "did you mean 1 a or 2 b?" (Arg: node a << 8 | node b)
 	numScreenKinds
 )
 
@@ -35,11 +36,13 @@ type Note uint8
 
 // Notes.
 const (
-	NoteNone    Note = iota
-	NoteUnknown      // the input was not understood
-	NoteNoMore       // MAS, but there is no next page
-	NotePolite       // thanks, ok: a friendly line
-	NoteMedia        // a voice note or photo without text
+	NoteNone     Note = iota
+	NoteUnknown       // the input was not understood
+	NoteNoMore        // MAS, but there is no next page
+	NotePolite        // thanks, ok: a friendly line
+	NoteMedia         // a voice note or photo without text
+	Note911           // 911 or another number that is not Guatemala's
+	NoteHelpLine      // the help numbers first, then the whole page (an urgent page reached by reading a sentence)
 	numNotes
 )
 
@@ -66,7 +69,7 @@ type Screen struct {
 // String names the screen for logs and tests, e.g. "node:3".
 func (s Screen) String() string {
 	names := [...]string{"none", "node", "help", "misses", "erased", "unavailable",
-		"topics", "topic_confirm", "subscribed", "declined", "unsubscribed", "my_topics", "subscriptions_off", "welcome"}
+		"topics", "topic_confirm", "subscribed", "declined", "unsubscribed", "my_topics", "subscriptions_off", "welcome", "choice"}
 	name := "?"
 	if int(s.Kind) < len(names) {
 		name = names[s.Kind]
@@ -81,6 +84,10 @@ func (s Screen) String() string {
 		out += "+polite"
 	case NoteMedia:
 		out += "+media"
+	case Note911:
+		out += "+911"
+	case NoteHelpLine:
+		out += "+helpline"
 	}
 	return out
 }
@@ -103,6 +110,9 @@ type screenKey struct {
 func (p *Pack) Pages(s Screen, lang int, ch Channel) []Page {
 	if lang < 0 || lang >= len(p.Languages) {
 		return nil
+	}
+	if s.Kind == ScreenChoice {
+		return p.choicePages(s, lang, ch)
 	}
 	return p.screens[screenKey{s, uint8(lang), ch}]
 }
@@ -149,6 +159,10 @@ func (p *Pack) allScreens() []Screen {
 				out = append(out, Screen{Kind: s.Kind, Arg: s.Arg, Note: n})
 			}
 		}
+		if s.Kind == ScreenWelcome {
+			// A first message not understood: the welcome with the help line.
+			out = append(out, Screen{Kind: s.Kind, Note: NoteUnknown}, Screen{Kind: s.Kind, Note: Note911})
+		}
 	}
 	return out
 }
@@ -161,17 +175,18 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 	note := p.noteLines(s.Note, lang)
 	switch s.Kind {
 	case ScreenNode:
+		if s.Note == NoteHelpLine {
+			return append([][]string{p.Lifeline(lang)}, p.nodeBlocks(p.Nodes[s.Arg], lang, nil)...)
+		}
 		return p.nodeBlocks(p.Nodes[s.Arg], lang, note)
 	case ScreenWelcome:
-		first := text("welcome")
-		if note != nil {
-			first = note
-		}
-		return [][]string{first, p.optionLines(p.Nodes[p.Start], lang)}
+		return [][]string{p.welcomeNote(s.Note, lang), text("welcome"), p.optionLines(p.Nodes[p.Start], lang)}
 	case ScreenHelp:
-		return [][]string{text("help"), p.contactLines(lang)}
+		return [][]string{p.Lifeline(lang), text("help"), p.contactLines(lang)}
 	case ScreenMisses:
-		return [][]string{text("misses"), text("help"), p.contactLines(lang)}
+		return [][]string{text("misses"), p.Lifeline(lang), text("help"), p.contactLines(lang)}
+	case ScreenChoice:
+		return p.choiceBlocks(s, lang)
 	case ScreenErased:
 		return [][]string{text("erased")}
 	case ScreenUnavailable:
@@ -185,13 +200,15 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 func (p *Pack) noteLines(n Note, lang int) []string {
 	switch n {
 	case NoteUnknown:
-		return lines(p.Text("unknown", lang))
+		return append(lines(p.Text("unknown", lang)), p.Lifeline(lang)...)
 	case NoteNoMore:
 		return lines(p.Text("no_more", lang))
 	case NotePolite:
 		return lines(p.Text("polite", lang))
 	case NoteMedia:
-		return lines(p.Text("media", lang))
+		return append(lines(p.Text("media", lang)), p.Lifeline(lang)...)
+	case Note911:
+		return append(lines(p.Text("emergency_number", lang)), p.Lifeline(lang)...)
 	}
 	return nil
 }

@@ -64,16 +64,18 @@ func (p *rawPack) UnmarshalYAML(v *yaml.Node) error {
 	return nil
 }
 
-// rawDistress is one kind of distress: the urgent node that answers it and
-// the words and short phrases, per language, that reveal it.
+// rawDistress is one kind of distress: the page that answers it. Its
+// example messages are under understanding/.
 type rawDistress struct {
-	Line    int      `yaml:"-"`
-	Node    string   `yaml:"node"`
-	Phrases rawWords `yaml:"phrases"`
+	Line int    `yaml:"-"`
+	Node string `yaml:"node"`
 }
 
 func (d *rawDistress) UnmarshalYAML(v *yaml.Node) error {
-	if err := checkKeys(v, "node", "phrases"); err != nil {
+	if keyLine(v, "phrases", -1) >= 0 {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: distress phrases are retired: write example messages under urgent: in %s/*.yaml instead", v.Line, understandingDir)}}
+	}
+	if err := checkKeys(v, "node"); err != nil {
 		return err
 	}
 	type plain rawDistress

@@ -108,7 +108,7 @@ type Result struct {
 type Engine struct {
 	pack          *content.Pack
 	subscriptions bool
-	distress      *distressIndex
+	reader        *reader
 }
 
 // Options configure an Engine.
@@ -120,7 +120,7 @@ type Options struct {
 
 // New returns an engine for a pack.
 func New(p *content.Pack, opts Options) *Engine {
-	return &Engine{pack: p, subscriptions: opts.Subscriptions, distress: newDistressIndex(p)}
+	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: newReader(p)}
 }
 
 // Pack returns the engine's content pack.
@@ -141,27 +141,19 @@ func (e *Engine) Start(lang int) State {
 // read, so MAS goes on from there.
 func (e *Engine) Reply(st State, ch content.Channel) content.Page {
 	page := int(st.Page)
-	if st.Screen.Note != content.NoteNone {
+	if st.Screen.Note != content.NoteNone && st.Screen.Note != content.NoteHelpLine {
 		page = 0
 	}
 	return e.pack.Page(st.Screen, int(st.Lang), ch, page)
 }
 
-// Distress returns the id of the kind of distress a message reveals, and
-// whether it reveals one. It is what Step uses, exposed for tests and tools.
-func (e *Engine) Distress(text string) (string, bool) {
-	k := e.distress.find(content.Normalize(text))
-	if k < 0 {
-		return "", false
-	}
-	return e.pack.Distress[k].ID, true
-}
-
 // Step moves a conversation on by one input. The order matters: commands
-// typed exactly come first (SALIR and BAJA must always work), then numbers,
-// then distress, which is looked for in every message in every state
-// before anything may answer "not understood". Each phase below answers or
-// passes the message on to the next.
+// typed exactly come first (SALIR and BAJA must always work), then numbers
+// and keywords typed exactly (they cost nothing more), then a menu label,
+// then a keyword with a typo (never one of an urgent page: a typo must not
+// turn an everyday word into a crisis), and only then is the sentence read.
+// Whatever is not understood gets the help numbers with the options. Each
+// phase below answers or passes the message on to the next.
 func (e *Engine) Step(st State, in Input) Result {
 	if in.New {
 		st = e.Start(in.Lang)
@@ -174,24 +166,47 @@ func (e *Engine) Step(st State, in Input) Result {
 	if r, ok := e.typedExactly(st, norm, word, known, in); ok {
 		return r
 	}
-	// Distress before anything fuzzy: a message about danger must never be
-	// taken for a menu label or a misspelt word.
-	if k := e.distress.find(norm); k >= 0 {
-		return e.distressed(st, k)
+	if known {
+		return e.word(st, word, in)
 	}
-	if !known {
-		if n, ok := e.menuChoice(st, norm, in); ok {
-			return e.digit(st, n, in)
-		}
-		word, known = e.pack.Lookup(norm) // one typo forgiven
+	if wrongNumbers[norm] {
+		return e.notUnderstood(st, in, content.Note911)
 	}
-	if !known {
-		if in.New {
-			return e.welcome(st) // any first message opens the conversation
-		}
+	if n, ok := e.menuChoice(st, norm, in); ok {
+		return e.digit(st, n, in)
+	}
+	if w, ok := e.pack.Lookup(norm); ok && !e.urgentWord(w) {
+		return e.word(st, w, in) // one typo forgiven
+	}
+	if rd := e.understand(norm); rd.Verdict != VerdictNone {
+		return e.understood(st, rd)
+	}
+	return e.notUnderstood(st, in, content.NoteUnknown)
+}
+
+// wrongNumbers are emergency numbers of other countries people may try.
+var wrongNumbers = map[string]bool{"911": true, "112": true, "999": true}
+
+// urgentWord reports whether a word opens an urgent page or a page of a
+// kind of distress; such words count only when typed exactly.
+func (e *Engine) urgentWord(w content.Word) bool {
+	return w.Kind == content.WordKeyword && (e.pack.Nodes[w.Node].Urgent || e.distressKind(w.Node) >= 0)
+}
+
+// notUnderstood answers a message that means nothing here: the help
+// numbers and the options, or (first thing) the welcome with the help
+// numbers.
+func (e *Engine) notUnderstood(st State, in Input, note content.Note) Result {
+	if in.New {
+		st = e.show(st, content.ScreenWelcome, 0)
+		st.Screen.Note = note
+		return Result{State: st, Signal: SignalWelcome}
+	}
+	if note == content.NoteUnknown {
 		return e.miss(st, in.Channel)
 	}
-	return e.word(st, word, in)
+	st.Misses = 0
+	return Result{State: e.noted(st, note, in.Channel)}
 }
 
 // mediaOnly answers a message with photos or voice notes and no text: Senda
@@ -219,14 +234,6 @@ func (e *Engine) typedExactly(st State, norm string, word content.Word, known bo
 		return e.digit(st, word.Node, in), true
 	}
 	return Result{}, false
-}
-
-// distressed shows the urgent page for the kind of distress k, whatever
-// the conversation was doing.
-func (e *Engine) distressed(st State, k int) Result {
-	d := e.pack.Distress[k]
-	st.Misses = 0
-	return Result{State: e.jump(st, d.Node), Signal: SignalDistress, Distress: d.ID}
 }
 
 // menuChoice is the option number whose label the person typed instead of
@@ -263,8 +270,7 @@ func (e *Engine) word(st State, word content.Word, in Input) Result {
 		if in.New && word.Node == e.pack.Start {
 			return e.welcome(st)
 		}
-		st.Misses = 0
-		return Result{State: e.jump(st, word.Node)}
+		return e.open(st, word.Node, -1)
 	}
 	return e.command(st, word, in)
 }
@@ -373,6 +379,8 @@ func (e *Engine) digit(st State, n int, in Input) Result {
 		return Result{State: e.show(st, content.ScreenTopicConfirm, uint16(n-1))}
 	case content.ScreenTopicConfirm:
 		return e.miss(st, in.Channel)
+	case content.ScreenChoice:
+		return e.chosen(st, n, in)
 	}
 	node := p.Nodes[st.Node]
 	if n > len(node.Options) {
@@ -449,7 +457,9 @@ func (e *Engine) back(st State) State {
 // more shows the next page, or says there is none. After a note (an
 // unknown reply, thanks) it goes on with the text the person was reading.
 func (e *Engine) more(st State, ch content.Channel) State {
-	st.Screen.Note = content.NoteNone
+	if st.Screen.Note != content.NoteHelpLine {
+		st.Screen.Note = content.NoteNone // the help line stays: its pages break elsewhere
+	}
 	pages := e.pack.Pages(st.Screen, int(st.Lang), ch)
 	if int(st.Page)+1 < len(pages) {
 		st.Page++

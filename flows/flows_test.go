@@ -124,8 +124,9 @@ func TestStartAndKeywords(t *testing.T) {
 	rules := []rule{
 		{name: "greeting opens the welcome and the main menu", msgs: []string{"hola"},
 			want: welcome().withReply("gratis y automatica", "1 Salud", "2 Cursos", "3 Avisos")},
-		{name: "any first message opens the welcome", msgs: []string{"qwerty zxcv"}, want: welcome()},
-		{name: "an empty first message opens the welcome", msgs: []string{""}, want: welcome()},
+		{name: "any first message opens the welcome, with the help line", msgs: []string{"qwerty zxcv"},
+			want: welcome().withNote(content.NoteUnknown).withReply("Numeros de ayuda")},
+		{name: "an empty first message opens the welcome", msgs: []string{""}, want: welcome().withNote(content.NoteUnknown)},
 		{name: "first message keyword jumps", msgs: []string{"salud"}, want: node("salud")},
 		{name: "keyword alias", msgs: []string{"clínica"}, want: node("salud")},
 		{name: "keyword upper case and punctuation", msgs: []string{"hola", " ¡CLÍNICA!! "}, want: node("salud")},
@@ -313,8 +314,8 @@ func TestExpiredSessionStartsOver(t *testing.T) {
 		{"mas", 0, welcome()},
 		{"si", 0, welcome()}, // never subscribes without the question
 		{"no", 0, welcome()},
-		{"xyz", 0, welcome()},
-		{"xyz", en, welcome().withLang(en)},
+		{"xyz", 0, welcome().withNote(content.NoteUnknown)},
+		{"xyz", en, welcome().withLang(en).withNote(content.NoteUnknown)},
 		{"hola", en, welcome()}, // a Spanish greeting answers in Spanish
 		{"salud", 0, node("salud")},
 		{"ayuda", 0, screen(content.ScreenHelp, 0)},
@@ -322,7 +323,7 @@ func TestExpiredSessionStartsOver(t *testing.T) {
 		{"hola", 9, welcome()}, // an unknown default language falls back to the first
 		// A number's default language that is not offered yet still works:
 		// its missing texts fall back to Spanish.
-		{"xyz", cak, welcome().withLang(cak).withReply("Elige un numero:")},
+		{"xyz", cak, welcome().withLang(cak).withNote(content.NoteUnknown).withReply("Elige un numero:")},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%d", tt.in, tt.lang), func(t *testing.T) {

@@ -184,6 +184,7 @@ func TestFingerprint(t *testing.T) {
 		{"a node is renamed", func(f map[string]string) {
 			f["nodes/salud.yaml"] = replaceOnce(t, f["nodes/salud.yaml"], "id: salud_hospital", "id: salud_hosp")
 			f["nodes/salud.yaml"] = replaceOnce(t, f["nodes/salud.yaml"], "options: [salud_centro, salud_hospital]", "options: [salud_centro, salud_hosp]")
+			f["understanding/examples.yaml"] = replaceOnce(t, f["understanding/examples.yaml"], "salud_hospital:", "salud_hosp:")
 		}, false},
 		{"a topic is added", func(f map[string]string) {
 			f["topics.yaml"] += "  - id: nuevo\n    name: {es: Nuevo, en: New}\n    description: {es: Nuevo, en: New}\n    max_per_month: 1\n"

@@ -89,16 +89,20 @@ func TestWelcome(t *testing.T) {
 	}
 }
 
+// urgent is the test pack's urgent page reached by reading a sentence:
+// the help numbers come first.
+func urgent() want { return node("urgente").withNote(content.NoteHelpLine) }
+
 // Distress in the test pack: the urgent page at once, the signal and kind
 // for the caller's counts, and back leads up the menu.
 func TestDistressStep(t *testing.T) {
 	t.Parallel()
 	rules := []rule{
-		{name: "distress as the first message", msgs: []string{"me pegaron"}, want: node("urgente").withReply("Lo siento")},
-		{name: "distress mid-menu", msgs: []string{"hola", "1", "1", "Socorroo!!"}, want: node("urgente")},
-		{name: "distress after misses", msgs: []string{"hola", "x", "y", "necesito que me ayuden, me pegaron"}, want: node("urgente")},
-		{name: "distress while a topic is asked", subs: true, msgs: []string{"hola", "alta", "1", "me pegaron"}, want: node("urgente")},
-		{name: "distress in English", msgs: []string{"hola", "please help me"}, want: node("urgente")},
+		{name: "distress as the first message", msgs: []string{"me pegaron"}, want: urgent().withReply("Numeros de ayuda", "Lo siento")},
+		{name: "distress mid-menu", msgs: []string{"hola", "1", "1", "Socorroo!! me pegaron"}, want: urgent()},
+		{name: "distress after misses", msgs: []string{"hola", "x", "y", "necesito que me ayuden, me pegaron"}, want: urgent()},
+		{name: "distress while a topic is asked", subs: true, msgs: []string{"hola", "alta", "1", "me pegaron"}, want: urgent()},
+		{name: "distress in English", msgs: []string{"hola", "please help me"}, want: urgent()},
 		{name: "back from the urgent page", msgs: []string{"me pegaron", "0"}, want: node("avisos")},
 	}
 	runRules(t, rules)

@@ -1,0 +1,62 @@
+package content
+
+import "strings"
+
+// optionalTexts are interface texts a pack may leave out, with the
+// placeholders each may use. Without them the line is simply not shown.
+var optionalTexts = map[string][]string{
+	"lifeline":         nil,        // the help numbers every reply to a message not understood carries
+	"choice":           {"a", "b"}, // the one question asked when a message could mean two pages
+	"emergency_number": nil,        // the answer to 911, which is not Guatemala's number
+}
+
+// Lifeline is the short, lock-screen-neutral line with the help numbers,
+// and the organisation's contact when the pack has one: what every reply
+// to a message Senda did not understand carries before the options.
+func (p *Pack) Lifeline(lang int) []string {
+	return append(lines(p.Text("lifeline", lang)), p.contactLines(lang)...)
+}
+
+// welcomeNote is what the welcome adds after a first message Senda did not
+// understand: the help numbers (after 911, the right one first).
+func (p *Pack) welcomeNote(n Note, lang int) []string {
+	switch n {
+	case NoteUnknown:
+		return p.Lifeline(lang)
+	case Note911:
+		return append(lines(p.Text("emergency_number", lang)), p.Lifeline(lang)...)
+	}
+	return nil
+}
+
+// ChoiceScreen is the screen that asks whether a message meant page a or
+// page b, answered with 1 or 2. ok is false when the pack has too many
+// nodes for the screen's argument or a and b are the same.
+func (p *Pack) ChoiceScreen(a, b int) (Screen, bool) {
+	if a == b || a < 0 || b < 0 || a > 0xff || b > 0xff || a >= len(p.Nodes) || b >= len(p.Nodes) {
+		return Screen{}, false
+	}
+	return Screen{Kind: ScreenChoice, Arg: uint16(a)<<8 | uint16(b)}, true
+}
+
+// ChoiceNodes returns the two nodes a choice screen offers.
+func ChoiceNodes(s Screen) (a, b int) { return int(s.Arg >> 8), int(s.Arg & 0xff) }
+
+// choiceBlocks is the question, the help line and the way back.
+func (p *Pack) choiceBlocks(s Screen, lang int) [][]string {
+	a, b := ChoiceNodes(s)
+	q := strings.NewReplacer("{a}", p.Nodes[a].Title[lang], "{b}", p.Nodes[b].Title[lang]).Replace(p.Text("choice", lang))
+	return [][]string{lines(q), p.Lifeline(lang), lines(p.Text("nav", lang))}
+}
+
+// choicePages renders a choice screen when it is asked for: there is one
+// for every pair of pages, too many to render when the pack loads, and
+// they are shown only when a message is unclear.
+func (p *Pack) choicePages(s Screen, lang int, ch Channel) []Page {
+	a, b := ChoiceNodes(s)
+	if _, ok := p.ChoiceScreen(a, b); !ok || s.Note != NoteNone || p.Text("choice", lang) == "" {
+		return nil
+	}
+	pages, _ := p.renderScreen(s, lang, ch)
+	return pages
+}

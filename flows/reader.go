@@ -1,0 +1,298 @@
+package flows
+
+import (
+	"hash/maphash"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/senda-org/senda/content"
+)
+
+// reader reads a sentence and says which page it is about: a multinomial
+// naive Bayes classifier over stems, pairs of stems and word beginnings,
+// trained on the pack's example messages when the engine is built (one
+// pass, a few milliseconds). Each page with examples, each kind of
+// distress, and "none" (ordinary messages with no page) is a class.
+//
+// Naive Bayes suits the few examples a pack has: every feature's weight is
+// counted, not searched for, and a word that never came with a page speaks
+// against it, so an ordinary message that shares one word with danger
+// ("me pegó la gripe") goes where its other words lead.
+type reader struct {
+	synonyms map[string]string
+	idioms   map[string]bool
+	classes  []class
+	// logp holds log P(feature | class), row per feature, a column per class.
+	logp []float32
+	// logbg holds log P(feature) in all examples together: the background
+	// a page's words must stand out from.
+	logbg []float32
+	// idf weighs each feature by how rare it is among the examples, so
+	// words every page shares ("me", "necesito") count for little.
+	idf   []float32
+	rows  map[uint64]int32
+	stems [2]map[string]string // stems of the examples' words, by language
+	seed  maphash.Seed
+}
+
+// class is what a reading can lead to.
+type class struct {
+	node int // -1 for none
+	kind int // a kind of distress, or -1
+}
+
+// smoothing is naive Bayes' additive smoothing: the count every feature is
+// given in every class.
+const smoothing = 0.03
+
+// temperature flattens naive Bayes' overconfident scores into
+// probabilities that thresholds can be set on.
+const temperature = 3.0
+
+func newReader(p *content.Pack) *reader {
+	u := p.Understanding
+	r := &reader{synonyms: map[string]string{}, idioms: map[string]bool{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
+	r.stems[langES], r.stems[langEN] = map[string]string{}, map[string]string{}
+	for _, i := range u.Idioms {
+		r.idioms[spellPhrase(i)] = true
+	}
+	for from, to := range u.Synonyms {
+		r.synonyms[spellPhrase(from)] = to
+	}
+	if len(u.Examples) == 0 {
+		return r
+	}
+	classOf := map[class]int{}
+	type sample struct {
+		feats []uint64
+		c     int
+	}
+	var samples []sample
+	for _, ex := range trainingSet(p) {
+		c := class{node: ex.Node, kind: ex.Kind}
+		ci, ok := classOf[c]
+		if !ok {
+			ci = len(r.classes)
+			classOf[c] = ci
+			r.classes = append(r.classes, c)
+		}
+		lang := langES
+		if ex.Lang >= 0 && p.Languages[ex.Lang].Code == "en" {
+			lang = langEN
+		}
+		feats := r.featuresLang(content.Normalize(ex.Text), lang, true, nil)
+		samples = append(samples, sample{feats, ci})
+		for _, f := range feats {
+			if _, ok := r.rows[f]; !ok {
+				r.rows[f] = int32(len(r.rows))
+			}
+		}
+	}
+	nc, nf := len(r.classes), len(r.rows)
+	counts := make([]float64, nf*nc)
+	totals := make([]float64, nc)
+	for _, s := range samples {
+		for _, f := range s.feats {
+			counts[int(r.rows[f])*nc+s.c]++
+		}
+		totals[s.c] += float64(len(s.feats))
+	}
+	r.logp = make([]float32, nf*nc)
+	r.logbg = make([]float32, nf)
+	r.idf = make([]float32, nf)
+	df := make([]float64, nf)
+	for _, s := range samples {
+		for _, f := range s.feats {
+			df[r.rows[f]]++
+		}
+	}
+	for row := range nf {
+		r.idf[row] = float32(math.Log(float64(len(samples)) / df[row]))
+	}
+	all := 0.0
+	for _, t := range totals {
+		all += t
+	}
+	for row := range nf {
+		n := 0.0
+		for c := range nc {
+			n += counts[row*nc+c]
+		}
+		r.logbg[row] = float32(math.Log((n + smoothing) / (all + smoothing*float64(nf))))
+		for c := range nc {
+			r.logp[row*nc+c] = float32(math.Log((counts[row*nc+c] + smoothing) / (totals[c] + smoothing*float64(nf))))
+		}
+	}
+	return r
+}
+
+// features returns the features of a normalized message.
+func (r *reader) features(norm string, buf []uint64) []uint64 {
+	return r.featuresLang(norm, -1, false, buf)
+}
+
+// featuresLang returns a message's features, deduplicated; lang -1 means
+// guess it. learn keeps the stems, so messages reuse them.
+func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) []uint64 {
+	var wbuf [maxWords]string
+	words := r.expand(norm, wbuf[:0])
+	if lang < 0 {
+		lang = language(words)
+	}
+	var tbuf [maxWords]token
+	toks := marks(words, tbuf[:0])
+	out := buf[:0]
+	add := func(parts ...string) {
+		var h maphash.Hash
+		h.SetSeed(r.seed)
+		for _, p := range parts {
+			h.WriteString(p)
+			h.WriteByte(0)
+		}
+		f := h.Sum64()
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	age := ""
+	if i := underAge(words); i >= 0 {
+		age = words[i]
+	}
+	prev, prevWord := "", ""
+	for _, t := range toks {
+		s := numberFeature
+		switch {
+		case age != "" && t.word == age:
+			s = ageFeature
+		case !isNumber(t.word):
+			s = r.stem(t.word, lang, learn)
+		}
+		mark := ""
+		if t.negated {
+			mark = "!"
+		}
+		add("u", mark, s)
+		if prev != "" {
+			add("b", prev, mark, s)
+			// The words themselves too: a stem drops the person, and "me
+			// quiero matar" is not "me quiere matar".
+			add("w", prevWord, mark, t.word)
+		}
+		prev, prevWord = mark+s, mark+t.word
+		if !t.negated && len(t.word) >= 5 {
+			add("p", t.word[:4])
+		}
+	}
+	return out
+}
+
+func (r *reader) stem(w string, lang int, learn bool) string {
+	if s, ok := r.stems[lang][w]; ok {
+		return s
+	}
+	s := stem(w, lang)
+	if learn {
+		r.stems[lang][w] = s
+	}
+	return s
+}
+
+// reading is what the reader makes of a message: each class's
+// probability, best first.
+type reading struct {
+	known  int // features the reader has seen in examples
+	scores []scored
+}
+
+// scored is a class's probability, and how much better it explains the
+// message than all the examples together do (log-likelihood ratio, in
+// nats): one word shared with a page is little evidence.
+type scored struct {
+	class
+	p, evidence float64
+}
+
+// read scores a normalized message against every class.
+func (r *reader) read(norm string) reading {
+	if len(r.classes) == 0 || norm == "" {
+		return reading{}
+	}
+	var fbuf [4 * maxWords]uint64
+	feats := r.features(norm, fbuf[:0])
+	nc := len(r.classes)
+	var sbuf [128]float64
+	sums := sbuf[:0]
+	if nc > len(sbuf) {
+		sums = make([]float64, 0, nc)
+	}
+	sums = sums[:nc]
+	known := 0
+	bg := 0.0
+	for _, f := range feats {
+		row, ok := r.rows[f]
+		if !ok {
+			continue
+		}
+		known++
+		w := float64(r.idf[row])
+		bg += w * float64(r.logbg[row])
+		for c, lp := range r.logp[int(row)*nc : int(row+1)*nc] {
+			sums[c] += w * float64(lp)
+		}
+	}
+	if known == 0 {
+		return reading{}
+	}
+	top := math.Inf(-1)
+	for _, s := range sums {
+		top = max(top, s)
+	}
+	out := reading{known: known, scores: make([]scored, nc)}
+	total := 0.0
+	for c := range sums {
+		out.scores[c].evidence = sums[c] - bg
+		sums[c] = math.Exp((sums[c] - top) / temperature)
+		total += sums[c]
+	}
+	for c, s := range sums {
+		out.scores[c].class, out.scores[c].p = r.classes[c], s/total
+	}
+	slices.SortFunc(out.scores, func(a, b scored) int {
+		switch {
+		case a.p > b.p:
+			return -1
+		case a.p < b.p:
+			return 1
+		}
+		return a.node - b.node
+	})
+	return out
+}
+
+// trainingSet is the pack's examples, and for each page that has examples
+// its keywords and its title in every language: the pack's own words for
+// it, so a keyword inside a sentence leads to its page.
+func trainingSet(p *content.Pack) []content.Example {
+	u := p.Understanding
+	taught := map[int]bool{}
+	kindOf := map[int]int{}
+	for _, ex := range u.Examples {
+		if ex.Node >= 0 && !taught[ex.Node] {
+			taught[ex.Node] = true
+			kindOf[ex.Node] = ex.Kind
+		}
+	}
+	out := slices.Clone(u.Examples)
+	for _, k := range p.Keywords() {
+		if taught[k.Node] {
+			out = append(out, content.Example{Text: k.Word, Node: k.Node, Kind: kindOf[k.Node], Lang: k.Lang})
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(taught)) {
+		for lang, title := range p.Nodes[n].Title {
+			out = append(out, content.Example{Text: title, Node: n, Kind: kindOf[n], Lang: lang})
+		}
+	}
+	return out
+}

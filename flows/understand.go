@@ -1,0 +1,193 @@
+package flows
+
+import (
+	"github.com/senda-org/senda/content"
+)
+
+// Verdict is what the engine makes of a sentence that is neither a
+// number, a command nor a keyword.
+type Verdict uint8
+
+// Verdicts.
+const (
+	VerdictNone   Verdict = iota // not understood: the help line and the options
+	VerdictPage                  // the page it is about
+	VerdictChoice                // one question: "1 this or 2 that?"
+)
+
+// String names the verdict for tools.
+func (v Verdict) String() string {
+	switch v {
+	case VerdictPage:
+		return "page"
+	case VerdictChoice:
+		return "choice"
+	}
+	return "none"
+}
+
+// Reading is what the engine makes of a sentence, for tools (the console's
+// phrase tester, `senda content check`) and tests. It holds no text.
+type Reading struct {
+	Verdict Verdict
+	Node    int     // the page reached or offered first (with VerdictNone, the best guess); -1 when there is none
+	Kind    int     // the kind of distress, index into Pack.Distress, or -1
+	Score   float64 // the page's probability, 0 to 1
+	// RunnerUp is the next page (-1 when none comes close), offered second
+	// when Verdict is VerdictChoice.
+	RunnerUp      int
+	RunnerUpScore float64
+	None          float64 // the probability that it is about no page
+	// Evidence is how much better the page explains the message than all
+	// the examples together do (a log-likelihood ratio).
+	Evidence float64
+}
+
+// Thresholds. Pages of a kind of distress are shown at a lower
+// probability than other pages (recall first: a help number shown for
+// nothing costs less than one missed), but never on a message whose
+// words the reader has not seen with them.
+const (
+	minPage   = 0.55 // a page is shown at this probability or more
+	minUrgent = 0.35 // a distress page at this or more
+	minPair   = 0.55 // two pages together at least this likely are offered as a choice
+	minSecond = 0.15 // and the second at least this
+	// minEvidence is how much better than all the examples together a
+	// page must explain a message: one word shared with it is not enough.
+	minEvidence       = 5.0
+	minUrgentEvidence = 6.0
+	// minUrgentSecond is how likely danger must be, behind another page,
+	// for the question between the two to be asked instead of the page.
+	minUrgentSecond = 0.1
+)
+
+// Understand reads a sentence as Step does once commands, numbers and
+// keywords have not matched.
+func (e *Engine) Understand(text string) Reading {
+	return e.understand(content.Normalize(text))
+}
+
+func (e *Engine) understand(norm string) Reading {
+	out := Reading{Node: -1, Kind: -1, RunnerUp: -1}
+	rd := e.reader.read(norm)
+	if rd.known == 0 {
+		out.None = 1
+		return out
+	}
+	// Kinds of distress that share a page (violence, threats, robbery)
+	// add up; the likeliest kind names the step.
+	type nodeScore struct {
+		node, kind int
+		p, ev      float64
+	}
+	var buf [16]nodeScore
+	nodes := buf[:0]
+	for _, s := range rd.scores {
+		if s.node < 0 {
+			out.None += s.p
+			continue
+		}
+		found := false
+		for i := range nodes {
+			if nodes[i].node == s.node {
+				nodes[i].p += s.p
+				found = true
+				break
+			}
+		}
+		if !found && len(nodes) < cap(nodes) {
+			nodes = append(nodes, nodeScore{s.node, s.kind, s.p, s.evidence})
+		}
+	}
+	first, second := -1, -1
+	for i := range nodes {
+		switch {
+		case first < 0 || nodes[i].p > nodes[first].p:
+			first, second = i, first
+		case second < 0 || nodes[i].p > nodes[second].p:
+			second = i
+		}
+	}
+	if first < 0 {
+		return out
+	}
+	a := nodes[first]
+	out.Node, out.Kind, out.Score, out.Evidence = a.node, a.kind, a.p, a.ev
+	if second >= 0 {
+		out.RunnerUp, out.RunnerUpScore = nodes[second].node, nodes[second].p
+	}
+	threshold, evidence := minPage, minEvidence
+	if a.kind >= 0 {
+		threshold, evidence = minUrgent, minUrgentEvidence
+	}
+	switch {
+	case a.ev < evidence:
+	case a.p >= threshold:
+		out.Verdict = VerdictPage
+	case second >= 0 && a.p+out.RunnerUpScore >= minPair && out.RunnerUpScore >= minSecond:
+		out.Verdict = VerdictChoice
+	}
+	// Recall first: a page about something else, with danger close behind,
+	// becomes the one question, which carries the help numbers.
+	if out.Verdict == VerdictPage && a.kind < 0 && second >= 0 && nodes[second].kind >= 0 &&
+		out.RunnerUpScore >= minUrgentSecond && nodes[second].ev >= minUrgentEvidence {
+		out.Verdict = VerdictChoice
+	}
+	return out
+}
+
+// understood answers a sentence the reader understood: the page, or the
+// question between two.
+func (e *Engine) understood(st State, rd Reading) Result {
+	if rd.Verdict == VerdictChoice {
+		if s, ok := e.pack.ChoiceScreen(rd.Node, rd.RunnerUp); ok {
+			st.Misses = 0
+			st.Screen, st.Page = s, 0
+			return Result{State: st}
+		}
+	}
+	res := e.open(st, rd.Node, rd.Kind)
+	if res.Signal == SignalDistress || e.pack.Nodes[rd.Node].Urgent {
+		// Read, not typed as a keyword: the help numbers come first, in
+		// case the page is not the one she needs.
+		res.State.Screen.Note = content.NoteHelpLine
+	}
+	return res
+}
+
+// open jumps to a page reached by what the person wrote, saying so when it
+// is the page of a kind of distress (kind, or the page's first kind when
+// kind is -1).
+func (e *Engine) open(st State, node, kind int) Result {
+	st.Misses = 0
+	res := Result{State: e.jump(st, node)}
+	if kind < 0 {
+		kind = e.distressKind(node)
+	}
+	if k := kind; k >= 0 {
+		res.Signal, res.Distress = SignalDistress, e.pack.Distress[k].ID
+	}
+	return res
+}
+
+// distressKind is the first kind of distress a page answers, or -1.
+func (e *Engine) distressKind(node int) int {
+	for k, d := range e.pack.Distress {
+		if d.Node == node {
+			return k
+		}
+	}
+	return -1
+}
+
+// chosen answers 1 or 2 on the question between two pages.
+func (e *Engine) chosen(st State, n int, in Input) Result {
+	a, b := content.ChoiceNodes(st.Screen)
+	switch n {
+	case 1:
+		return e.open(st, a, -1)
+	case 2:
+		return e.open(st, b, -1)
+	}
+	return e.miss(st, in.Channel)
+}
