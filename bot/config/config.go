@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/localtime"
 	"github.com/senda-org/senda/bot/sealer"
 )
 
@@ -121,7 +121,7 @@ type BroadcastConfig struct {
 	WaitReplicas int
 	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
 	// does not parse once subscriptions are on.
-	Quiet    broadcast.QuietHours
+	Quiet    localtime.QuietHours
 	quietErr error
 }
 
@@ -345,7 +345,7 @@ func (r *reader) broadcast() BroadcastConfig {
 	b.WaitReplicas = r.integer("SENDA_WAIT_REPLICAS", 0)
 	b.OptOutDir = r.str("SENDA_OPTOUT_DIR")
 	b.OptOutRetention = time.Duration(r.integer("SENDA_OPTOUT_DAYS", DefaultOptOutDays)) * 24 * time.Hour
-	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
+	b.Quiet, b.quietErr = localtime.ParseQuietHours(b.QuietHours, b.TimeZone)
 	return b
 }
 
