@@ -48,6 +48,7 @@ import (
 
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/stats"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 )
 
@@ -110,25 +111,12 @@ type Audit interface {
 	List(ctx context.Context, limit int) ([]AuditEntry, error)
 }
 
-// Template is an approved WhatsApp template (Content API).
-type Template struct {
-	SID      string // HX…
-	Name     string
-	Language string
-	// Body is the template's text with its {{1}} placeholders, when the
-	// listing gives one; the Avisos page previews it filled in.
-	Body string
-	// Variables are the placeholders the template declares, in order; the
-	// Avisos page asks for a value for each.
-	Variables []TemplateVariable
-}
+// Template is an approved WhatsApp template (Content API), as bot/twilio
+// lists it.
+type Template = twilio.Template
 
-// TemplateVariable is one placeholder of a template: its number ("1" for
-// {{1}}) and the sample value given when the template was submitted.
-type TemplateVariable struct {
-	Key    string
-	Sample string
-}
+// TemplateVariable is one placeholder of a template.
+type TemplateVariable = twilio.TemplateVariable
 
 // Templates lists the account's approved WhatsApp templates.
 type Templates interface {
