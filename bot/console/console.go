@@ -47,6 +47,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
@@ -275,7 +276,7 @@ const ctxSession = "console.session"
 
 func (c *Console) sessionKey(id string) string {
 	sum := sha256.Sum256([]byte(id))
-	return c.opts.Prefix + "console:s:" + hex.EncodeToString(sum[:])
+	return rkey.Space(c.opts.Prefix).ConsoleSession(hex.EncodeToString(sum[:]))
 }
 
 func randomToken() string {
@@ -369,10 +370,10 @@ const (
 
 func (c *Console) failuresKey(ec echo.Context) string {
 	if c.opts.ClientKey != nil {
-		return c.opts.Prefix + "console:fail:" + c.opts.ClientKey(ec.RealIP())
+		return rkey.Space(c.opts.Prefix).ConsoleFailures(c.opts.ClientKey(ec.RealIP()))
 	}
 	sum := sha256.Sum256([]byte("console-signin:" + ec.RealIP()))
-	return c.opts.Prefix + "console:fail:" + hex.EncodeToString(sum[:12])
+	return rkey.Space(c.opts.Prefix).ConsoleFailures(hex.EncodeToString(sum[:12]))
 }
 
 func (c *Console) signInPage(ec echo.Context) error {
