@@ -23,6 +23,7 @@ lint:
 	go vet ./...
 	@PATH="$$PATH:$$(go env GOPATH)/bin"; command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	PATH="$$PATH:$$(go env GOPATH)/bin" staticcheck ./...
+	bash .ci/limits.sh
 
 check: lint test
 

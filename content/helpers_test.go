@@ -151,7 +151,7 @@ func nodeScreen(t testing.TB, p *content.Pack, id string) content.Screen {
 	return content.Screen{Kind: content.ScreenNode, Arg: uint16(n.Index)}
 }
 
-// everyScreen lists every screen a pack can show, as DESIGN.md and the
+// everyScreen lists every screen a pack can show, as docs/CONTENT.md and the
 // ScreenKind docs describe them: each node, each interface screen, each
 // topic's confirm and subscribed screens, my-topics for every set of topics,
 // and the notes on the screens a person answers.

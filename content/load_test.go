@@ -48,8 +48,8 @@ type wantIssue struct {
 }
 
 // TestValidation breaks the basic pack one way at a time and checks that
-// the loader names the file and line of the mistake (DESIGN.md, CONTENT.md:
-// "it prints every error with file:line").
+// the loader names the file and line of the mistake (docs/CONTENT.md: "it
+// prints every error with file:line").
 func TestValidation(t *testing.T) {
 	t.Parallel()
 	const (

@@ -19,7 +19,7 @@ var neutralHeader = regexp.MustCompile(`^Senda( [1-9]/[1-9])?$`)
 
 func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
-// checkPages checks the promises DESIGN.md §3 makes about every reply page:
+// checkPages checks the promises docs/CONTENT.md makes about every reply page:
 // the pack's header first, numbered "i/N" when there are several pages, the
 // more text at the end of every page but the last, at most sms.segments
 // GSM-7 segments per page on SMS, WhatsApp within whatsapp.max_chars, and a

@@ -9,8 +9,9 @@ import (
 	"github.com/senda-org/senda/content"
 )
 
-// Keywords and commands are matched "without regard to case, accents or
-// surrounding spaces and punctuation" (DESIGN.md §3); Normalize is that rule.
+// Keywords and commands are matched without regard to case, accents,
+// surrounding spaces or punctuation (README.md, "What people can send");
+// Normalize is that rule.
 func TestNormalize(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -112,7 +113,8 @@ func TestToGSM7(t *testing.T) {
 	}
 }
 
-// DESIGN.md §3: "Spanish á í ó ú Á Í Ó Ú are not GSM-7 (é ñ ü ¿ ¡ are)".
+// Spanish á í ó ú Á Í Ó Ú are not in the GSM-7 alphabet, é ñ ü ¿ ¡ are
+// (docs/CONTENT.md says what SMS does about it).
 func TestIsGSM7SpanishLetters(t *testing.T) {
 	t.Parallel()
 	for _, r := range "áíóúÁÍÓÚ" {

@@ -94,8 +94,9 @@ func TestDefaultPackKeywords(t *testing.T) {
 	}
 }
 
-// The opt-out words of DESIGN.md §3 work in the default pack, in both
-// languages, from the first message on.
+// The opt-out words (README.md, "What people can send": BAJA, STOP, … as a
+// single word, at any moment) work in the default pack, in both languages,
+// from the first message on.
 func TestDefaultPackOptOutWords(t *testing.T) {
 	t.Parallel()
 	p := defaultPack(t)

@@ -116,9 +116,9 @@ func runRules(t *testing.T, rules []rule) {
 	}
 }
 
-// DESIGN.md §3: "Any first message starts the conversation; a keyword jumps
-// straight to its topic. Keywords and their aliases ... matched without
-// regard to case, accents or surrounding spaces and punctuation."
+// README.md, "What people can send": any first message starts the
+// conversation; a keyword goes straight to its topic; words are matched
+// without regard to case, accents, surrounding spaces or punctuation.
 func TestStartAndKeywords(t *testing.T) {
 	t.Parallel()
 	rules := []rule{

@@ -214,10 +214,7 @@ func (a *App) setupErase() error {
 	if a.deps.Deleter != nil {
 		a.deleter = a.deps.Deleter
 	} else {
-		b := a.cfg.Broadcast
-		client, err := twilio.NewDeleter(twilio.Config{
-			AccountSID: b.AccountSID, AuthToken: a.cfg.AuthToken, APIKey: b.APIKey, APISecret: b.APISecret, APIBase: b.APIBase,
-		})
+		client, err := twilio.NewDeleter(a.cfg.Twilio)
 		if err != nil {
 			return err
 		}
@@ -246,7 +243,8 @@ func (a *App) Erase() *erase.Queue { return a.erase }
 // newValidator checks Twilio's signatures against SENDA_PUBLIC_URL; nil
 // (nothing checked) without TWILIO_AUTH_TOKEN.
 func (a *App) newValidator() (*twilio.Validator, error) {
-	if a.cfg.AuthToken == "" {
+	tw := a.cfg.Twilio
+	if tw.AuthToken == "" {
 		a.log.Warn("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked and anyone can post messages (development only)")
 		return nil, nil
 	}
@@ -255,10 +253,10 @@ func (a *App) newValidator() (*twilio.Validator, error) {
 		base = "http://localhost" + a.cfg.Addr
 		a.log.Warn("SENDA_PUBLIC_URL is not set: validating signatures against " + base + "; set it to the URL configured in Twilio")
 	}
-	if a.cfg.AuthTokenPrevious != "" {
+	if tw.AuthTokenPrevious != "" {
 		a.log.Info("TWILIO_AUTH_TOKEN_PREVIOUS is set: signatures made with the old token are accepted too; remove it once senda_webhook_signatures_total{token=\"previous\"} stops rising")
 	}
-	return twilio.NewRotatingValidator(a.cfg.AuthToken, a.cfg.AuthTokenPrevious, base)
+	return twilio.NewRotatingValidator(tw.AuthToken, tw.AuthTokenPrevious, base)
 }
 
 func (a *App) newConversation(prefix string) error {
@@ -300,12 +298,8 @@ func (a *App) setupBroadcasts() error {
 	switch {
 	case a.deps.Sender != nil:
 		a.sender = a.deps.Sender
-	case b.Delivery():
-		client, err := twilio.New(twilio.Config{
-			AccountSID: b.AccountSID, AuthToken: a.cfg.AuthToken, APIKey: b.APIKey, APISecret: b.APISecret,
-			APIBase: b.APIBase, MessagingServiceSID: b.MessagingServiceSID, SMSFrom: b.SMSFrom, WhatsAppFrom: b.WhatsAppFrom,
-			Privacy: true,
-		})
+	case a.cfg.Twilio.Sends():
+		client, err := twilio.New(a.cfg.Twilio)
 		if err != nil {
 			return err
 		}

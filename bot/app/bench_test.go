@@ -67,7 +67,7 @@ func BenchmarkWebhookErase(b *testing.B) {
 	}
 	cfg := testConfig()
 	cfg.Erase, cfg.EraseRPS = true, 5
-	cfg.Broadcast.AccountSID = fake.AccountSID
+	cfg.Twilio.AccountSID = fake.AccountSID
 	ts := newTestService(b, cfg, Deps{Deleter: del})
 	reqs := benchRequests(max(b.N, 1), 2000)
 	b.ReportAllocs()

@@ -18,6 +18,7 @@ import (
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/localtime"
 	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/redistest/faults"
 	"github.com/senda-org/senda/bot/sealer"
@@ -57,8 +58,8 @@ func broadcastConfigKey(key []byte) config.Config {
 }
 
 // quietHours parses a span the way config.Load does.
-func quietHours(span, zone string) broadcast.QuietHours {
-	q, err := broadcast.ParseQuietHours(span, zone)
+func quietHours(span, zone string) localtime.QuietHours {
+	q, err := localtime.ParseQuietHours(span, zone)
 	if err != nil {
 		panic(err)
 	}

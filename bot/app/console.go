@@ -10,6 +10,7 @@ import (
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/console"
 	"github.com/senda-org/senda/bot/stats"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 )
 
@@ -94,28 +95,22 @@ func (a *App) newConsole(prefix string) (*console.Console, error) {
 	if a.sender != nil {
 		opts.TestSender = console.SenderTest{Sender: a.sender}
 	}
-	if a.deps.Sender == nil && b.Delivery() {
-		opts.Templates = a.contentTemplates()
+	if a.deps.Sender == nil && a.cfg.Twilio.Sends() {
+		// The account's approved WhatsApp templates, listed with the
+		// sender's settings and credentials.
+		// Settings the sender would refuse leave the list empty, as Twilio's
+		// refusal of every listing did before; the log says why.
+		if t, err := twilio.NewContentTemplates(a.cfg.Twilio, a.now); err != nil {
+			a.log.Warn("web console: no WhatsApp templates listed", "err", err)
+		} else {
+			opts.Templates = t
+		}
 	}
 	c, err := console.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("web console: %w", err)
 	}
 	return c, nil
-}
-
-// contentTemplates lists the account's approved WhatsApp templates through
-// Twilio's Content API, with the REST credentials the sender uses.
-func (a *App) contentTemplates() console.Templates {
-	b := a.cfg.Broadcast
-	t := &console.ContentTemplates{User: b.AccountSID, Password: a.cfg.AuthToken, Now: a.now}
-	if b.APIKey != "" {
-		t.User, t.Password = b.APIKey, b.APISecret
-	}
-	if b.APIBase != "" { // a Twilio-compatible mock (staging) answers for both APIs
-		t.BaseURL = b.APIBase
-	}
-	return t
 }
 
 // contentReport returns the content check of the pack in use: the embedded
@@ -147,22 +142,22 @@ func (a *App) healthChecks() console.HealthChecks {
 
 // twilioCheck says what of Twilio is set, naming settings, never values.
 func (a *App) twilioCheck(context.Context) console.Check {
-	b := a.cfg.Broadcast
+	tw := a.cfg.Twilio
 	var set []string
-	if a.cfg.AuthToken != "" {
+	if tw.AuthToken != "" {
 		set = append(set, "firma de Twilio / signatures")
 	}
-	if b.MessagingServiceSID != "" {
+	if tw.MessagingServiceSID != "" {
 		set = append(set, "Messaging Service")
 	}
-	if b.SMSFrom != "" {
+	if tw.SMSFrom != "" {
 		set = append(set, "SMS")
 	}
-	if b.WhatsAppFrom != "" {
+	if tw.WhatsAppFrom != "" {
 		set = append(set, "WhatsApp")
 	}
 	var problems []string
-	if a.cfg.AuthToken == "" {
+	if tw.AuthToken == "" {
 		problems = append(problems, "TWILIO_AUTH_TOKEN no está: no se revisan las firmas de Twilio / signatures are not checked")
 	}
 	if a.broadcasts != nil && a.sender == nil {

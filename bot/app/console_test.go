@@ -256,9 +256,9 @@ func TestConsoleTwilioCheck(t *testing.T) {
 	t.Parallel()
 	_, client := fakeSender(t)
 	withSender := consoleConfig()
-	withSender.Broadcast.SMSFrom, withSender.Broadcast.WhatsAppFrom = testSMSFrom, testWAFrom
+	withSender.Twilio.SMSFrom, withSender.Twilio.WhatsAppFrom = testSMSFrom, testWAFrom
 	noToken := consoleConfig()
-	noToken.AuthToken = ""
+	noToken.Twilio.AuthToken = ""
 	cases := []struct {
 		name string
 		cfg  config.Config
@@ -406,8 +406,8 @@ func TestConsoleTemplatesFromTheContentAPI(t *testing.T) {
 	}))
 	t.Cleanup(api.Close)
 	cfg := consoleConfig()
-	cfg.Broadcast.AccountSID, cfg.Broadcast.SMSFrom, cfg.Broadcast.APIBase = "AC"+strings.Repeat("0", 32), testSMSFrom, api.URL
-	cfg.AuthToken = strings.Repeat("ab12", 8) // Twilio's shape: letters and digits
+	cfg.Twilio.AccountSID, cfg.Twilio.SMSFrom, cfg.Twilio.APIBase = "AC"+strings.Repeat("0", 32), testSMSFrom, api.URL
+	cfg.Twilio.AuthToken = strings.Repeat("ab12", 8) // Twilio's shape: letters and digits
 	ts := newTestService(t, cfg, Deps{})
 	b := ts.browser(t)
 	b.signIn(testAdminToken)
@@ -415,7 +415,7 @@ func TestConsoleTemplatesFromTheContentAPI(t *testing.T) {
 	if !strings.Contains(page, "HX11111111111111111111111111111111") || strings.Contains(page, "borrador") {
 		t.Errorf("templates offered are not the approved ones:\n%s", page)
 	}
-	if auth != cfg.Broadcast.AccountSID+":"+cfg.AuthToken {
+	if auth != cfg.Twilio.AccountSID+":"+cfg.Twilio.AuthToken {
 		t.Errorf("Content API called as %q, want the account SID and auth token", auth)
 	}
 }

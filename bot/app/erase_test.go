@@ -30,7 +30,7 @@ func eraseService(t *testing.T, on bool) (*testService, *twiliofake.Server) {
 	}
 	cfg := testConfig()
 	cfg.Erase, cfg.EraseRPS = on, 100
-	cfg.Broadcast.AccountSID = fake.AccountSID
+	cfg.Twilio.AccountSID = fake.AccountSID
 	ts := newTestService(t, cfg, Deps{
 		Deleter:      del,
 		EraseOptions: []erase.Option{erase.WithDelay(100 * time.Millisecond), erase.WithSentFallback(time.Hour)},
@@ -215,7 +215,7 @@ func TestEraseBroadcastMessages(t *testing.T) {
 	}
 	cfg := broadcastConfig()
 	cfg.Erase, cfg.EraseRPS = true, 100
-	cfg.Broadcast.AccountSID = fake.AccountSID
+	cfg.Twilio.AccountSID = fake.AccountSID
 	ts := newTestService(t, cfg, Deps{Sender: client, Deleter: del,
 		EraseOptions: []erase.Option{erase.WithDelay(50 * time.Millisecond)},
 		EraseTune:    func(c *erase.WorkerConfig) { c.Block, c.Tick = 50*time.Millisecond, 20*time.Millisecond },

@@ -23,6 +23,7 @@ import (
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/redistest"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 const (
@@ -38,12 +39,16 @@ type testService struct {
 	logs   *testlog.Buffer
 }
 
+// testConfig is a development configuration with a webhook token, its
+// Twilio settings started from twilio.DefaultConfig as config.Load does.
 func testConfig() config.Config {
+	tw := twilio.DefaultConfig()
+	tw.AuthToken = testToken
 	return config.Config{
 		Env:        config.EnvDevelopment,
 		Addr:       config.DefaultAddr,
 		PublicURL:  testPublicURL,
-		AuthToken:  testToken,
+		Twilio:     tw,
 		HashKey:    []byte(testHashKey),
 		SessionTTL: config.DefaultSessionTTL,
 	}

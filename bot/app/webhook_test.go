@@ -398,15 +398,15 @@ func TestMetricsAreAggregates(t *testing.T) {
 func TestWebhookTokenRotation(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
-	cfg.AuthTokenPrevious = "previousTestToken0"
+	cfg.Twilio.AuthTokenPrevious = "previousTestToken0"
 	ts := newTestService(t, cfg, Deps{})
 	cases := []struct {
 		name, token string
 		want        int
 	}{
 		{"current", testToken, http.StatusOK},
-		{"previous", cfg.AuthTokenPrevious, http.StatusOK},
-		{"previous again", cfg.AuthTokenPrevious, http.StatusOK},
+		{"previous", cfg.Twilio.AuthTokenPrevious, http.StatusOK},
+		{"previous again", cfg.Twilio.AuthTokenPrevious, http.StatusOK},
 		{"neither", "some-other-token", http.StatusForbidden},
 	}
 	for i, c := range cases {

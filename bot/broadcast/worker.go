@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/internal/pace"
+	"github.com/senda-org/senda/bot/localtime"
 	"github.com/senda-org/senda/bot/logx"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/bot/twilio"
@@ -35,7 +36,6 @@ const Group = "senda-workers"
 type WorkerConfig struct {
 	Workers        int           // deliveries in flight at once in this process
 	MPS            float64       // messages per second for all workers together; 0 means unlimited
-	Quiet          QuietHours    // no sends then, but urgent WhatsApp ones
 	DailyCap       int           // different people reached with WhatsApp templates in a rolling 24 hours (Meta's tier: 250, 1,000, 10,000…); 0 means no cap
 	StatusCallback string        // e.g. https://senda.example.org/twilio/status; empty sends none
 	Block          time.Duration // how long one stream read waits for entries
@@ -49,6 +49,9 @@ type WorkerConfig struct {
 	CallbackGrace  time.Duration // with StatusCallback: how long after a lost attempt its callback is awaited before sending again
 	LogEvery       time.Duration // during an outage, one summary line per kind of failure this often
 	Health         *QueueHealth  // where the worker reports whether it can read its queue; may be nil
+
+	// Quiet are the quiet hours: no sends then, but urgent WhatsApp ones.
+	Quiet localtime.QuietHours
 }
 
 // Default timing of takeover. A live worker marks the deliveries it holds

@@ -15,8 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/localtime"
 	"github.com/senda-org/senda/bot/sealer"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // Environments.
@@ -46,11 +47,13 @@ type Config struct {
 	PublicURL string       // SENDA_PUBLIC_URL: the base URL Twilio calls, e.g. https://senda.example.org
 	RedisURL  string       // SENDA_REDIS_URL: see ParseRedisURL; empty in development runs an embedded server
 	Redis     RedisOptions // SENDA_REDIS_URL parsed; zero when it is empty
-	AuthToken string       // TWILIO_AUTH_TOKEN: signs Twilio's requests
-	// AuthTokenPrevious is TWILIO_AUTH_TOKEN_PREVIOUS: the token being
-	// replaced, still accepted on webhooks during a rotation.
-	AuthTokenPrevious string
-	HashKey           []byte // SENDA_HASH_KEY: keys the HMAC that names sessions
+	// Twilio is every setting of Twilio's APIs (TWILIO_ACCOUNT_SID,
+	// TWILIO_AUTH_TOKEN and _PREVIOUS, TWILIO_API_KEY and _SECRET,
+	// SENDA_TWILIO_API_BASE, SENDA_MESSAGING_SERVICE_SID, SENDA_TWILIO_FROM,
+	// SENDA_WHATSAPP_FROM) in the one struct bot/twilio takes. Load starts
+	// it from twilio.DefaultConfig (privacy parameters on).
+	Twilio  twilio.Config
+	HashKey []byte // SENDA_HASH_KEY: keys the HMAC that names sessions
 	// HashKeyOld is SENDA_HASH_KEY_OLD: the previous hash key, set only
 	// while `senda subscribers rotate-hash-key` moves subscribers to the
 	// new one (a BAJA meanwhile deletes the record under both).
@@ -82,31 +85,20 @@ type Config struct {
 // broadcasts share: 18,000 an hour.
 const DefaultEraseRPS = 5
 
-// TwilioREST reports whether Twilio's REST credentials are set: the
-// account and a token or an API key.
-func (c Config) TwilioREST() bool {
-	return c.Broadcast.AccountSID != "" && (c.AuthToken != "" || c.Broadcast.APIKey != "")
-}
-
 // BroadcastConfig is what opt-in updates need. Subscriptions are on when
-// SENDA_SUBSCRIBER_KEY is set; delivery needs the Twilio REST settings too.
+// SENDA_SUBSCRIBER_KEY is set; delivery needs the Twilio REST settings too
+// (Config.Twilio, twilio.Config.Sends).
 type BroadcastConfig struct {
 	SubscriberKey     []byte            // SENDA_SUBSCRIBER_KEY: 32 bytes, base64; seals subscribers' addresses
 	SubscriberKeysOld [][]byte          // SENDA_SUBSCRIBER_KEYS_OLD: comma-separated keys still opened during a rotation
 	AdminTokens       map[string]string // SENDA_ADMIN_TOKENS: name:token,… for the admin API
 	TrustProxy        bool              // SENDA_TRUST_PROXY: take the client address from X-Forwarded-For (behind a proxy you run)
 
-	AccountSID          string  // TWILIO_ACCOUNT_SID
-	APIKey, APISecret   string  // TWILIO_API_KEY and TWILIO_API_SECRET, instead of the auth token
-	APIBase             string  // SENDA_TWILIO_API_BASE: default Twilio's; a Twilio-compatible mock for staging
-	MessagingServiceSID string  // SENDA_MESSAGING_SERVICE_SID
-	SMSFrom             string  // SENDA_TWILIO_FROM
-	WhatsAppFrom        string  // SENDA_WHATSAPP_FROM (whatsapp:+…)
-	MPS                 float64 // SENDA_TWILIO_MPS: messages per second for all workers together
-	QuietHours          string  // SENDA_QUIET_HOURS: e.g. 20:00-08:00; empty turns them off
-	TimeZone            string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
-	DailyCap            int     // SENDA_WHATSAPP_DAILY_CAP: people reached with WhatsApp templates in a rolling 24 hours (Meta's tier)
-	Workers             int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
+	MPS        float64 // SENDA_TWILIO_MPS: messages per second for all workers together
+	QuietHours string  // SENDA_QUIET_HOURS: e.g. 20:00-08:00; empty turns them off
+	TimeZone   string  // SENDA_TIMEZONE: where quiet hours and daily caps are counted
+	DailyCap   int     // SENDA_WHATSAPP_DAILY_CAP: people reached with WhatsApp templates in a rolling 24 hours (Meta's tier)
+	Workers    int     // SENDA_WORKERS: deliveries in flight at once per process; 0 sizes them from the rate
 	// OptOutDir (SENDA_OPTOUT_DIR) holds the opt-out journal, outside Redis,
 	// replayed on start so a restored backup cannot re-subscribe someone
 	// who left after it was taken; empty keeps no journal.
@@ -121,7 +113,7 @@ type BroadcastConfig struct {
 	WaitReplicas int
 	// Quiet is QuietHours in TimeZone, parsed. Validate reports a span that
 	// does not parse once subscriptions are on.
-	Quiet    broadcast.QuietHours
+	Quiet    localtime.QuietHours
 	quietErr error
 }
 
@@ -183,11 +175,6 @@ func (b BroadcastConfig) Keyring() (*sealer.Keyring, error) {
 		return nil, nil
 	}
 	return sealer.New(b.SubscriberKey, b.SubscriberKeysOld...)
-}
-
-// Delivery reports whether Twilio's REST API is configured to send them.
-func (b BroadcastConfig) Delivery() bool {
-	return b.AccountSID != "" && (b.MessagingServiceSID != "" || b.SMSFrom != "" || b.WhatsAppFrom != "")
 }
 
 // Lookup reads one setting and says whether it is set at all (an empty
@@ -264,17 +251,16 @@ func (r *reader) integer(name string, def int) int {
 func Load(getenv Lookup) (Config, error) {
 	r := &reader{getenv: getenv}
 	c := Config{
-		Env:               cmp.Or(strings.ToLower(r.str("SENDA_ENV")), EnvDevelopment),
-		Addr:              cmp.Or(r.str("SENDA_ADDR"), DefaultAddr),
-		PublicURL:         r.str("SENDA_PUBLIC_URL"),
-		RedisURL:          r.secret("SENDA_REDIS_URL"),
-		AuthToken:         r.secret("TWILIO_AUTH_TOKEN"),
-		AuthTokenPrevious: r.secret("TWILIO_AUTH_TOKEN_PREVIOUS"),
-		HashKey:           []byte(r.secret("SENDA_HASH_KEY")),
-		HashKeyOld:        []byte(r.secret("SENDA_HASH_KEY_OLD")),
-		ContentDir:        r.str("SENDA_CONTENT_DIR"),
-		DefaultLang:       r.str("SENDA_DEFAULT_LANG"),
-		SessionTTL:        DefaultSessionTTL,
+		Env:         cmp.Or(strings.ToLower(r.str("SENDA_ENV")), EnvDevelopment),
+		Addr:        cmp.Or(r.str("SENDA_ADDR"), DefaultAddr),
+		PublicURL:   r.str("SENDA_PUBLIC_URL"),
+		RedisURL:    r.secret("SENDA_REDIS_URL"),
+		Twilio:      r.twilio(),
+		HashKey:     []byte(r.secret("SENDA_HASH_KEY")),
+		HashKeyOld:  []byte(r.secret("SENDA_HASH_KEY_OLD")),
+		ContentDir:  r.str("SENDA_CONTENT_DIR"),
+		DefaultLang: r.str("SENDA_DEFAULT_LANG"),
+		SessionTTL:  DefaultSessionTTL,
 	}
 	if v := r.str("SENDA_LOG_LEVEL"); v != "" && c.LogLevel.UnmarshalText([]byte(v)) != nil {
 		r.fail(fmt.Errorf("SENDA_LOG_LEVEL=%q: use debug, info, warn or error", v))
@@ -300,7 +286,7 @@ func Load(getenv Lookup) (Config, error) {
 	c.EraseRPS = r.number("SENDA_TWILIO_ERASE_RPS", DefaultEraseRPS)
 	switch v := strings.ToLower(r.str("SENDA_TWILIO_ERASE")); v {
 	case "":
-		c.Erase = c.Production() && c.TwilioREST()
+		c.Erase = c.Production() && c.Twilio.REST()
 	case "on":
 		c.Erase = true
 	case "off":
@@ -310,7 +296,22 @@ func Load(getenv Lookup) (Config, error) {
 	return c, errors.Join(r.errs...)
 }
 
-// broadcast reads the settings of opt-in updates and of Twilio's REST API.
+// twilio reads the settings of Twilio's APIs over twilio.DefaultConfig.
+func (r *reader) twilio() twilio.Config {
+	t := twilio.DefaultConfig()
+	t.AuthToken = r.secret("TWILIO_AUTH_TOKEN")
+	t.AuthTokenPrevious = r.secret("TWILIO_AUTH_TOKEN_PREVIOUS")
+	t.APISecret = r.secret("TWILIO_API_SECRET")
+	t.AccountSID = r.str("TWILIO_ACCOUNT_SID")
+	t.APIKey = r.str("TWILIO_API_KEY")
+	t.APIBase = r.str("SENDA_TWILIO_API_BASE")
+	t.MessagingServiceSID = r.str("SENDA_MESSAGING_SERVICE_SID")
+	t.SMSFrom = r.str("SENDA_TWILIO_FROM")
+	t.WhatsAppFrom = r.str("SENDA_WHATSAPP_FROM")
+	return t
+}
+
+// broadcast reads the settings of opt-in updates.
 func (r *reader) broadcast() BroadcastConfig {
 	var b BroadcastConfig
 	cur, old, err := sealer.ParseKeys(r.secret("SENDA_SUBSCRIBER_KEY"), r.secret("SENDA_SUBSCRIBER_KEYS_OLD"))
@@ -321,13 +322,6 @@ func (r *reader) broadcast() BroadcastConfig {
 	}
 	r.fail(err)
 	b.SubscriberKey, b.SubscriberKeysOld = cur, old
-	b.APISecret = r.secret("TWILIO_API_SECRET")
-	b.AccountSID = r.str("TWILIO_ACCOUNT_SID")
-	b.APIKey = r.str("TWILIO_API_KEY")
-	b.APIBase = r.str("SENDA_TWILIO_API_BASE")
-	b.MessagingServiceSID = r.str("SENDA_MESSAGING_SERVICE_SID")
-	b.SMSFrom = r.str("SENDA_TWILIO_FROM")
-	b.WhatsAppFrom = r.str("SENDA_WHATSAPP_FROM")
 	b.TimeZone = cmp.Or(r.str("SENDA_TIMEZONE"), DefaultTimeZone)
 	b.QuietHours = DefaultQuietHours
 	if v, ok := r.getenv("SENDA_QUIET_HOURS"); ok {
@@ -345,7 +339,7 @@ func (r *reader) broadcast() BroadcastConfig {
 	b.WaitReplicas = r.integer("SENDA_WAIT_REPLICAS", 0)
 	b.OptOutDir = r.str("SENDA_OPTOUT_DIR")
 	b.OptOutRetention = time.Duration(r.integer("SENDA_OPTOUT_DAYS", DefaultOptOutDays)) * 24 * time.Hour
-	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
+	b.Quiet, b.quietErr = localtime.ParseQuietHours(b.QuietHours, b.TimeZone)
 	return b
 }
 
@@ -410,7 +404,7 @@ func (c Config) Validate() error {
 	if c.Production() {
 		var missing []string
 		for _, s := range []struct{ name, value string }{
-			{"SENDA_REDIS_URL", c.RedisURL}, {"TWILIO_AUTH_TOKEN", c.AuthToken},
+			{"SENDA_REDIS_URL", c.RedisURL}, {"TWILIO_AUTH_TOKEN", c.Twilio.AuthToken},
 			{"SENDA_HASH_KEY", string(c.HashKey)}, {"SENDA_PUBLIC_URL", c.PublicURL},
 		} {
 			if s.value == "" {
@@ -434,7 +428,7 @@ func (c Config) Validate() error {
 		}
 	}
 	problems = append(problems, c.validatePrevious()...)
-	problems = append(problems, c.Broadcast.validate(c.Production(), c.AuthToken)...)
+	problems = append(problems, c.Broadcast.validate(c.Production(), c.Twilio)...)
 	problems = append(problems, c.eraseProblems()...)
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
@@ -447,12 +441,12 @@ func (c Config) Validate() error {
 
 // validatePrevious checks TWILIO_AUTH_TOKEN_PREVIOUS against the current token.
 func (c Config) validatePrevious() []string {
-	switch p := c.AuthTokenPrevious; {
+	switch p := c.Twilio.AuthTokenPrevious; {
 	case p == "":
 		return nil
-	case c.AuthToken == "":
+	case c.Twilio.AuthToken == "":
 		return []string{"TWILIO_AUTH_TOKEN_PREVIOUS is set without TWILIO_AUTH_TOKEN: set the new token as TWILIO_AUTH_TOKEN."}
-	case p == c.AuthToken:
+	case p == c.Twilio.AuthToken:
 		return []string{"TWILIO_AUTH_TOKEN_PREVIOUS is the same as TWILIO_AUTH_TOKEN: set it to the old token, or remove it."}
 	case strings.IndexFunc(p, notAlnum) >= 0:
 		return []string{"TWILIO_AUTH_TOKEN_PREVIOUS has characters other than letters and digits: check for quotes, spaces or a line break."}
@@ -467,7 +461,7 @@ func notAlnum(r rune) bool {
 // eraseProblems checks the erasure settings.
 func (c Config) eraseProblems() []string {
 	var p []string
-	if c.Erase && !c.TwilioREST() {
+	if c.Erase && !c.Twilio.REST() {
 		p = append(p, "SENDA_TWILIO_ERASE=on deletes messages through Twilio's REST API, which needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET); set them, or set SENDA_TWILIO_ERASE=off.")
 	}
 	if c.Erase && (c.EraseRPS < 0.1 || c.EraseRPS > 100) {
@@ -502,12 +496,12 @@ func (b BroadcastConfig) durabilityProblems() []string {
 // validate checks the broadcast settings, in whole sentences. In production,
 // turning subscriptions on means the updates must be deliverable and
 // manageable, so everything that needs is required.
-func (b BroadcastConfig) validate(production bool, authToken string) []string {
+func (b BroadcastConfig) validate(production bool, tw twilio.Config) []string {
 	var problems []string
 	if len(b.SubscriberKeysOld) > 0 && len(b.SubscriberKey) == 0 {
 		problems = append(problems, "SENDA_SUBSCRIBER_KEYS_OLD is set without SENDA_SUBSCRIBER_KEY; set the new key too.")
 	}
-	if (b.APIKey == "") != (b.APISecret == "") {
+	if (tw.APIKey == "") != (tw.APISecret == "") {
 		problems = append(problems, "TWILIO_API_KEY and TWILIO_API_SECRET go together; set both or neither.")
 	}
 	if !b.Subscriptions() {
@@ -526,13 +520,13 @@ func (b BroadcastConfig) validate(production bool, authToken string) []string {
 		problems = append(problems, b.quietErr.Error()+".")
 	}
 	problems = append(problems, b.durabilityProblems()...)
-	if b.APIBase != "" {
-		if u, err := url.Parse(b.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			problems = append(problems, fmt.Sprintf("SENDA_TWILIO_API_BASE=%q must be an absolute http(s) URL.", b.APIBase))
+	if tw.APIBase != "" {
+		if u, err := url.Parse(tw.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("SENDA_TWILIO_API_BASE=%q must be an absolute http(s) URL.", tw.APIBase))
 		}
 	}
 	if production {
-		if missing := b.missingInProduction(authToken); len(missing) > 0 {
+		if missing := b.missingInProduction(tw); len(missing) > 0 {
 			problems = append(problems, fmt.Sprintf("SENDA_SUBSCRIBER_KEY turns subscriptions on, which in production also needs %s.", strings.Join(missing, ", ")))
 		}
 	}
@@ -567,15 +561,15 @@ func Addr(getenv Lookup) string { return cmp.Or(getenv.get("SENDA_ADDR"), Defaul
 
 // missingInProduction names what production needs once subscriptions are
 // on: a Twilio account, credentials, a sender and admin tokens.
-func (b BroadcastConfig) missingInProduction(authToken string) []string {
+func (b BroadcastConfig) missingInProduction(tw twilio.Config) []string {
 	var missing []string
-	if b.AccountSID == "" {
+	if tw.AccountSID == "" {
 		missing = append(missing, "TWILIO_ACCOUNT_SID")
 	}
-	if authToken == "" && b.APIKey == "" {
+	if tw.AuthToken == "" && tw.APIKey == "" {
 		missing = append(missing, "TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET")
 	}
-	if b.MessagingServiceSID == "" && b.SMSFrom == "" && b.WhatsAppFrom == "" {
+	if tw.MessagingServiceSID == "" && tw.SMSFrom == "" && tw.WhatsAppFrom == "" {
 		missing = append(missing, "SENDA_MESSAGING_SERVICE_SID or SENDA_TWILIO_FROM / SENDA_WHATSAPP_FROM")
 	}
 	if len(b.AdminTokens) == 0 {

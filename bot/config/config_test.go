@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 func env(m map[string]string) Lookup {
@@ -99,8 +100,8 @@ func TestConfigSecretsFromFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := Load(env(map[string]string{"TWILIO_AUTH_TOKEN_FILE": path}))
-	if err != nil || c.AuthToken != "from-a-file" {
-		t.Fatalf("token = %q, %v", c.AuthToken, err)
+	if err != nil || c.Twilio.AuthToken != "from-a-file" {
+		t.Fatalf("token = %q, %v", c.Twilio.AuthToken, err)
 	}
 	if _, err := Load(env(map[string]string{"TWILIO_AUTH_TOKEN_FILE": path, "TWILIO_AUTH_TOKEN": "x"})); err == nil {
 		t.Fatal("both a value and a file were accepted")
@@ -215,6 +216,31 @@ func TestWorkerCountFollowsTheRate(t *testing.T) {
 	}
 }
 
+// TestTwilioSettingsInOneStruct: every Twilio setting lands in the one
+// twilio.Config the app hands to bot/twilio, started from its defaults, so
+// the privacy parameters are on without anyone setting them.
+func TestTwilioSettingsInOneStruct(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{
+		"TWILIO_ACCOUNT_SID": "AC0123", "TWILIO_AUTH_TOKEN": "tok1", "TWILIO_AUTH_TOKEN_PREVIOUS": "tok0",
+		"TWILIO_API_KEY": "SK0123", "TWILIO_API_SECRET": "sec", "SENDA_TWILIO_API_BASE": "http://mock:8080",
+		"SENDA_MESSAGING_SERVICE_SID": "MG0123", "SENDA_TWILIO_FROM": "+50212345678", "SENDA_WHATSAPP_FROM": "whatsapp:+50212345678",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := twilio.DefaultConfig()
+	want.AccountSID, want.AuthToken, want.AuthTokenPrevious = "AC0123", "tok1", "tok0"
+	want.APIKey, want.APISecret, want.APIBase = "SK0123", "sec", "http://mock:8080"
+	want.MessagingServiceSID, want.SMSFrom, want.WhatsAppFrom = "MG0123", "+50212345678", "whatsapp:+50212345678"
+	if c.Twilio != want {
+		t.Errorf("Twilio settings = %+v,\nwant %+v", c.Twilio, want)
+	}
+	if !c.Twilio.REST() || !c.Twilio.Sends() || !c.Twilio.Privacy {
+		t.Error("an account with credentials and senders does not count as REST and sending, with privacy on")
+	}
+}
+
 // TestAuthTokenPrevious reads the old token of a rotation, from the
 // environment or a file, and refuses one that cannot be right.
 func TestAuthTokenPrevious(t *testing.T) {
@@ -240,8 +266,8 @@ func TestAuthTokenPrevious(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.AuthTokenPrevious != c.want {
-				t.Errorf("AuthTokenPrevious = %q, want %q", cfg.AuthTokenPrevious, c.want)
+			if cfg.Twilio.AuthTokenPrevious != c.want {
+				t.Errorf("AuthTokenPrevious = %q, want %q", cfg.Twilio.AuthTokenPrevious, c.want)
 			}
 			err = cfg.Validate()
 			if c.problem == "" && err != nil && strings.Contains(err.Error(), "PREVIOUS") {

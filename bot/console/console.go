@@ -47,7 +47,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/stats"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 )
 
@@ -110,25 +112,12 @@ type Audit interface {
 	List(ctx context.Context, limit int) ([]AuditEntry, error)
 }
 
-// Template is an approved WhatsApp template (Content API).
-type Template struct {
-	SID      string // HX…
-	Name     string
-	Language string
-	// Body is the template's text with its {{1}} placeholders, when the
-	// listing gives one; the Avisos page previews it filled in.
-	Body string
-	// Variables are the placeholders the template declares, in order; the
-	// Avisos page asks for a value for each.
-	Variables []TemplateVariable
-}
+// Template is an approved WhatsApp template (Content API), as bot/twilio
+// lists it.
+type Template = twilio.Template
 
-// TemplateVariable is one placeholder of a template: its number ("1" for
-// {{1}}) and the sample value given when the template was submitted.
-type TemplateVariable struct {
-	Key    string
-	Sample string
-}
+// TemplateVariable is one placeholder of a template.
+type TemplateVariable = twilio.TemplateVariable
 
 // Templates lists the account's approved WhatsApp templates.
 type Templates interface {
@@ -287,7 +276,7 @@ const ctxSession = "console.session"
 
 func (c *Console) sessionKey(id string) string {
 	sum := sha256.Sum256([]byte(id))
-	return c.opts.Prefix + "console:s:" + hex.EncodeToString(sum[:])
+	return rkey.Space(c.opts.Prefix).ConsoleSession(hex.EncodeToString(sum[:]))
 }
 
 func randomToken() string {
@@ -381,10 +370,10 @@ const (
 
 func (c *Console) failuresKey(ec echo.Context) string {
 	if c.opts.ClientKey != nil {
-		return c.opts.Prefix + "console:fail:" + c.opts.ClientKey(ec.RealIP())
+		return rkey.Space(c.opts.Prefix).ConsoleFailures(c.opts.ClientKey(ec.RealIP()))
 	}
 	sum := sha256.Sum256([]byte("console-signin:" + ec.RealIP()))
-	return c.opts.Prefix + "console:fail:" + hex.EncodeToString(sum[:12])
+	return rkey.Space(c.opts.Prefix).ConsoleFailures(hex.EncodeToString(sum[:12]))
 }
 
 func (c *Console) signInPage(ec echo.Context) error {

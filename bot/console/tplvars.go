@@ -46,23 +46,11 @@ func templateRows(ts []Template, f composeForm) []templateRow {
 		for _, v := range t.Variables {
 			r.Fields = append(r.Fields, varField{Key: v.Key, Sample: v.Sample, Value: vals[v.Key], Name: varPrefix(t.SID) + v.Key})
 		}
-		r.Filled = fillTemplate(t.Body, vals)
+		r.Filled = t.Fill(vals)
 		r.Lock = lockScreen(r.Filled)
 		out = append(out, r)
 	}
 	return out
-}
-
-// fillTemplate puts the values typed in place of a template's placeholders,
-// leaving those still empty as they are.
-func fillTemplate(body string, vals map[string]string) string {
-	return placeholderPattern.ReplaceAllStringFunc(body, func(m string) string {
-		k := placeholderPattern.FindStringSubmatch(m)[1]
-		if v := strings.TrimSpace(vals[k]); v != "" {
-			return v
-		}
-		return m
-	})
 }
 
 // postedVars reads the variable fields of the chosen template.

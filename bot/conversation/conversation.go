@@ -188,8 +188,8 @@ func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 	if out.Duplicate {
 		c.metrics.Count("webhook_duplicates_total")
 	} else {
-		c.metrics.Step(ch, eng.Pack(), out.State)
-		c.metrics.Signal(out.Signal, out.Distress)
+		countStep(c.metrics, ch, eng.Pack(), out.State)
+		countSignal(c.metrics, out.Signal, out.Distress)
 	}
 	if err := c.apply(ctx, eng.Pack(), id, msg, ch, out); err != nil {
 		c.errlog.Error("apply effect", "channel", ch.String(), "effect", int(out.Effect.Kind), "err", err)

@@ -220,21 +220,7 @@ func moveOne(ctx context.Context, rdb redis.UniversalClient, cluster bool, keys 
 }
 
 // recordID is the subscriber id in a record's key, if the key is one.
-func recordID(keys rkey.Space, key string) (ident.SenderID, bool) {
-	raw, ok := strings.CutPrefix(key, string(keys)+"{")
-	if !ok {
-		return ident.SenderID{}, false
-	}
-	raw, ok = strings.CutSuffix(raw, "}:sub")
-	if !ok {
-		return ident.SenderID{}, false
-	}
-	id, err := subscribers.ParseID(raw)
-	if err != nil {
-		return ident.SenderID{}, false
-	}
-	return id, true
-}
+func recordID(keys rkey.Space, key string) (ident.SenderID, bool) { return keys.SubscriberID(key) }
 
 // move is one record's move from the old hash key's id to the new one's.
 type move struct {

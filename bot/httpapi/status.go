@@ -1,23 +1,20 @@
 package httpapi
 
 import (
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/senda-org/senda/bot/broadcast"
-	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/twilio"
 )
 
-// handleStatus turns a status callback into delivered or failed counts, and
-// acts on errors that mean a person cannot or does not want to be reached.
-// Nothing of the callback is kept but the counts and a keyed hash of the
-// message id (so a repeated callback counts once).
+// handleStatus reads a status callback and hands it to the erasure queue
+// and the broadcast store (broadcast.Store.HandleStatus), which count it
+// and act on errors that mean a person cannot or does not want to be
+// reached. Nothing of the callback is kept but the counts and a keyed hash
+// of the message id (so a repeated callback counts once).
 func (s *Server) handleStatus(c echo.Context) error {
 	params, err := s.readSigned(c)
 	if err != nil {
@@ -36,21 +33,12 @@ func (s *Server) handleStatus(c echo.Context) error {
 		return errStatusFields
 	}
 	code, _ := strconv.Atoi(twilio.Get(params, "ErrorCode"))
-	ctx := c.Request().Context()
-	var h [8]byte
-	binary.BigEndian.PutUint64(h[:], s.Hasher.Message(sid))
-	err = s.Broadcasts.RecordCallback(ctx, broadcast.Callback{
-		Broadcast: id, Tag: c.QueryParam(broadcast.CallbackParamTag), MsgHash: hex.EncodeToString(h[:]), Status: status, ErrorCode: code,
+	err = s.Broadcasts.HandleStatus(c.Request().Context(), s.Hasher, broadcast.StatusReport{
+		Broadcast: id, Tag: c.QueryParam(broadcast.CallbackParamTag), MessageSID: sid, Status: status, ErrorCode: code,
+		To: twilio.Get(params, "To"),
 	})
-	if err != nil && !errors.Is(err, broadcast.ErrNotFound) {
+	if err != nil {
 		return err
-	}
-	if code != 0 {
-		to := twilio.Get(params, "To")
-		sub := s.Hasher.Sender(ident.ChannelOf(to), to)
-		if err := s.Broadcasts.ApplyErrorPolicy(ctx, sub, twilio.Classify(code, 0)); err != nil {
-			return err
-		}
 	}
 	s.Metrics.Add("status_callbacks_total", "status", callbackStatus(status), 1)
 	return c.NoContent(http.StatusNoContent)

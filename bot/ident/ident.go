@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"hash"
 	"strings"
 	"sync"
@@ -21,6 +22,17 @@ type SenderID [16]byte
 
 // String encodes the id for use in Redis keys (22 URL-safe characters).
 func (id SenderID) String() string { return base64.RawURLEncoding.EncodeToString(id[:]) }
+
+// ParseSenderID reads an id as String wrote it.
+func ParseSenderID(s string) (SenderID, error) {
+	var id SenderID
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != len(id) {
+		return id, errors.New("ident: not a sender id")
+	}
+	copy(id[:], b)
+	return id, nil
+}
 
 // Hasher computes keyed hashes of senders and message ids. Without the key,
 // which lives only in the environment, a hash cannot be tied back to a

@@ -1,8 +1,9 @@
 // Package localtime reads the dates and times NGO staff type ("lunes 9:00",
 // "30/11/2026 9:00", "mañana 8:30", "2026-11-30 09:00" or RFC 3339) in the
 // line's time zone (SENDA_TIMEZONE), and writes times back in that zone with
-// a Spanish sentence, so staff can check which day was understood. It does
-// no I/O and reads no clock: the caller passes "now".
+// a Spanish sentence, so staff can check which day was understood. It also
+// reads the daily quiet hours (SENDA_QUIET_HOURS, quiet.go) that broadcasts
+// wait out. It does no I/O and reads no clock: the caller passes "now".
 package localtime
 
 import (

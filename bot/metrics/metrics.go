@@ -11,13 +11,10 @@ package metrics
 import (
 	"io"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/senda-org/senda/bot/buildinfo"
-	"github.com/senda-org/senda/content"
-	"github.com/senda-org/senda/flows"
 )
 
 // Prefix starts every series name.
@@ -79,36 +76,6 @@ func (m *Set) Observe(name string, d time.Duration) {
 	}
 	h.observe(d.Seconds())
 	m.mu.Unlock()
-}
-
-// Step counts a message that moved a conversation, by channel and by what
-// it showed.
-func (m *Set) Step(ch content.Channel, p *content.Pack, st flows.State) {
-	m.Add("messages_total", "channel", ch.String(), 1)
-	if st.Screen.Kind == content.ScreenNode && int(st.Screen.Arg) < len(p.Nodes) {
-		m.Add("node_views_total", "node", p.Nodes[st.Screen.Arg].ID, 1)
-		return
-	}
-	m.Add("screen_views_total", "screen", screenName(st.Screen.Kind), 1)
-}
-
-// Signal counts what kind of step it was (distress recognized, media
-// alone, a welcome, a polite word) and, for distress, which kind of help was
-// shown: the kind is the pack's id (crisis, violacion, …), never user text.
-func (m *Set) Signal(s flows.Signal, distress string) {
-	if s == flows.SignalNone {
-		return
-	}
-	m.Add("signals_total", "signal", s.String(), 1)
-	if s == flows.SignalDistress && distress != "" {
-		m.Add("distress_total", "kind", distress, 1)
-	}
-}
-
-func screenName(k content.ScreenKind) string {
-	s := content.Screen{Kind: k}.String()
-	name, _, _ := strings.Cut(s, ":")
-	return name
 }
 
 // LatencyBuckets are the upper bounds (seconds) of the latency histograms:

@@ -5,7 +5,11 @@
 // and the delivery queue with its schedules.
 package rkey
 
-import "github.com/senda-org/senda/bot/ident"
+import (
+	"strings"
+
+	"github.com/senda-org/senda/bot/ident"
+)
 
 // Space is a key prefix, e.g. "senda:".
 type Space string
@@ -19,6 +23,21 @@ func (s Space) Subscriber(id ident.SenderID) string { return string(s) + "{" + i
 
 // SubscriberPattern matches every subscriber record, for SCAN.
 func (s Space) SubscriberPattern() string { return string(s) + "{*}:sub" }
+
+// SubscriberID reads the id out of a subscriber record's key (one SCAN of
+// SubscriberPattern found); false when the key is not one.
+func (s Space) SubscriberID(key string) (ident.SenderID, bool) {
+	raw, ok := strings.CutPrefix(key, string(s)+"{")
+	if !ok {
+		return ident.SenderID{}, false
+	}
+	raw, ok = strings.CutSuffix(raw, "}:sub")
+	if !ok {
+		return ident.SenderID{}, false
+	}
+	id, err := ident.ParseSenderID(raw)
+	return id, err == nil
+}
 
 // HashKeyFingerprint holds ident.Hasher.Fingerprint of the SENDA_HASH_KEY
 // that subscribers' records are filed under.
@@ -75,6 +94,23 @@ func (s Space) Audit() string { return string(s) + "audit" }
 
 // AuthFailures counts failed admin logins from one hashed client address.
 func (s Space) AuthFailures(hash string) string { return string(s) + "authfail:" + hash }
+
+// ConsoleSession is a web console sign-in, under the hash of its cookie.
+func (s Space) ConsoleSession(hash string) string { return string(s) + "console:s:" + hash }
+
+// ConsoleFailures counts failed web console sign-ins from one hashed
+// client address.
+func (s Space) ConsoleFailures(hash string) string { return string(s) + "console:fail:" + hash }
+
+// The anonymous daily figures share the hash tag {stats}: a day's counters
+// and its people are written in one step.
+
+// StatsDay is a day's counters; day is YYYY-MM-DD in SENDA_TIMEZONE.
+func (s Space) StatsDay(day string) string { return string(s) + "{stats}:d:" + day }
+
+// StatsPeople is the HyperLogLog of the keyed sender ids that wrote on a
+// day.
+func (s Space) StatsPeople(day string) string { return s.StatsDay(day) + ":p" }
 
 // Erasures at Twilio share the hash tag {e}: the queue of message SIDs to
 // delete, the ones waiting for their time, the figures and the pacer's

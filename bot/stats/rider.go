@@ -12,10 +12,10 @@ import (
 )
 
 // StepRide is what the Rider reads of one stored conversation step. It
-// mirrors conversation.Ride (the contract in RIDER.md) field for field,
-// less the message id, which the figures do not use; this package cannot
-// import bot/conversation, so the integrator copies the fields across in a
-// small adapter. Input.Text is read in memory only, to tell a keyword; it
+// mirrors conversation.Ride (the contract in bot/conversation/rider.go)
+// field for field, less the message id, which the figures do not use; this
+// package cannot import bot/conversation, so the integrator copies the
+// fields across in a small adapter. Input.Text is read in memory only, to tell a keyword; it
 // is never written.
 type StepRide struct {
 	Now     time.Time

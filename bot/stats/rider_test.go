@@ -15,8 +15,8 @@ import (
 	"github.com/senda-org/senda/flows"
 )
 
-// composeRiders builds a session script the way RIDER.md says
-// bot/conversation composes it: the base compare-and-set, then each rider's
+// composeRiders builds a session script the way the Rider contract
+// (bot/conversation/rider.go) says bot/conversation composes it: the base compare-and-set, then each rider's
 // fragment inside do … end, with rk and ra filled from KEYS and ARGV at
 // offsets that move past each rider's share. Each rider's counts of keys
 // and arguments ride in ARGV just before its arguments.

@@ -5,7 +5,8 @@
 //
 // One day, in the line's time zone (SENDA_TIMEZONE), is the finest grain:
 // there is no hour-level data, no per-person series and no message text.
-// Each day has two keys, both under the hash tag {stats}:
+// Each day has two keys (rkey.Space.StatsDay and StatsPeople), both under
+// the hash tag {stats}:
 //
 //	<prefix>{stats}:d:2026-11-27     hash of counters (fields below)
 //	<prefix>{stats}:d:2026-11-27:p   HyperLogLog of the keyed sender ids that wrote that day
@@ -98,6 +99,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
 )
@@ -279,10 +281,10 @@ func New(rdb redis.UniversalClient, opts Options) *Recorder {
 func (r *Recorder) Location() *time.Location { return r.loc }
 
 // DayKey is the key of a day's counters; the day is "YYYY-MM-DD".
-func (r *Recorder) DayKey(day string) string { return r.prefix + "{stats}:d:" + day }
+func (r *Recorder) DayKey(day string) string { return rkey.Space(r.prefix).StatsDay(day) }
 
 // PeopleKey is the key of a day's HyperLogLog of people.
-func (r *Recorder) PeopleKey(day string) string { return r.DayKey(day) + ":p" }
+func (r *Recorder) PeopleKey(day string) string { return rkey.Space(r.prefix).StatsPeople(day) }
 
 // mergeTTL bounds how long a range's merged HyperLogLog can outlive a
 // read that died between its PFMERGE and its DEL.

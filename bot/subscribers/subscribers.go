@@ -12,7 +12,6 @@ package subscribers
 import (
 	"context"
 	_ "embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -271,12 +270,10 @@ func (s *Store) Count(ctx context.Context, topic string) (int64, error) {
 
 // ParseID decodes an id as ident.SenderID.String writes it.
 func ParseID(s string) (ident.SenderID, error) {
-	var id ident.SenderID
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != len(id) {
+	id, err := ident.ParseSenderID(s)
+	if err != nil {
 		return id, fmt.Errorf("subscribers: %q is not a subscriber id", s)
 	}
-	copy(id[:], b)
 	return id, nil
 }
 
@@ -356,15 +353,4 @@ func (s *Store) Rotate(ctx context.Context) (RotateResult, error) {
 }
 
 // idFromKey reads the id out of a subscriber key: prefix "{" id "}:sub".
-func (s *Store) idFromKey(key string) (ident.SenderID, bool) {
-	rest, ok := strings.CutPrefix(key, string(s.keys)+"{")
-	if !ok {
-		return ident.SenderID{}, false
-	}
-	raw, ok := strings.CutSuffix(rest, "}:sub")
-	if !ok {
-		return ident.SenderID{}, false
-	}
-	id, err := ParseID(raw)
-	return id, err == nil
-}
+func (s *Store) idFromKey(key string) (ident.SenderID, bool) { return s.keys.SubscriberID(key) }

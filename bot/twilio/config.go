@@ -23,10 +23,14 @@ const (
 // SMS recipients and WhatsAppFrom for WhatsApp ones.
 type Config struct {
 	AccountSID string // TWILIO_ACCOUNT_SID (AC…)
-	AuthToken  string // TWILIO_AUTH_TOKEN, or:
+	AuthToken  string // TWILIO_AUTH_TOKEN: signs Twilio's requests to Senda; and for the REST API, or:
 	APIKey     string // TWILIO_API_KEY (SK…), preferred over the auth token when set, with
 	APISecret  string // TWILIO_API_SECRET
 	APIBase    string // SENDA_TWILIO_API_BASE; empty means DefaultAPIBase
+	// AuthTokenPrevious is TWILIO_AUTH_TOKEN_PREVIOUS: the token being
+	// replaced, still accepted on webhooks during a rotation
+	// (NewRotatingValidator); the REST API never uses it.
+	AuthTokenPrevious string
 	// MessagingServiceSID is SENDA_MESSAGING_SERVICE_SID (MG…).
 	MessagingServiceSID string
 	SMSFrom             string        // SENDA_TWILIO_FROM (+E.164)
@@ -43,6 +47,26 @@ type Config struct {
 // Privacy on. Load settings into it rather than into a zero Config.
 func DefaultConfig() Config {
 	return Config{APIBase: DefaultAPIBase, Timeout: DefaultTimeout, Privacy: true}
+}
+
+// REST reports whether the REST API's account and credentials are set.
+func (c Config) REST() bool {
+	return c.AccountSID != "" && (c.AuthToken != "" || c.APIKey != "")
+}
+
+// Sends reports whether the account and a sender are set: what broadcasts
+// need to go out.
+func (c Config) Sends() bool {
+	return c.AccountSID != "" && (c.MessagingServiceSID != "" || c.SMSFrom != "" || c.WhatsAppFrom != "")
+}
+
+// credentials are the user and password of every REST request: the API key
+// and secret when a key is set, else the account SID and auth token.
+func (c Config) credentials() (user, password string) {
+	if c.APIKey != "" {
+		return c.APIKey, c.APISecret
+	}
+	return c.AccountSID, c.AuthToken
 }
 
 // Validate checks the configuration as a whole and names every problem at

@@ -120,10 +120,7 @@ func newClient(cfg Config, sends bool) (*Client, error) {
 	if base.Scheme != "https" || base.Host != twilioHost || base.Path != "" {
 		rt = &rewriteTransport{base: base, next: tr}
 	}
-	user, pass := cfg.AccountSID, cfg.AuthToken
-	if cfg.APIKey != "" {
-		user, pass = cfg.APIKey, cfg.APISecret
-	}
+	user, pass := cfg.credentials()
 	cc := &client.Client{
 		Credentials: client.NewCredentials(user, pass),
 		HTTPClient:  &http.Client{Transport: rt, Timeout: cfg.Timeout, CheckRedirect: noRedirect},

@@ -24,6 +24,7 @@ import (
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/localtime"
 	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/twilio"
 )
@@ -566,7 +567,7 @@ func TestBroadcastSendWaitDone(t *testing.T) {
 	t.Parallel()
 	sender := &fakeSender{refuse: map[string]int{"+50255550063": 21610, "whatsapp:+50255550064": 63016}}
 	f := newAdminFixture(t, fixtureOptions{sender: sender})
-	f.runWorkers(t, func(c *broadcast.WorkerConfig) { c.Quiet = broadcast.QuietHours{}; c.MPS = 0 })
+	f.runWorkers(t, func(c *broadcast.WorkerConfig) { c.Quiet = localtime.QuietHours{}; c.MPS = 0 })
 	for _, a := range []string{"+50255550061", "whatsapp:+50255550062", "+50255550063", "whatsapp:+50255550064"} {
 		f.subscribe(t, a, "es", "salud")
 	}
@@ -605,7 +606,7 @@ func TestBroadcastStatusWaiting(t *testing.T) {
 	// Quiet hours around now, whatever the time of day.
 	now := time.Now().UTC()
 	span := fmt.Sprintf("%s-%s", now.Add(-time.Hour).Format("15:04"), now.Add(time.Hour).Format("15:04"))
-	quiet, err := broadcast.ParseQuietHours(span, "UTC")
+	quiet, err := localtime.ParseQuietHours(span, "UTC")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -786,9 +787,9 @@ func TestExplainReason(t *testing.T) {
 	}
 }
 
-func mustQuiet(t *testing.T, span, zone string) broadcast.QuietHours {
+func mustQuiet(t *testing.T, span, zone string) localtime.QuietHours {
 	t.Helper()
-	q, err := broadcast.ParseQuietHours(span, zone)
+	q, err := localtime.ParseQuietHours(span, zone)
 	if err != nil {
 		t.Fatal(err)
 	}

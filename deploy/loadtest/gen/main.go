@@ -54,7 +54,7 @@ func run(target string, n, senders, start, smsPercent int, out string) error {
 	if err != nil {
 		return err
 	}
-	token := cfg.AuthToken
+	token := cfg.Twilio.AuthToken
 	switch {
 	case token == "":
 		return errors.New("set TWILIO_AUTH_TOKEN to the auth token the server checks signatures with")

@@ -1,8 +1,10 @@
-package console
+package twilio
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -16,20 +18,78 @@ import (
 	"time"
 )
 
-// ContentTemplates implements Templates with Twilio's Content API: the
-// account's WhatsApp templates whose approval status is "approved". The
-// list is kept for CacheFor (default five minutes), so the Avisos page does
-// not wait for Twilio on every load.
+// Template is an approved WhatsApp template (Content API).
+type Template struct {
+	SID      string // HX…
+	Name     string
+	Language string
+	// Body is the template's text with its {{1}} placeholders, when the
+	// listing gives one; the Avisos page previews it filled in.
+	Body string
+	// Variables are the placeholders the template declares, in order; the
+	// Avisos page asks for a value for each.
+	Variables []TemplateVariable
+}
+
+// TemplateVariable is one placeholder of a template: its number ("1" for
+// {{1}}) and the sample value given when the template was submitted.
+type TemplateVariable struct {
+	Key    string
+	Sample string
+}
+
+// DefaultContentBase is Twilio's Content API, which lists templates.
+const DefaultContentBase = "https://content.twilio.com"
+
+// TemplatesCacheFor is how long ContentTemplates keeps the list, so the
+// Avisos page does not wait for Twilio on every load.
+const TemplatesCacheFor = 5 * time.Minute
+
+// ContentTemplates lists the account's WhatsApp templates whose approval
+// status is "approved", through Twilio's Content API, with the same
+// credentials as the sender (Config.credentials). The list is kept for
+// TemplatesCacheFor. It is safe for concurrent use.
 type ContentTemplates struct {
-	User, Password string       // an API key and secret, or the account SID and auth token
-	BaseURL        string       // default https://content.twilio.com
-	HTTP           *http.Client // default: a client with a 10-second timeout
-	CacheFor       time.Duration
-	Now            func() time.Time
+	user, password string
+	base           string       // contentBase
+	http           *http.Client // with the configured per-request timeout
+	now            func() time.Time
 
 	mu      sync.Mutex
 	cached  []Template
 	fetched time.Time
+}
+
+// NewContentTemplates builds the template lister from the account and
+// credentials of cfg; now is the clock of the cache (time.Now when nil).
+func NewContentTemplates(cfg Config, now func() time.Time) (*ContentTemplates, error) {
+	if p := cfg.credentialProblems(); len(p) > 0 {
+		return nil, errors.New(strings.Join(p, " "))
+	}
+	base, err := contentBase(cfg.APIBase)
+	if err != nil {
+		return nil, err
+	}
+	if now == nil {
+		now = time.Now
+	}
+	user, password := cfg.credentials()
+	return &ContentTemplates{user: user, password: password, base: base,
+		http: &http.Client{Timeout: cmp.Or(cfg.Timeout, DefaultTimeout)}, now: now}, nil
+}
+
+// contentBase is where the Content API answers: Twilio's own, unless
+// SENDA_TWILIO_API_BASE points at a Twilio-compatible mock, which then
+// answers for both APIs.
+func contentBase(apiBase string) (string, error) {
+	if apiBase == "" || apiBase == DefaultAPIBase {
+		return DefaultContentBase, nil
+	}
+	u, err := parseBase(apiBase)
+	if err != nil {
+		return "", errors.New("SENDA_TWILIO_API_BASE must be an absolute http(s) URL without query or fragment, like https://api.twilio.com.")
+	}
+	return u.String(), nil
 }
 
 // contentPage is one page of GET /v1/ContentAndApprovals.
@@ -56,33 +116,17 @@ type contentType struct {
 // maxTemplatePages bounds how many pages of templates are read.
 const maxTemplatePages = 5
 
-// List implements Templates.
+// List returns the approved templates, sorted by name and language.
 func (t *ContentTemplates) List(ctx context.Context) ([]Template, error) {
-	now := time.Now
-	if t.Now != nil {
-		now = t.Now
-	}
-	ttl := t.CacheFor
-	if ttl <= 0 {
-		ttl = 5 * time.Minute
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.cached != nil && now().Sub(t.fetched) < ttl {
+	if t.cached != nil && t.now().Sub(t.fetched) < TemplatesCacheFor {
 		return t.cached, nil
 	}
-	base := strings.TrimSuffix(t.BaseURL, "/")
-	if base == "" {
-		base = "https://content.twilio.com"
-	}
-	hc := t.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
-	}
-	next := base + "/v1/ContentAndApprovals?PageSize=200"
+	next := t.base + "/v1/ContentAndApprovals?PageSize=200"
 	out := []Template{}
 	for range maxTemplatePages {
-		page, err := t.fetch(ctx, hc, next)
+		page, err := t.fetch(ctx, next)
 		if err != nil {
 			return nil, err
 		}
@@ -100,30 +144,30 @@ func (t *ContentTemplates) List(ctx context.Context) ([]Template, error) {
 		if err != nil {
 			break
 		}
-		next = base + u.RequestURI() // stay on the configured host
+		next = t.base + u.RequestURI() // stay on the configured host
 	}
 	slices.SortFunc(out, func(a, b Template) int { return strings.Compare(a.Name+a.Language, b.Name+b.Language) })
-	t.cached, t.fetched = out, now()
+	t.cached, t.fetched = out, t.now()
 	return out, nil
 }
 
-func (t *ContentTemplates) fetch(ctx context.Context, hc *http.Client, u string) (contentPage, error) {
+func (t *ContentTemplates) fetch(ctx context.Context, u string) (contentPage, error) {
 	var page contentPage
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return page, fmt.Errorf("console: templates: %w", err)
+		return page, fmt.Errorf("twilio: templates: %w", err)
 	}
-	req.SetBasicAuth(t.User, t.Password)
-	res, err := hc.Do(req)
+	req.SetBasicAuth(t.user, t.password)
+	res, err := t.http.Do(req)
 	if err != nil {
-		return page, fmt.Errorf("console: templates: %w", err)
+		return page, fmt.Errorf("twilio: templates: %w", err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return page, fmt.Errorf("console: templates: Twilio Content API answered %s", res.Status)
+		return page, fmt.Errorf("twilio: templates: Twilio Content API answered %s", res.Status)
 	}
 	if err := json.NewDecoder(io.LimitReader(res.Body, 8<<20)).Decode(&page); err != nil {
-		return page, fmt.Errorf("console: templates: %w", err)
+		return page, fmt.Errorf("twilio: templates: %w", err)
 	}
 	return page, nil
 }
@@ -159,6 +203,19 @@ func templateBody(types map[string]contentType) string {
 
 // placeholderPattern finds {{1}}-style placeholders in a template's text.
 var placeholderPattern = regexp.MustCompile(`\{\{\s*([0-9A-Za-z_]+)\s*\}\}`)
+
+// Fill is the template's text with the values given in place of its
+// placeholders, those without a value (or only spaces) left as they are:
+// the preview of what a person will read.
+func (t Template) Fill(vals map[string]string) string {
+	return placeholderPattern.ReplaceAllStringFunc(t.Body, func(m string) string {
+		k := placeholderPattern.FindStringSubmatch(m)[1]
+		if v := strings.TrimSpace(vals[k]); v != "" {
+			return v
+		}
+		return m
+	})
+}
 
 // templateVariables lists a template's variables: those it declares with
 // their samples, and any placeholder its text uses without declaring it;
