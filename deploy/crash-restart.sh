@@ -3,7 +3,12 @@
 # callbacks on, erasure at Twilio on) sends a broadcast to N seeded
 # subscribers through the fake Twilio (deploy/loadtest/twiliofake, answering
 # in LATENCY like the real one, so sends are in flight); a random moment
-# into the broadcast it gets SIGKILL and is started again at once. Each run
+# into the broadcast it gets SIGKILL and is started again at once. With
+# CUT=1 (the default) the sends the kill cuts off never become messages, as
+# when Twilio had not created them yet: Senda then holds lost attempts it
+# must resend, with no status callback to wait for. With CUT=0 the fake
+# creates every message whose request arrived, and Senda finds them in the
+# fake's message list. Each run
 # reports how many seconds after the restart the broadcast was done, and
 # whether every subscriber got the message exactly once (the fake counts
 # what it accepted per address). On this machine only (127.0.0.1).
@@ -17,6 +22,7 @@
 #   SMS_EVERY=10
 #   MPS=20             SENDA_TWILIO_MPS: N/MPS seconds of sending without a crash
 #   LATENCY=250ms      the fake Twilio's delay per create
+#   CUT=1              1: a send cut off by the kill leaves no message; 0: the fake creates it anyway
 #   KILL_MIN_MS=500 KILL_MAX_MS=4000   the kill comes this long after the first accepted message
 #   TARGET=15          seconds after the restart a run must be done within
 #   DONE_TIMEOUT=180   seconds after the restart to give up on a run
@@ -38,6 +44,7 @@ N=${N:-200}
 SMS_EVERY=${SMS_EVERY:-10}
 MPS=${MPS:-20}
 LATENCY=${LATENCY:-250ms}
+CUT=${CUT:-1}
 KILL_MIN_MS=${KILL_MIN_MS:-500}
 KILL_MAX_MS=${KILL_MAX_MS:-4000}
 TARGET=${TARGET:-15}
@@ -68,6 +75,7 @@ check_int KILL_MIN_MS "$KILL_MIN_MS" 0 600000
 check_int KILL_MAX_MS "$KILL_MAX_MS" "$KILL_MIN_MS" 600000
 check_int TARGET "$TARGET" 1 3600
 check_int DONE_TIMEOUT "$DONE_TIMEOUT" "$TARGET" 3600
+check_int CUT "$CUT" 0 1
 check_int REDIS_PORT "$REDIS_PORT" 1 65535
 check_int REDIS_DB "$REDIS_DB" 0 15
 check_int SENDA_PORT "$SENDA_PORT" 1 65535
@@ -153,7 +161,9 @@ fi
 FAKE_PID="" FAKE_STATS_URL="" SENDA_PID=""
 
 start_fake() {
-	"$WORK/twiliofake" -stats-addr "$HOST:0" -latency "$LATENCY" >"$WORK/fake.env" 2>"$WORK/fake.log" &
+	local cut=()
+	((CUT)) && cut=(-cut)
+	"$WORK/twiliofake" -stats-addr "$HOST:0" -latency "$LATENCY" "${cut[@]}" >"$WORK/fake.env" 2>"$WORK/fake.log" &
 	FAKE_PID=$!
 	PIDS+=("$FAKE_PID")
 	for _ in $(seq 100); do
@@ -257,7 +267,7 @@ run_once() { # run number
 	local wait_ms=$((KILL_MIN_MS + (RANDOM * 32768 + RANDOM) % (KILL_MAX_MS - KILL_MIN_MS + 1)))
 	sleep "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 
-	local at_kill creates_kill
+	local at_kill creates_kill final
 	at_kill=$(stats)
 	kill -KILL "$SENDA_PID"
 	wait "$SENDA_PID" 2>/dev/null || true
@@ -278,14 +288,20 @@ run_once() { # run number
 		alive "$SENDA_PID" || die "run $i: senda serve stopped after the restart: $(tail -5 "$WORK/after.log")"
 		sleep 0.1
 	done
-	local final msgs distinct dups secs ok
 	final=$(stats)
+	local msgs distinct dups secs ok
 	msgs=$(jq .messages <<<"$final")
 	distinct=$(jq .distinct_to <<<"$final")
 	dups=$(jq .duplicates <<<"$final")
-	# Sends on their way when the process died: requests the fake had
-	# received but not answered (held for LATENCY), which the kill cut off.
-	local inflight=$((creates_kill - $(jq .messages <<<"$at_kill")))
+	# Sends on their way when the process died: with CUT=1 the requests the
+	# kill cut off (never created); else those the fake had received and not
+	# answered (held for LATENCY), created after the kill.
+	local inflight
+	if ((CUT)); then
+		inflight=$(jq .cut <<<"$final")
+	else
+		inflight=$((creates_kill - $(jq .messages <<<"$at_kill")))
+	fi
 	if [[ -n $done_ms ]]; then
 		secs=$(awk -v a="$restart_ms" -v b="$done_ms" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
 	else
@@ -305,7 +321,7 @@ run_once() { # run number
 	stop_pid "$FAKE_PID"
 }
 
-say "$RUNS runs: $N subscribers, SENDA_TWILIO_MPS=$MPS, fake Twilio latency $LATENCY, SIGKILL ${KILL_MIN_MS}-${KILL_MAX_MS} ms after the first message"
+say "$RUNS runs: $N subscribers, SENDA_TWILIO_MPS=$MPS, fake Twilio latency $LATENCY, CUT=$CUT, SIGKILL ${KILL_MIN_MS}-${KILL_MAX_MS} ms after the first message"
 for i in $(seq "$RUNS"); do
 	run_once "$i"
 done
@@ -318,9 +334,9 @@ CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
 {
 	echo "## Crash and restart, $STARTED_AT"
 	echo
-	echo "Senda $REV, \`senda serve\` in production mode (status callbacks and erasure on), $N subscribers (every ${SMS_EVERY}th on SMS), SENDA_TWILIO_MPS=$MPS, fake Twilio latency $LATENCY; SIGKILL ${KILL_MIN_MS}–${KILL_MAX_MS} ms after the first accepted message, restarted at once. Machine: $(nproc) CPUs, $CPU; load average at the end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)."
+	echo "Senda $REV, \`senda serve\` in production mode (status callbacks and erasure on), $N subscribers (every ${SMS_EVERY}th on SMS), SENDA_TWILIO_MPS=$MPS, fake Twilio latency $LATENCY, sends cut off by the kill $( ((CUT)) && echo "never created (CUT=1)" || echo "created anyway (CUT=0)"); SIGKILL ${KILL_MIN_MS}–${KILL_MAX_MS} ms after the first accepted message, restarted at once. Machine: $(nproc) CPUs, $CPU; load average at the end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)."
 	echo
-	echo "| run | kill after first (ms) | accepted before the kill | sends in flight at the kill | ready after restart (s) | done after restart (s) | messages accepted | each subscriber exactly once | within ${TARGET} s and once |"
+	echo "| run | kill after first (ms) | accepted before the kill | sends in flight at the kill ($( ((CUT)) && echo "cut off" || echo "created after it")) | ready after restart (s) | done after restart (s) | messages accepted | each subscriber exactly once | within ${TARGET} s and once |"
 	echo "|---|---|---|---|---|---|---|---|---|"
 	printf '%s\n' "${ROWS[@]}"
 	echo
