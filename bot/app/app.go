@@ -33,6 +33,7 @@ import (
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/rkey"
+	"github.com/senda-org/senda/bot/sealer"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/bot/twilio"
@@ -131,9 +132,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if err != nil {
 		return nil, err
 	}
-	a.subs = subscribers.New(a.rdb, a.keys, ring, a.now)
+	a.subs = subscribers.New(a.rdb, a.keys, ring, a.now, subscribers.FiledUnder(a.hasher))
 	if len(cfg.HashKey) > 0 {
-		if err := a.checkHashKey(ctx); err != nil {
+		if err := a.checkHashKey(ctx, ring); err != nil {
 			return nil, err
 		}
 	}
@@ -338,9 +339,10 @@ func (a *App) connectRedis(ctx context.Context) error {
 
 // checkHashKey compares SENDA_HASH_KEY with the fingerprint stored in
 // Redis: in production a different key is refused while subscribers exist,
-// since a BAJA could no longer find them.
-func (a *App) checkHashKey(ctx context.Context) error {
-	st, err := hashkey.Check(ctx, a.rdb, a.keys, a.hasher, a.oldHasher, a.cfg.Production())
+// since a BAJA could no longer find them, and so is a key it cannot check
+// against them.
+func (a *App) checkHashKey(ctx context.Context, ring *sealer.Keyring) error {
+	st, err := hashkey.Check(ctx, a.rdb, a.keys, ring, a.hasher, a.oldHasher, a.cfg.Production())
 	if err != nil {
 		return err
 	}
@@ -351,6 +353,8 @@ func (a *App) checkHashKey(ctx context.Context) error {
 		a.log.Warn("SENDA_HASH_KEY changed: conversations in progress start over (there are no subscribers to move)")
 	case hashkey.Mismatch:
 		a.log.Warn("SENDA_HASH_KEY is not the key the subscribers in this Redis are filed under: BAJA cannot find them (refused in production); set the previous key, or rotate with SENDA_HASH_KEY_OLD and `senda subscribers rotate-hash-key`")
+	case hashkey.Unconfirmed:
+		a.log.Warn("subscribers exist but the hash key's fingerprint is gone and SENDA_SUBSCRIBER_KEY cannot open them to check SENDA_HASH_KEY: if it is not their key, BAJA cannot find them (refused in production)")
 	}
 	return nil
 }

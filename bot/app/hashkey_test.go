@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -60,5 +61,42 @@ func TestProductionRefusesAnotherHashKeyWhileSubscribersExist(t *testing.T) {
 	}
 	if err := start(cfg); err != nil {
 		t.Fatalf("the original key: %v", err)
+	}
+}
+
+// TestProductionRefusesAnotherHashKeyWhenTheFingerprintIsLost: Redis lost
+// the stored fingerprint (or was restored from before it) while five people
+// are subscribed. A new SENDA_HASH_KEY is refused, since each record says
+// which key it is filed under; the right key starts, and BAJA deletes.
+func TestProductionRefusesAnotherHashKeyWhenTheFingerprintIsLost(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.Client(t)
+	cfg := broadcastConfig()
+	ts := newTestService(t, cfg, Deps{Redis: rdb, Prefix: prefix})
+	const n = 5
+	for i := range n {
+		ts.sms(fmt.Sprintf("+5025556%04d", i)).optIn(t, "1")
+	}
+	ctx := context.Background()
+	if err := rdb.Del(ctx, ts.keys.HashKeyFingerprint()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	prod := cfg
+	prod.Env, prod.RedisURL = config.EnvProduction, "redis://127.0.0.1:6379/0"
+	prod.Broadcast.AccountSID, prod.Broadcast.SMSFrom = "AC"+strings.Repeat("0", 32), testSMSFrom
+	_, client := fakeSender(t)
+	changed := prod
+	changed.HashKey = []byte(strings.Repeat("n", 32))
+	_, err := New(ctx, changed, slog.New(slog.NewTextHandler(io.Discard, nil)), Deps{Redis: rdb, Prefix: prefix, Sender: client})
+	if err == nil || !strings.Contains(err.Error(), "SENDA_HASH_KEY") || !strings.Contains(err.Error(), "rotate-hash-key") {
+		t.Fatalf("a new hash key, subscribers and no stored fingerprint in production: %v; want a refusal in sentences", err)
+	}
+	again := newTestService(t, prod, Deps{Redis: rdb, Prefix: prefix, Sender: client})
+	if fp, _ := rdb.Get(ctx, again.keys.HashKeyFingerprint()).Result(); fp != ident.NewHasher(cfg.HashKey).Fingerprint() {
+		t.Fatalf("the right key did not record its fingerprint again: %q", fp)
+	}
+	again.sms("+50255560000").say(t, "BAJA")
+	if got, err := again.subs.Count(ctx, "salud"); err != nil || got != n-1 {
+		t.Fatalf("after one BAJA: %d subscribers (%v), want %d", got, err, n-1)
 	}
 }

@@ -96,3 +96,56 @@ func TestBroadcastDeadWorkerProcessIsTakenOverQuickly(t *testing.T) {
 	}
 	oncePerRecipient(t, fake, n)
 }
+
+// TestBroadcastAttemptCutOffByAKillIsResentWithinSeconds kills `senda
+// worker` while its sends are on their way to Twilio and not yet created
+// (the fake holds them), with status callbacks on, as in production. No
+// callback can come for a message Twilio never created; the takeover must
+// not wait minutes for one (it waited two, in one restart of five). With
+// the default timing the broadcast finishes within the 20 s of waitStatus,
+// every subscriber once.
+func TestBroadcastAttemptCutOffByAKillIsResentWithinSeconds(t *testing.T) {
+	t.Parallel()
+	bin := buildSenda(t)
+	srv := faults.StartServer(t, faults.ServerOptions{})
+	fake, client := fakeSender(t)
+	key := randomKey()
+	ts := privateService(t, srv.URL(), broadcastConfigKey(key), Deps{Sender: client}, DefaultRedisPrefix)
+	const n = 12
+	for i := range n {
+		ts.sms(fmt.Sprintf("+5025558%04d", i)).optIn(t, "1")
+	}
+	fake.SetLatency(time.Minute) // every create waits: none is created before the kill
+	child := exec.Command(bin, "worker")
+	child.Env = []string{
+		"SENDA_ENV=development", "SENDA_REDIS_URL=" + srv.URL(), "SENDA_HASH_KEY=" + testHashKey,
+		"SENDA_SUBSCRIBER_KEY=" + base64.StdEncoding.EncodeToString(key), "SENDA_PUBLIC_URL=" + testPublicURL,
+		"TWILIO_ACCOUNT_SID=" + fake.AccountSID, "TWILIO_AUTH_TOKEN=" + fake.AuthToken,
+		"SENDA_TWILIO_API_BASE=" + fake.URL, "SENDA_TWILIO_FROM=" + testSMSFrom,
+		"SENDA_TWILIO_MPS=1000", "SENDA_WORKERS=3", "SENDA_ADMIN_TOKENS=ngo:" + testAdminToken,
+	}
+	var childLog strings.Builder
+	child.Stdout, child.Stderr = &childLog, &childLog
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso importante."}})
+	eventually(t, 15*time.Second, "three sends on their way to Twilio", func() bool { return fake.Requests() >= 3 })
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	died := time.Now()
+	if got := len(fake.Messages()); got != 0 {
+		t.Fatalf("the fake created %d messages before the kill; the test needs none", got)
+	}
+	fake.SetLatency(0)
+	startWorkers(t, ts, func(c *broadcast.WorkerConfig) { c.MPS = 0 }) // production timing otherwise
+	final := ts.waitStatus(t, st.ID, "done after the worker process died", func(s broadcast.Status) bool { return s.State == broadcast.StateDone })
+	t.Logf("broadcast done %.1f s after the worker process was killed", time.Since(died).Seconds())
+	if final.Sent != n || final.Failed != 0 || final.Skipped != 0 {
+		t.Fatalf("figures after the worker died: %+v\nchild log:\n%s", final, childLog.String())
+	}
+	oncePerRecipient(t, fake, n)
+}

@@ -68,8 +68,13 @@ const (
 // its status callback before sending again, when the message list does not
 // show it (Message Redaction hides the address). Twilio posts the first
 // callback ("sent", or "failed") when the message leaves its queue, seconds
-// after it was created when Senda paces at the account's rate.
-const DefaultCallbackGrace = 2 * time.Minute
+// after it was created when Senda paces at the account's rate. A dead
+// worker's lost attempt is found MinIdle (8 s) after its last heartbeat at
+// the earliest, so by then most of the grace has passed and a crash costs
+// seconds, not minutes (it was 2 minutes, and one restart in five waited
+// for it: every attempt a SIGKILL cut off before Twilio created the
+// message).
+const DefaultCallbackGrace = 10 * time.Second
 
 // Defaults: takeover as above; retries back off from five seconds to about
 // ten minutes over eight attempts; outage summaries every 30 seconds.

@@ -12,7 +12,8 @@ func TestScriptsMatchGoConstants(t *testing.T) {
 	t.Parallel()
 	topicPattern := "[^" + topicSep + "]+"
 	luatest.Check(t, "scripts", map[string]luatest.Script{
-		"add.lua":    {Literals: []string{fieldAddress, fieldChannel, fieldLang, fieldHour, fieldTopics, topicSep, topicPattern}},
+		"add.lua":    {Literals: []string{fieldAddress, fieldChannel, fieldLang, fieldHour, fieldTopics, fieldHashKey, topicSep, topicPattern}},
+		"move.lua":   {Literals: []string{fieldAddress, fieldTopics, fieldHashKey, topicSep, topicPattern}},
 		"delete.lua": {Literals: []string{fieldTopics}},
 		"remove.lua": {Literals: []string{fieldTopics, topicSep, topicPattern}},
 		"reseal.lua": {Literals: []string{fieldAddress}, Returns: []int{resealStale, resealDone}},

@@ -4,9 +4,14 @@
 //
 // A record holds the sealed address, the channel, the language, the topics,
 // the hour of the person's last message (WhatsApp allows free text for 24
-// hours after it) and, after WhatsApp declined a marketing template, until
-// when templates are suspended. Nothing else is known about a subscriber.
-// Each topic has a set of subscriber ids; broadcasts fan out from it.
+// hours after it), the fingerprint of the hash key its id comes from and,
+// after WhatsApp declined a marketing template, until when templates are
+// suspended. Nothing else is known about a subscriber. Each topic has a set
+// of subscriber ids; broadcasts fan out from it.
+//
+// This package is the one owner of the record's layout: the fields below,
+// and the Lua scripts that write them (tied to these constants by
+// TestScriptsMatchGoConstants). Other packages go through its functions.
 package subscribers
 
 import (
@@ -37,11 +42,14 @@ var (
 	deleteLua string
 	//go:embed scripts/reseal.lua
 	resealLua string
+	//go:embed scripts/move.lua
+	moveLua string
 
 	addScript    = redis.NewScript(addLua)
 	removeScript = redis.NewScript(removeLua)
 	deleteScript = redis.NewScript(deleteLua)
 	resealScript = redis.NewScript(resealLua)
+	moveScript   = redis.NewScript(moveLua)
 )
 
 // Record fields in Redis.
@@ -52,6 +60,7 @@ const (
 	fieldHour      = "h"
 	fieldTopics    = "t"
 	fieldSuspended = "ms"
+	fieldHashKey   = "k" // ident.Hasher.Fingerprint of the key the record's id comes from
 	// topicSep separates the topics in fieldTopics, kept sorted.
 	topicSep = ","
 )
@@ -82,15 +91,37 @@ type Store struct {
 	ring    *sealer.Keyring
 	now     func() time.Time
 	journal *Journal // nil without SENDA_OPTOUT_DIR
+	// fingerprint is written with every record: the hash key's (see
+	// FiledUnder); "" writes none.
+	fingerprint string
+}
+
+// Option adjusts a Store.
+type Option func(*Store)
+
+// FiledUnder writes h's fingerprint with every record Subscribe writes, so
+// a start with another SENDA_HASH_KEY can tell even when Redis lost the
+// fingerprint it keeps apart (see SampleFiling). Senda always sets it;
+// tools that seed records should too.
+func FiledUnder(h *ident.Hasher) Option {
+	return func(s *Store) {
+		if h != nil {
+			s.fingerprint = h.Fingerprint()
+		}
+	}
 }
 
 // New returns a store. ring seals addresses; without one (subscriptions off)
 // records can be deleted but not written or read.
-func New(rdb redis.UniversalClient, keys rkey.Space, ring *sealer.Keyring, now func() time.Time) *Store {
+func New(rdb redis.UniversalClient, keys rkey.Space, ring *sealer.Keyring, now func() time.Time, opts ...Option) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{rdb: rdb, keys: keys, ring: ring, now: now}
+	s := &Store{rdb: rdb, keys: keys, ring: ring, now: now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // ErrNoKey means subscriptions are off: no SENDA_SUBSCRIBER_KEY is set.
@@ -110,7 +141,7 @@ func (s *Store) Subscribe(ctx context.Context, id ident.SenderID, address string
 		return err
 	}
 	hour := s.now().Unix() / 3600
-	if err := addScript.Run(ctx, s.rdb, []string{s.keys.Subscriber(id)}, sealed, ch.String(), lang, hour, topic).Err(); err != nil {
+	if err := addScript.Run(ctx, s.rdb, []string{s.keys.Subscriber(id)}, sealed, ch.String(), lang, hour, topic, s.fingerprint).Err(); err != nil {
 		return fmt.Errorf("subscribers: subscribe: %w", err)
 	}
 	if err := s.rdb.SAdd(ctx, s.keys.Topic(topic), id.String()).Err(); err != nil {

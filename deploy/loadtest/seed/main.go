@@ -90,8 +90,8 @@ func run(ctx context.Context, n int, topic string, smsEvery int, prefix, lang st
 		return fmt.Errorf("redis: %w", err)
 	}
 	keys := rkey.Space(prefix)
-	subs := subscribers.New(rdb, keys, ring, nil)
 	hasher := ident.NewHasher([]byte(cfg.HashKey))
+	subs := subscribers.New(rdb, keys, ring, nil, subscribers.FiledUnder(hasher))
 
 	start := time.Now()
 	var (

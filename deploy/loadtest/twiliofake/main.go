@@ -2,7 +2,13 @@
 // (bot/twilio/twiliofake) as a process, for the broadcast load test
 // (deploy/loadtest/broadcast.sh), and counts what it accepted.
 //
-//	twiliofake [-stats-addr 127.0.0.1:0] [-latency 0]
+//	twiliofake [-stats-addr 127.0.0.1:0] [-latency 0] [-cut]
+//
+// With -cut the latency is spent in front of the fake, after the request
+// arrived and before it is handled: a client that goes away meanwhile (a
+// process killed mid-send) leaves no message, as if Twilio never created
+// it. Without it the fake creates every message whose request arrived,
+// whoever is left to read the answer (deploy/crash-restart.sh uses both).
 //
 // On start it prints, one KEY=VALUE a line on standard output:
 //
@@ -11,7 +17,8 @@
 //	FAKE_AUTH_TOKEN=…                     TWILIO_AUTH_TOKEN
 //	FAKE_STATS_URL=http://127.0.0.1:PORT  the stats listener
 //
-// GET /stats on the stats listener answers JSON: every create request, the
+// GET /stats on the stats listener answers JSON: every create request (and
+// with -cut those dropped as their client went away), the
 // accepted messages, how many distinct To they went to, the duplicates
 // (messages minus distinct To), the first and last acceptance time, and the
 // accepted messages in each second from the first. With
@@ -22,15 +29,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -40,6 +53,7 @@ import (
 func main() {
 	statsAddr := flag.String("stats-addr", "127.0.0.1:0", "loopback address of the stats listener (GET /stats)")
 	latency := flag.Duration("latency", 0, "delay every create by this much, as a distant Twilio would (e.g. 150ms)")
+	cut := flag.Bool("cut", false, "spend the latency before handling, and drop a request whose client went away meanwhile")
 	flag.Usage = func() {
 		fmt.Fprint(flag.CommandLine.Output(), "Usage: twiliofake [flags]\n\nServes the fake Twilio Messages API on a random loopback port and prints\nFAKE_URL, FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN and FAKE_STATS_URL as KEY=VALUE lines.\n\nFlags:\n")
 		flag.PrintDefaults()
@@ -49,13 +63,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*statsAddr, *latency); err != nil {
+	if err := run(*statsAddr, *latency, *cut); err != nil {
 		fmt.Fprintf(os.Stderr, "twiliofake: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(statsAddr string, latency time.Duration) error {
+func run(statsAddr string, latency time.Duration, cut bool) error {
 	if err := checkLoopback(statsAddr); err != nil {
 		return err
 	}
@@ -68,14 +82,25 @@ func run(statsAddr string, latency time.Duration) error {
 	}
 	fake := twiliofake.New() // httptest: a random port on 127.0.0.1
 	defer fake.Close()
-	fake.SetLatency(latency)
+	apiURL := fake.URL
+	var dropped atomic.Int64
+	if cut {
+		front, err := startFront(fake.URL, latency, &dropped)
+		if err != nil {
+			return err
+		}
+		defer front.Close()
+		apiURL = front.URL
+	} else {
+		fake.SetLatency(latency)
+	}
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) { serveStats(w, r, fake) })
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) { serveStats(w, r, fake, dropped.Load()) })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 
 	fmt.Printf("FAKE_URL=%s\nFAKE_ACCOUNT_SID=%s\nFAKE_AUTH_TOKEN=%s\nFAKE_STATS_URL=http://%s\n",
-		fake.URL, fake.AccountSID, fake.AuthToken, ln.Addr())
+		apiURL, fake.AccountSID, fake.AuthToken, ln.Addr())
 	os.Stdout.Sync()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -95,6 +120,34 @@ func run(statsAddr string, latency time.Duration) error {
 	return nil
 }
 
+// startFront serves the fake's API through a front that reads each
+// request whole, holds it for latency and passes it on only if its client
+// is still there: net/http notices a closed connection once the body is
+// read, so a request cut off by the client's death never reaches the fake.
+func startFront(fakeURL string, latency time.Duration, dropped *atomic.Int64) (*httptest.Server, error) {
+	target, err := url.Parse(fakeURL)
+	if err != nil {
+		return nil, fmt.Errorf("fake URL: %w", err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		t := time.NewTimer(latency)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			dropped.Add(1)
+			return // the client went away: Twilio never got it
+		}
+		proxy.ServeHTTP(w, r)
+	})), nil
+}
+
 // checkLoopback refuses listen addresses that are not a loopback IP: the
 // fake has no authentication on /stats and must not be reachable.
 func checkLoopback(addr string) error {
@@ -111,6 +164,7 @@ func checkLoopback(addr string) error {
 // Stats is the answer of GET /stats.
 type Stats struct {
 	Creates    int        `json:"creates"`     // create requests, refused ones included
+	Cut        int64      `json:"cut"`         // with -cut: requests dropped because their client went away
 	Messages   int        `json:"messages"`    // accepted messages
 	DistinctTo int        `json:"distinct_to"` // distinct To among them
 	Duplicates int        `json:"duplicates"`  // messages - distinct_to
@@ -130,7 +184,7 @@ type Window struct {
 	Duplicates int       `json:"duplicates"`
 }
 
-func serveStats(w http.ResponseWriter, r *http.Request, fake *twiliofake.Server) {
+func serveStats(w http.ResponseWriter, r *http.Request, fake *twiliofake.Server, cut int64) {
 	q := r.URL.Query()
 	var win *Window
 	if q.Has("since") || q.Has("until") {
@@ -144,7 +198,7 @@ func serveStats(w http.ResponseWriter, r *http.Request, fake *twiliofake.Server)
 	}
 	// Requests is read first: a create counted there may be accepted before
 	// Messages is read, never the other way round.
-	st := Stats{Creates: fake.Requests(), Window: win}
+	st := Stats{Creates: fake.Requests(), Cut: cut, Window: win}
 	msgs := fake.Messages()
 	st.Messages = len(msgs)
 	seen := make(map[string]struct{}, len(msgs))
