@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/localtime"
 	"github.com/senda-org/senda/content"
@@ -238,7 +239,7 @@ func (c *Console) createBroadcast(ec echo.Context) error {
 	case err != nil:
 		return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
 	}
-	c.audit(ec.Request().Context(), AuditEntry{Token: name, Action: "create", Broadcast: st.ID, Details: map[string]any{
+	c.audit(ec.Request().Context(), access.Entry{Token: name, Action: "create", Broadcast: st.ID, Details: map[string]any{
 		"topic": st.Topic, "recipients": st.Recipients, "send_at": st.SendAt.Format(time.RFC3339), "urgent": st.Urgent}})
 	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/avisos?hecho=creado&envio="+st.SendAt.UTC().Format("2006-01-02T15:04:05Z")))
 }
@@ -254,7 +255,7 @@ func (c *Console) cancelBroadcast(ec echo.Context) error {
 	case err != nil:
 		return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
 	}
-	c.audit(ec.Request().Context(), AuditEntry{Token: name, Action: "cancel", Broadcast: st.ID,
+	c.audit(ec.Request().Context(), access.Entry{Token: name, Action: "cancel", Broadcast: st.ID,
 		Details: map[string]any{"topic": st.Topic, "sent": st.Sent, "recipients": st.Recipients}})
 	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/avisos?hecho=cancelado"))
 }
@@ -335,7 +336,7 @@ func (c *Console) sendTest(ec echo.Context) error {
 		v.Error = "test_failed"
 		return c.renderBroadcasts(ec, http.StatusBadGateway, v, f)
 	}
-	c.audit(ec.Request().Context(), AuditEntry{Token: sessionOf(ec).Name, Action: "test", Details: map[string]any{"channel": ch.String()}})
+	c.audit(ec.Request().Context(), access.Entry{Token: sessionOf(ec).Name, Action: "test", Details: map[string]any{"channel": ch.String()}})
 	v.Notice = "test_sent"
 	return c.renderBroadcasts(ec, http.StatusOK, v, f)
 }

@@ -20,11 +20,13 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/console"
 	"github.com/senda-org/senda/bot/console/internal/demo"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
+	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
@@ -191,6 +193,43 @@ func TestSignIn(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), token) || strings.Contains(e.logs.String(), "wrong-token-xyz") {
 		t.Errorf("a token reached the log:\n%s", e.logs)
+	}
+}
+
+// The console follows the admin API's rule, with the same Access: wrong
+// tokens from one address are slowed once it has used up its tries, and
+// the right token is never refused (issue 18). Guesses at the API and at
+// the console share one allowance.
+func TestWrongTokensNeverLockOut(t *testing.T) {
+	var acc *access.Access
+	e := setup(t, func(o *console.Options) {
+		acc = access.New(access.Options{Tokens: map[string]string{demo.TokenName: token}, Redis: o.Redis, Keys: rkey.Space(o.Prefix),
+			Hasher: ident.NewHasher([]byte("console-test")), Penalty: time.Millisecond})
+		o.Access = acc
+	})
+	// Five wrong tokens at the API (httpapi calls Check the same way)...
+	for range 5 {
+		acc.Check(context.Background(), "api-guess", "127.0.0.1")
+	}
+	c := e.client()
+	login := csrfOf(t, e.do(c, "GET", "/admin/entrar", nil).body)
+	statuses := []int{}
+	for range 10 {
+		got := e.do(c, "POST", "/admin/entrar", url.Values{"csrf": {login}, "token": {"console-guess"}})
+		statuses = append(statuses, got.status)
+		login = csrfOf(t, got.body)
+		if got.status == http.StatusTooManyRequests && (got.header.Get("Retry-After") == "" || !strings.Contains(got.body, "La clave correcta sigue funcionando")) {
+			t.Errorf("a slowed sign-in does not say to wait or that the right token works: %v\n%s", got.header, got.body)
+		}
+	}
+	// ...and five at the console use up the ten tries together.
+	want := []int{401, 401, 401, 401, 401, 429, 429, 429, 429, 429}
+	if fmt.Sprint(statuses) != fmt.Sprint(want) {
+		t.Errorf("wrong sign-ins answered %v, want %v", statuses, want)
+	}
+	got := e.do(c, "POST", "/admin/entrar", url.Values{"csrf": {login}, "token": {token}})
+	if got.status != http.StatusSeeOther || got.header.Get("Location") != "/admin/" {
+		t.Fatalf("the right token after 15 wrong ones from its address: %d %s", got.status, got.body)
 	}
 }
 

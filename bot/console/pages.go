@@ -157,20 +157,16 @@ type auditRow struct {
 func (c *Console) auditPage(ec echo.Context) error {
 	v := c.view(ec, "audit")
 	var rows []auditRow
-	if c.opts.Audit == nil {
-		v.Error = "audit_off"
-	} else {
-		list, err := c.opts.Audit.List(ec.Request().Context(), 100)
-		if err != nil {
-			return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
+	list, err := c.opts.Access.Trail(ec.Request().Context(), 100)
+	if err != nil {
+		return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
+	}
+	for _, e := range list {
+		r := auditRow{At: e.At.In(c.opts.Location).Format("02/01/2006 15:04"), Token: e.Token, Action: v.T("action_" + e.Action), ID: e.Broadcast}
+		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
+			r.Detail += fmt.Sprintf("%s: %v  ", k, e.Details[k])
 		}
-		for _, e := range list {
-			r := auditRow{At: e.At.In(c.opts.Location).Format("02/01/2006 15:04"), Token: e.Token, Action: v.T("action_" + e.Action), ID: e.Broadcast}
-			for _, k := range slices.Sorted(maps.Keys(e.Details)) {
-				r.Detail += fmt.Sprintf("%s: %v  ", k, e.Details[k])
-			}
-			rows = append(rows, r)
-		}
+		rows = append(rows, r)
 	}
 	v.Data = rows
 	return c.render(ec, http.StatusOK, "audit", v)
