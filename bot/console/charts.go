@@ -45,7 +45,11 @@ func columnChart(title string, bars []bar) template.HTML {
 			fmt.Fprintf(&s, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`, x, float64(h-bottom)-bh, bw, bh, label)
 		}
 		if last := len(bars) - 1; len(bars) <= 6 || i == last || (i%labelEvery(len(bars)) == 0 && last-i >= 4) {
-			fmt.Fprintf(&s, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x+bw/2, h-bottom+16, html.EscapeString(shortDate(b.Label)))
+			tx, anchor := x+bw/2, "middle"
+			if i == last && len(bars) > 6 {
+				tx, anchor = x+bw, "end" // inside the drawing, not cut at its edge
+			}
+			fmt.Fprintf(&s, `<text class="tick" x="%.1f" y="%d" text-anchor="%s">%s</text>`, tx, h-bottom+16, anchor, html.EscapeString(shortDate(b.Label)))
 		}
 	}
 	s.WriteString(`</svg>`)
