@@ -198,6 +198,17 @@ func (c *Console) measureTexts(f *composeForm, v view) {
 	}
 }
 
+// smsProblems are the texts' SMS warnings, each named by its language.
+func smsProblems(v view, f composeForm) []string {
+	var out []string
+	for _, t := range f.Texts {
+		if w := t.Measure.Warning; w != "" && strings.TrimSpace(t.Text) != "" {
+			out = append(out, v.T("text_in")+" "+t.Name+": "+w)
+		}
+	}
+	return out
+}
+
 // sendAt resolves the form's time: the typed words first, then the picker,
 // else now (empty).
 func (c *Console) sendAt(f composeForm) (time.Time, bool, error) {
@@ -238,6 +249,13 @@ func (c *Console) createBroadcast(ec echo.Context) error {
 	}
 	if scheduled {
 		req.SendAt = at.Format(time.RFC3339)
+	}
+	// What the count already warns of (an emoji, too long for the SMS),
+	// said in the page's language; the broadcast store refuses it too.
+	if problems := smsProblems(v, f); len(problems) > 0 {
+		v.Error = "bc_problems"
+		v.Errors = problems
+		return c.renderBroadcasts(ec, http.StatusUnprocessableEntity, v, f)
 	}
 	if f.Template != "" {
 		vars, problems := c.templateVars(ec.Request().Context(), v, f)

@@ -91,6 +91,18 @@ func (e *env) do(c *http.Client, method, path string, form url.Values) page {
 	return page{res.StatusCode, res.Header, string(b)}
 }
 
+// wantPage gets path and fails unless it answers 200 with every want.
+func (e *env) wantPage(c *http.Client, path string, want ...string) page {
+	e.t.Helper()
+	got := e.do(c, "GET", path, nil)
+	for _, w := range want {
+		if got.status != http.StatusOK || !strings.Contains(got.body, w) {
+			e.t.Fatalf("GET %s: %d, want %q in\n%s", path, got.status, w, got.body)
+		}
+	}
+	return got
+}
+
 var csrfPattern = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func csrfOf(t *testing.T, body string) string {
@@ -451,8 +463,13 @@ func TestLiveCount(t *testing.T) {
 	if m := measure("Hi 😀"); m["sms_line"] != "SMS: 10 / 160 · GSM-7 · 1 SMS part" || !strings.HasPrefix(m["warning"].(string), "SMS cannot carry 😀") {
 		t.Errorf("in English: %v", m)
 	}
+	// Scheduling it is refused in the page's language, the form kept.
+	got := e.do(c, "POST", "/admin/avisos", url.Values{"csrf": {csrf}, "topic": {"salud"}, "text_es": {"Hola 😀"}, "action": {"create"}})
+	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "Text in Español: SMS cannot carry 😀") || !strings.Contains(got.body, ">Hola 😀</textarea>") {
+		t.Errorf("a broadcast with an emoji: %d\n%s", got.status, got.body)
+	}
 	// An SMS test of a text with an emoji is refused, not sent with "?".
-	got := e.do(c, "POST", "/admin/avisos/prueba", url.Values{"csrf": {csrf}, "number": {testNumber}, "channel": {"sms"}, "text_es": {"Hola 😀"}})
+	got = e.do(c, "POST", "/admin/avisos/prueba", url.Values{"csrf": {csrf}, "number": {testNumber}, "channel": {"sms"}, "text_es": {"Hola 😀"}})
 	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "SMS cannot carry 😀") || len(e.demo.Twilio.Messages()) != 0 {
 		t.Errorf("SMS test with an emoji: %d, %d sent", got.status, len(e.demo.Twilio.Messages()))
 	}
@@ -473,12 +490,8 @@ func TestSendTestKeepsNoNumber(t *testing.T) {
 	if got.status != http.StatusSeeOther || got.header.Get("Location") != "/admin/avisos?hecho=prueba" {
 		t.Fatalf("send test: %d %q", got.status, got.header.Get("Location"))
 	}
-	for range 2 {
-		got = e.do(c, "GET", got.header.Get("Location"), nil)
-		if got.status != http.StatusOK || !strings.Contains(got.body, "Prueba enviada") || !strings.Contains(got.body, ">Jornada de salud el lunes.</textarea>") {
-			t.Fatalf("after the test: %d\n%s", got.status, got.body)
-		}
-		got.header.Set("Location", "/admin/avisos?hecho=prueba")
+	for range 2 { // the page, then a reload
+		got = e.wantPage(c, "/admin/avisos?hecho=prueba", "Prueba enviada", ">Jornada de salud el lunes.</textarea>")
 	}
 	msgs := e.demo.Twilio.Messages()
 	if len(msgs) != 1 || msgs[0].Form.Get("To") != "whatsapp:"+testNumber || !strings.Contains(msgs[0].Form.Get("Body"), "Jornada de salud") {
