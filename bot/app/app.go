@@ -23,6 +23,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/console"
@@ -78,6 +79,7 @@ type Deps struct {
 type App struct {
 	cfg          config.Config
 	log          *slog.Logger
+	signedBase   string // the base URL webhook signatures are checked against; "" when they are not
 	deps         Deps
 	rdb          redis.UniversalClient
 	ownsRedis    bool
@@ -94,6 +96,7 @@ type App struct {
 	deleter      erase.Deleter      // set with erase
 	stats        *stats.Recorder    // the anonymous daily figures
 	loc          *time.Location     // SENDA_TIMEZONE
+	access       *access.Access     // admin tokens, wrong-guess limit, audit trail
 	console      *console.Console   // nil without SENDA_ADMIN_TOKENS
 	queue        *broadcast.QueueHealth
 	journal      *subscribers.Journal // nil without SENDA_OPTOUT_DIR
@@ -186,10 +189,12 @@ func (a *App) newHTTP(validator *twilio.Validator, prefix string) error {
 	if len(b.AdminTokens) == 0 && b.Subscriptions() {
 		a.log.Warn("SENDA_ADMIN_TOKENS is not set: the admin API and the web console are off, so no broadcast can be sent")
 	}
+	a.access = access.New(access.Options{Tokens: b.AdminTokens, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher,
+		Metrics: a.metrics, Log: a.log.With("component", "access"), Now: a.now})
 	hd := httpapi.Deps{
 		Log: a.log, Redis: a.rdb, Keys: a.keys, Hasher: a.hasher, Validator: validator, Metrics: a.metrics,
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
-		AdminTokens: b.AdminTokens, TrustProxy: b.TrustProxy, Delivers: a.Delivers(), Queue: a.queue, Now: a.now,
+		Access: a.access, TrustProxy: b.TrustProxy, Delivers: a.Delivers(), Queue: a.queue, Now: a.now,
 		Erase: a.erase, ReplyCallback: a.replyCallback(),
 		Stats: a.stats,
 	}
@@ -254,6 +259,7 @@ func (a *App) newValidator() (*twilio.Validator, error) {
 		base = "http://localhost" + a.cfg.Addr
 		a.log.Warn("SENDA_PUBLIC_URL is not set: validating signatures against " + base + "; set it to the URL configured in Twilio")
 	}
+	a.signedBase = strings.TrimSuffix(base, "/")
 	if tw.AuthTokenPrevious != "" {
 		a.log.Info("TWILIO_AUTH_TOKEN_PREVIOUS is set: signatures made with the old token are accepted too; remove it once senda_webhook_signatures_total{token=\"previous\"} stops rising")
 	}
@@ -379,6 +385,16 @@ func (a *App) Addr() net.Addr {
 	}
 	addr, _ := net.ResolveTCPAddr("tcp", a.cfg.Addr)
 	return addr
+}
+
+// SignedMessagesURL is the URL Twilio's signatures on inbound messages are
+// checked against (SENDA_PUBLIC_URL and the webhook's path), or "" when
+// none is checked (no TWILIO_AUTH_TOKEN).
+func (a *App) SignedMessagesURL() string {
+	if a.signedBase == "" {
+		return ""
+	}
+	return a.signedBase + httpapi.MessagesPath
 }
 
 // Delivers reports whether this process can deliver broadcasts.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/httpapi"
@@ -607,20 +608,20 @@ func TestAdminAuthentication(t *testing.T) {
 			t.Fatalf("token %q: %d %s", bad, rec.Code, rec.Body.String())
 		}
 	}
-	for range httpapi.MaxAuthFailures {
+	for range access.MaxFailures {
 		call("guess", "192.0.2.3")
 	}
 	rec := call("guess", "192.0.2.3")
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("after %d failures the address must wait: %d", httpapi.MaxAuthFailures, rec.Code)
+		t.Fatalf("after %d failures the address must wait: %d", access.MaxFailures, rec.Code)
 	}
 	// Someone guessing from the NGO's address (or every client behind a
 	// proxy) must not lock the NGO out: a valid token is never refused.
 	if rec := call(testAdminToken, "192.0.2.3"); rec.Code != http.StatusOK {
-		t.Fatalf("a valid token after %d failures from its address: %d %s", httpapi.MaxAuthFailures, rec.Code, rec.Body.String())
+		t.Fatalf("a valid token after %d failures from its address: %d %s", access.MaxFailures, rec.Code, rec.Body.String())
 	}
 	// Unknown admin paths are not failed logins: they do not count.
-	for range 2 * httpapi.MaxAuthFailures {
+	for range 2 * access.MaxFailures {
 		if rec := callPath("/admin/no-such-thing", "guess", "192.0.2.5"); rec.Code != http.StatusUnauthorized {
 			t.Fatalf("unknown admin path: %d", rec.Code)
 		}

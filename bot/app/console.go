@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -67,27 +66,21 @@ const simulatorLabel = "console-simulator-state"
 // newConsole builds the web console over the running parts. It is on only
 // with SENDA_ADMIN_TOKENS, like the admin API.
 func (a *App) newConsole(prefix string) (*console.Console, error) {
-	b := a.cfg.Broadcast
 	simKey := a.hasher.Label(simulatorLabel, "")
 	opts := console.Options{
 		Redis:        a.rdb,
 		Prefix:       prefix,
-		Tokens:       console.NewStaticTokens(b.AdminTokens),
+		Access:       a.access,
 		Broadcasts:   broadcastsOff{},
 		Stats:        a.stats,
 		Health:       a.healthChecks(),
-		Audit:        console.RedisAudit{Redis: a.rdb, Key: a.keys.Audit()},
 		Pack:         a.conversation.Pack,
 		Check:        a.contentReport(),
 		Location:     a.loc,
 		Secure:       strings.HasPrefix(strings.ToLower(a.cfg.PublicURL), "https://"),
 		SimulatorKey: simKey[:],
-		ClientKey: func(addr string) string {
-			sum := a.hasher.Label("console-client", addr)
-			return hex.EncodeToString(sum[:12])
-		},
-		Log: a.log.With("component", "console"),
-		Now: a.now,
+		Log:          a.log.With("component", "console"),
+		Now:          a.now,
 	}
 	if a.broadcasts != nil {
 		opts.Broadcasts = console.StoreBroadcasts{Store: a.broadcasts}

@@ -18,6 +18,7 @@ import (
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/redistest"
+	"github.com/senda-org/senda/bot/rkey"
 )
 
 // browser keeps cookies the way a browser does for one site, including
@@ -179,12 +180,14 @@ func TestConsoleMountedBesideTheBearerAPI(t *testing.T) {
 		t.Errorf("stats without token or session: %d", rec.Code)
 	}
 	// A wrong token is counted under a keyed hash of the client address
-	// (httptest's 192.0.2.1), never the address or its plain SHA-256.
+	// (httptest's 192.0.2.1), never the address or its plain SHA-256, in
+	// the one count the API's wrong tokens go to (bot/access): the stats
+	// request above without a token counted there too.
 	login := b.do(http.MethodGet, "/admin/entrar", nil)
 	b.do(http.MethodPost, "/admin/entrar", url.Values{"csrf": {csrfField.FindStringSubmatch(login.Body.String())[1]}, "token": {"not-the-token-at-all"}})
-	sum := ts.hasher.Label("console-client", "192.0.2.1")
-	if n, _ := ts.rdb.Get(context.Background(), ts.prefix+"console:fail:"+hex.EncodeToString(sum[:12])).Int(); n != 1 {
-		t.Errorf("failed sign-ins under the keyed client hash = %d, want 1", n)
+	sum := ts.hasher.Label("admin-client", "192.0.2.1")
+	if n, _ := ts.rdb.Get(context.Background(), rkey.Space(ts.prefix).AuthFailures(hex.EncodeToString(sum[:12]))).Int(); n != 2 {
+		t.Errorf("failed sign-ins under the keyed client hash = %d, want 2", n)
 	}
 	session := b.signIn(testAdminToken)
 	if !session.Secure || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode {

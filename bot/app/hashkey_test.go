@@ -83,7 +83,7 @@ func TestProductionRefusesAnotherHashKeyWhenTheFingerprintIsLost(t *testing.T) {
 	}
 	prod := cfg
 	prod.Env, prod.RedisURL = config.EnvProduction, "redis://127.0.0.1:6379/0"
-	prod.Broadcast.AccountSID, prod.Broadcast.SMSFrom = "AC"+strings.Repeat("0", 32), testSMSFrom
+	prod.Twilio.AccountSID, prod.Twilio.SMSFrom = "AC"+strings.Repeat("0", 32), testSMSFrom
 	_, client := fakeSender(t)
 	changed := prod
 	changed.HashKey = []byte(strings.Repeat("n", 32))

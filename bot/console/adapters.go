@@ -2,9 +2,6 @@ package console
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -17,34 +14,6 @@ import (
 
 // Adapters of the console's interfaces over Senda's real parts, for the
 // integrator's wiring and for the tests.
-
-// StaticTokens checks tokens against SENDA_ADMIN_TOKENS (name → token),
-// comparing digests in constant time and without stopping at a match.
-type StaticTokens struct{ digests map[string][sha256.Size]byte }
-
-// NewStaticTokens keeps digests of the tokens, not the tokens.
-func NewStaticTokens(tokens map[string]string) *StaticTokens {
-	t := &StaticTokens{digests: map[string][sha256.Size]byte{}}
-	for name, tok := range tokens {
-		t.digests[name] = sha256.Sum256([]byte(tok))
-	}
-	return t
-}
-
-// Verify implements Tokens.
-func (t *StaticTokens) Verify(token string) (string, bool) {
-	if token == "" {
-		return "", false
-	}
-	d := sha256.Sum256([]byte(token))
-	found := ""
-	for name, want := range t.digests {
-		if subtle.ConstantTimeCompare(d[:], want[:]) == 1 {
-			found = name
-		}
-	}
-	return found, found != ""
-}
 
 // StoreBroadcasts implements Broadcasts over a broadcast.Store.
 type StoreBroadcasts struct{ Store *broadcast.Store }
@@ -78,47 +47,6 @@ func (s SenderTest) SendTest(ctx context.Context, to string, ch content.Channel,
 		return fmt.Errorf("console: test message: %w", err)
 	}
 	return nil
-}
-
-// RedisAudit keeps the audit trail in the Redis stream the admin API
-// writes (rkey.Space.Audit), in the same layout, so both show one trail.
-type RedisAudit struct {
-	Redis redis.UniversalClient
-	Key   string // e.g. rkey.Space("senda:").Audit()
-}
-
-// auditLength is how many entries the stream keeps, as the admin API does.
-const auditLength = 10000
-
-// Add implements Audit.
-func (a RedisAudit) Add(ctx context.Context, e AuditEntry) error {
-	d, err := json.Marshal(e.Details)
-	if err != nil {
-		return fmt.Errorf("console: audit details: %w", err)
-	}
-	err = a.Redis.XAdd(ctx, &redis.XAddArgs{Stream: a.Key, MaxLen: auditLength, Approx: true,
-		Values: []any{"at", e.At.UTC().Format(time.RFC3339), "token", e.Token, "action", e.Action, "broadcast", e.Broadcast, "details", string(d)}}).Err()
-	if err != nil {
-		return fmt.Errorf("console: write audit: %w", err)
-	}
-	return nil
-}
-
-// List implements Audit, newest first.
-func (a RedisAudit) List(ctx context.Context, limit int) ([]AuditEntry, error) {
-	msgs, err := a.Redis.XRevRangeN(ctx, a.Key, "+", "-", int64(limit)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("console: read audit: %w", err)
-	}
-	out := make([]AuditEntry, 0, len(msgs))
-	for _, m := range msgs {
-		str := func(k string) string { v, _ := m.Values[k].(string); return v }
-		e := AuditEntry{Token: str("token"), Action: str("action"), Broadcast: str("broadcast")}
-		e.At, _ = time.Parse(time.RFC3339, str("at"))
-		json.Unmarshal([]byte(str("details")), &e.Details)
-		out = append(out, e)
-	}
-	return out, nil
 }
 
 // HealthChecks implements Health with a list of checks run in order.

@@ -2,8 +2,10 @@ package console
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/localtime"
 	"github.com/senda-org/senda/content"
@@ -54,6 +57,8 @@ type reasonRow struct {
 
 type broadcastsData struct {
 	Form        composeForm
+	Focus       string // the broadcast just created or cancelled: its card shows the notice
+	FocusNotice string
 	Topics      []topicOption
 	Templates   []templateRow
 	TemplatesOn bool
@@ -62,27 +67,33 @@ type broadcastsData struct {
 	Now         string // datetime-local minimum
 }
 
+// broadcasts shows the Avisos page; after a POST it is where the console
+// redirects (POST/redirect/GET), so a reload repeats nothing: ?hecho= says
+// what was done, ?id= which broadcast, and after a test the form comes back
+// from the session's draft.
 func (c *Console) broadcasts(ec echo.Context) error {
 	v := c.view(ec, "broadcasts")
+	f := c.emptyForm(v)
 	switch ec.QueryParam("hecho") {
 	case "creado":
 		v.Notice = "bc_created"
 		if t, err := time.Parse(time.RFC3339, ec.QueryParam("envio")); err == nil {
-			v.Note = localtime.Sentence(t, c.opts.Location)
+			v.Note = sentence(t, c.opts.Location, v.Lang)
 		}
 	case "cancelado":
 		v.Notice = "bc_cancelled"
 	case "prueba":
 		v.Notice = "test_sent"
+		f = c.loadDraft(ec, v)
 	}
-	return c.renderBroadcasts(ec, http.StatusOK, v, c.emptyForm())
+	return c.renderBroadcasts(ec, http.StatusOK, v, f)
 }
 
-func (c *Console) emptyForm() composeForm {
+func (c *Console) emptyForm(v view) composeForm {
 	p := c.opts.Pack()
 	f := composeForm{}
 	for _, l := range p.Languages {
-		f.Texts = append(f.Texts, langText{Code: l.Code, Name: l.Name, Measure: measurement{Budget: p.SMS.Budget(), Encoding: string(content.GSM7)}})
+		f.Texts = append(f.Texts, langText{Code: l.Code, Name: l.Name, Measure: measure(p, v, l.Code, "")})
 	}
 	return f
 }
@@ -109,6 +120,12 @@ func (c *Console) renderBroadcasts(ec echo.Context, status int, v view, f compos
 	for _, st := range list {
 		d.List = append(d.List, c.row(v, st))
 	}
+	// The notice goes on the card it is about, which the redirect's
+	// fragment scrolls to: on a phone the list is far below the form.
+	if id := ec.QueryParam("id"); id != "" && v.Notice != "" && slices.ContainsFunc(list, func(st broadcast.Status) bool { return st.ID == id }) {
+		d.Focus, d.FocusNotice = id, strings.TrimSpace(v.T(v.Notice)+" "+v.Note)
+		v.Notice, v.Note = "", ""
+	}
 	v.Data = d
 	return c.render(ec, status, "broadcasts", v)
 }
@@ -121,7 +138,7 @@ func langIndex(p *content.Pack, lang string) int {
 }
 
 func (c *Console) row(v view, st broadcast.Status) broadcastRow {
-	r := broadcastRow{Status: st, TopicName: st.Topic, SendAtLocal: localtime.Format(st.SendAt, c.opts.Location), StateKey: "state_" + string(st.State)}
+	r := broadcastRow{Status: st, TopicName: st.Topic, SendAtLocal: formatTime(st.SendAt, c.opts.Location, v.Lang), StateKey: "state_" + string(st.State)}
 	p := c.opts.Pack()
 	if t, ok := p.TopicByID(st.Topic); ok {
 		r.TopicName = t.Name[langIndex(p, v.Lang)]
@@ -159,8 +176,8 @@ func reasonText(v view, k string) string {
 }
 
 // readForm reads the compose form.
-func (c *Console) readForm(ec echo.Context) composeForm {
-	f := c.emptyForm()
+func (c *Console) readForm(ec echo.Context, v view) composeForm {
+	f := c.emptyForm(v)
 	f.Topic = ec.FormValue("topic")
 	for i := range f.Texts {
 		f.Texts[i].Text = ec.FormValue("text_" + f.Texts[i].Code)
@@ -170,11 +187,26 @@ func (c *Console) readForm(ec echo.Context) composeForm {
 	f.Urgent = ec.FormValue("urgent") == "1"
 	f.Template = ec.FormValue("template")
 	f.Vars = postedVars(ec, f.Template)
+	c.measureTexts(&f, v)
+	return f
+}
+
+func (c *Console) measureTexts(f *composeForm, v view) {
 	p := c.opts.Pack()
 	for i := range f.Texts {
-		f.Texts[i].Measure = measure(p, f.Texts[i].Code, f.Texts[i].Text)
+		f.Texts[i].Measure = measure(p, v, f.Texts[i].Code, f.Texts[i].Text)
 	}
-	return f
+}
+
+// smsProblems are the texts' SMS warnings, each named by its language.
+func smsProblems(v view, f composeForm) []string {
+	var out []string
+	for _, t := range f.Texts {
+		if w := t.Measure.Warning; w != "" && strings.TrimSpace(t.Text) != "" {
+			out = append(out, v.T("text_in")+" "+t.Name+": "+w)
+		}
+	}
+	return out
 }
 
 // sendAt resolves the form's time: the typed words first, then the picker,
@@ -196,7 +228,7 @@ func (c *Console) sendAt(f composeForm) (time.Time, bool, error) {
 
 func (c *Console) createBroadcast(ec echo.Context) error {
 	v := c.view(ec, "broadcasts")
-	f := c.readForm(ec)
+	f := c.readForm(ec, v)
 	at, scheduled, err := c.sendAt(f)
 	if err != nil {
 		v.Errors = []string{err.Error()}
@@ -205,7 +237,7 @@ func (c *Console) createBroadcast(ec echo.Context) error {
 	if ec.FormValue("action") == "preview" {
 		f.Preview = true
 		if scheduled {
-			v.Note = localtime.Sentence(at, c.opts.Location)
+			v.Note = sentence(at, c.opts.Location, v.Lang)
 		}
 		return c.renderBroadcasts(ec, http.StatusOK, v, f)
 	}
@@ -217,6 +249,13 @@ func (c *Console) createBroadcast(ec echo.Context) error {
 	}
 	if scheduled {
 		req.SendAt = at.Format(time.RFC3339)
+	}
+	// What the count already warns of (an emoji, too long for the SMS),
+	// said in the page's language; the broadcast store refuses it too.
+	if problems := smsProblems(v, f); len(problems) > 0 {
+		v.Error = "bc_problems"
+		v.Errors = problems
+		return c.renderBroadcasts(ec, http.StatusUnprocessableEntity, v, f)
 	}
 	if f.Template != "" {
 		vars, problems := c.templateVars(ec.Request().Context(), v, f)
@@ -238,9 +277,13 @@ func (c *Console) createBroadcast(ec echo.Context) error {
 	case err != nil:
 		return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
 	}
-	c.audit(ec.Request().Context(), AuditEntry{Token: name, Action: "create", Broadcast: st.ID, Details: map[string]any{
+	if err := c.opts.Redis.HDel(ec.Request().Context(), sessionOf(ec).key, draftField).Err(); err != nil {
+		c.log.Warn("console: drop the draft", "err", err)
+	}
+	c.audit(ec.Request().Context(), access.Entry{Token: name, Action: "create", Broadcast: st.ID, Details: map[string]any{
 		"topic": st.Topic, "recipients": st.Recipients, "send_at": st.SendAt.Format(time.RFC3339), "urgent": st.Urgent}})
-	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/avisos?hecho=creado&envio="+st.SendAt.UTC().Format("2006-01-02T15:04:05Z")))
+	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/avisos?hecho=creado&id="+url.QueryEscape(st.ID)+
+		"&envio="+st.SendAt.UTC().Format("2006-01-02T15:04:05Z")+"#bc-"+url.PathEscape(st.ID)))
 }
 
 func (c *Console) cancelBroadcast(ec echo.Context) error {
@@ -254,44 +297,9 @@ func (c *Console) cancelBroadcast(ec echo.Context) error {
 	case err != nil:
 		return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
 	}
-	c.audit(ec.Request().Context(), AuditEntry{Token: name, Action: "cancel", Broadcast: st.ID,
+	c.audit(ec.Request().Context(), access.Entry{Token: name, Action: "cancel", Broadcast: st.ID,
 		Details: map[string]any{"topic": st.Topic, "sent": st.Sent, "recipients": st.Recipients}})
-	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/avisos?hecho=cancelado"))
-}
-
-// measurement is what a broadcast text costs and looks like on each channel.
-type measurement struct {
-	Header     string `json:"header"`
-	SMS        string `json:"sms"`      // as sent by SMS: header, text, transliterated
-	WhatsApp   string `json:"whatsapp"` // as sent on WhatsApp
-	Encoding   string `json:"encoding"`
-	Units      int    `json:"units"`
-	Segments   int    `json:"segments"`
-	Budget     int    `json:"budget"` // SMS characters the pack allows
-	Unmapped   string `json:"unmapped"`
-	WAChars    int    `json:"wa_chars"`
-	LockScreen string `json:"lock_screen"` // what a lock screen shows: the first line or so
-}
-
-// measure renders a text as the broadcast worker sends it, with content's
-// own GSM-7 and segment functions.
-func measure(p *content.Pack, lang, text string) measurement {
-	li := langIndex(p, lang)
-	header := p.Text("header", li)
-	text = strings.TrimSpace(text)
-	wa := header + "\n" + text
-	sms, unmapped := content.ToGSM7(wa)
-	size := content.MeasureSMS(sms)
-	return measurement{Header: header, SMS: sms, WhatsApp: wa, Encoding: string(size.Encoding), Units: size.Units,
-		Segments: size.Segments, Budget: p.SMS.Budget(), Unmapped: string(unmapped), WAChars: len([]rune(wa)), LockScreen: lockScreen(wa)}
-}
-
-func (c *Console) measure(ec echo.Context) error {
-	text := ec.FormValue("text")
-	if len(text) > 8000 {
-		text = text[:8000]
-	}
-	return ec.JSON(http.StatusOK, measure(c.opts.Pack(), ec.FormValue("lang"), text))
+	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/avisos?hecho=cancelado&id="+url.QueryEscape(st.ID)+"#bc-"+url.PathEscape(st.ID)))
 }
 
 var numberPattern = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
@@ -300,14 +308,14 @@ func (c *Console) sendTest(ec echo.Context) error {
 	v := c.view(ec, "broadcasts")
 	if c.opts.TestSender == nil {
 		v.Error = "test_off"
-		return c.renderBroadcasts(ec, http.StatusConflict, v, c.readForm(ec))
+		return c.renderBroadcasts(ec, http.StatusConflict, v, c.readForm(ec, v))
 	}
 	number := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(ec.FormValue("number"))
 	ch := content.SMS
 	if ec.FormValue("channel") == "whatsapp" {
 		ch = content.WhatsApp
 	}
-	f := c.readForm(ec)
+	f := c.readForm(ec, v)
 	if !numberPattern.MatchString(number) {
 		v.Error = "test_bad_number"
 		return c.renderBroadcasts(ec, http.StatusUnprocessableEntity, v, f)
@@ -325,6 +333,13 @@ func (c *Console) sendTest(ec echo.Context) error {
 	}
 	body := chosen.Measure.WhatsApp
 	if ch == content.SMS {
+		// Never an SMS with "?" for what it cannot carry, nor one the
+		// broadcast itself would refuse.
+		if w := chosen.Measure.Warning; w != "" {
+			v.Error = "bc_problems"
+			v.Errors = []string{w}
+			return c.renderBroadcasts(ec, http.StatusUnprocessableEntity, v, f)
+		}
 		body = chosen.Measure.SMS
 	}
 	ctx, cancel := context.WithTimeout(ec.Request().Context(), 20*time.Second)
@@ -335,17 +350,51 @@ func (c *Console) sendTest(ec echo.Context) error {
 		v.Error = "test_failed"
 		return c.renderBroadcasts(ec, http.StatusBadGateway, v, f)
 	}
-	c.audit(ec.Request().Context(), AuditEntry{Token: sessionOf(ec).Name, Action: "test", Details: map[string]any{"channel": ch.String()}})
-	v.Notice = "test_sent"
-	return c.renderBroadcasts(ec, http.StatusOK, v, f)
+	c.audit(ec.Request().Context(), access.Entry{Token: sessionOf(ec).Name, Action: "test", Details: map[string]any{"channel": ch.String()}})
+	// Redirect, so a reload does not send it again; the form comes back
+	// from the session (never the number).
+	c.saveDraft(ec, f)
+	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/avisos?hecho=prueba"))
 }
 
-// lockScreen is what a phone's lock screen shows of a message: its first
-// line or so.
-func lockScreen(s string) string {
-	lock := []rune(strings.ReplaceAll(s, "\n", " "))
-	if len(lock) > 90 {
-		lock = append(lock[:89], '…')
+// draft is the compose form kept in the console session across the
+// redirect after a test: what staff wrote, never the test number.
+type draft struct {
+	Topic    string            `json:"topic"`
+	Texts    map[string]string `json:"texts"`
+	When     string            `json:"when"`
+	WhenText string            `json:"when_text"`
+	Urgent   bool              `json:"urgent"`
+	Template string            `json:"template"`
+	Vars     map[string]string `json:"vars"`
+}
+
+// draftField is the session hash's field holding the draft; it expires
+// with the session.
+const draftField = "draft"
+
+func (c *Console) saveDraft(ec echo.Context, f composeForm) {
+	d := draft{Topic: f.Topic, Texts: map[string]string{}, When: f.When, WhenText: f.WhenText, Urgent: f.Urgent, Template: f.Template, Vars: f.Vars}
+	for _, t := range f.Texts {
+		d.Texts[t.Code] = t.Text
 	}
-	return string(lock)
+	b, _ := json.Marshal(d)
+	if err := c.opts.Redis.HSet(ec.Request().Context(), sessionOf(ec).key, draftField, b).Err(); err != nil {
+		c.log.Warn("console: keep the draft across the redirect", "err", err)
+	}
+}
+
+func (c *Console) loadDraft(ec echo.Context, v view) composeForm {
+	f := c.emptyForm(v)
+	raw, err := c.opts.Redis.HGet(ec.Request().Context(), sessionOf(ec).key, draftField).Bytes()
+	var d draft
+	if err != nil || json.Unmarshal(raw, &d) != nil {
+		return f
+	}
+	f.Topic, f.When, f.WhenText, f.Urgent, f.Template, f.Vars = d.Topic, d.When, d.WhenText, d.Urgent, d.Template, d.Vars
+	for i := range f.Texts {
+		f.Texts[i].Text = d.Texts[f.Texts[i].Code]
+	}
+	c.measureTexts(&f, v)
+	return f
 }

@@ -16,12 +16,16 @@ type bar struct {
 	Value stats.Count
 }
 
+// chartWidth is the width of every chart's drawing, about a phone's
+// card: the drawing scales to fit, so on a phone its 12-pixel text stays 12
+// pixels (a wider drawing shrank it to 7–9).
+const chartWidth = 320
+
 // columnChart draws figures per day as vertical bars, server-side. Hidden
 // figures (1 to 4) get no bar and a "<5" mark, so the drawing tells no more
 // than the numbers do.
 func columnChart(title string, bars []bar) template.HTML {
-	const h, top, bottom, left = 180, 16, 28, 36
-	width := max(320, left+len(bars)*14+8)
+	const h, top, bottom, left, width = 180, 16, 28, 36, chartWidth
 	step := float64(width-left-8) / float64(max(len(bars), 1))
 	peak := peakOf(bars)
 	var s strings.Builder
@@ -40,12 +44,22 @@ func columnChart(title string, bars []bar) template.HTML {
 			bh := float64(n) / float64(peak) * float64(h-top-bottom)
 			fmt.Fprintf(&s, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`, x, float64(h-bottom)-bh, bw, bh, label)
 		}
-		if last := len(bars) - 1; len(bars) <= 8 || i == last || (i%7 == 0 && last-i >= 4) {
-			fmt.Fprintf(&s, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x+bw/2, h-bottom+16, html.EscapeString(shortDate(b.Label)))
+		if last := len(bars) - 1; len(bars) <= 6 || i == last || (i%labelEvery(len(bars)) == 0 && last-i >= 4) {
+			tx, anchor := x+bw/2, "middle"
+			if i == last && len(bars) > 6 {
+				tx, anchor = x+bw, "end" // inside the drawing, not cut at its edge
+			}
+			fmt.Fprintf(&s, `<text class="tick" x="%.1f" y="%d" text-anchor="%s">%s</text>`, tx, h-bottom+16, anchor, html.EscapeString(shortDate(b.Label)))
 		}
 	}
 	s.WriteString(`</svg>`)
 	return template.HTML(s.String())
+}
+
+// labelEvery is how many days apart the date labels go, so that about
+// five fit across: a week apart for a month, more for longer ranges.
+func labelEvery(days int) int {
+	return max(7, (days+4)/5/7*7)
 }
 
 // peakOf is the largest shown figure, at least 1.
@@ -75,7 +89,7 @@ func shortDate(d string) string {
 
 // barChart draws labelled figures as horizontal bars, largest first as given.
 func barChart(title string, bars []bar) template.HTML {
-	const rowH, labelW, width = 26, 150, 380
+	const rowH, labelW, width = 26, 130, chartWidth
 	h := max(len(bars), 1)*rowH + 8
 	peak := peakOf(bars)
 	var s strings.Builder
@@ -85,7 +99,7 @@ func barChart(title string, bars []bar) template.HTML {
 	}
 	for i, b := range bars {
 		y := 4 + i*rowH
-		fmt.Fprintf(&s, `<text class="label" x="%d" y="%d" text-anchor="end">%s</text>`, labelW-6, y+17, html.EscapeString(truncate(b.Label, 21)))
+		fmt.Fprintf(&s, `<text class="label" x="%d" y="%d" text-anchor="end">%s</text>`, labelW-6, y+17, html.EscapeString(truncate(b.Label, 17)))
 		n, shown := b.Value.Shown()
 		bw := 0.0
 		if shown && n > 0 {

@@ -18,10 +18,13 @@
 //
 // # Wiring
 //
-// The console declares the interfaces it needs (Tokens, Broadcasts,
-// TestSender, Stats, Health, Audit, Templates) and the integrator passes
-// implementations over the running services; adapters.go has ones built on
-// the real pieces (broadcast.Store, stats.Recorder, the audit stream).
+// The console declares the interfaces it needs (Broadcasts, TestSender,
+// Stats, Health, Templates) and the integrator passes implementations over
+// the running services; adapters.go has ones built on the real pieces
+// (broadcast.Store, stats.Recorder). Tokens, the limit on wrong guesses and
+// the audit trail are the admin API's own (bot/access): one Access serves
+// both, so the console follows the API's rule: a valid token is never
+// refused, and wrong ones are slowed per address.
 // Register adds the routes to a group, normally e.Group("/admin") without
 // the bearer-token middleware of the admin API: the console checks its own
 // sessions.
@@ -40,12 +43,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/stats"
@@ -58,12 +63,6 @@ var templateFS embed.FS
 
 //go:embed static
 var staticFS embed.FS
-
-// Tokens checks admin tokens.
-type Tokens interface {
-	// Verify returns the name of the admin token, and false when it is not one.
-	Verify(token string) (name string, ok bool)
-}
 
 // Broadcasts creates, lists and cancels broadcasts.
 type Broadcasts interface {
@@ -96,22 +95,6 @@ type Health interface {
 	Check(ctx context.Context) []Check
 }
 
-// AuditEntry is one admin action: token names and figures, never a token,
-// a number or a text.
-type AuditEntry struct {
-	At        time.Time
-	Token     string // the admin token's name
-	Action    string // e.g. "create", "cancel", "test", "signin"
-	Broadcast string
-	Details   map[string]any
-}
-
-// Audit keeps the audit trail.
-type Audit interface {
-	Add(ctx context.Context, e AuditEntry) error
-	List(ctx context.Context, limit int) ([]AuditEntry, error)
-}
-
 // Template is an approved WhatsApp template (Content API), as bot/twilio
 // lists it.
 type Template = twilio.Template
@@ -124,17 +107,16 @@ type Templates interface {
 	List(ctx context.Context) ([]Template, error)
 }
 
-// Options configure the console. Redis, Tokens, Broadcasts, Stats and Pack
-// are required.
+// Options configure the console. Redis, Access, Broadcasts, Stats and
+// Pack are required.
 type Options struct {
-	Redis      redis.UniversalClient // console sessions and sign-in limits
+	Redis      redis.UniversalClient // console sessions
 	Prefix     string                // key prefix, e.g. "senda:"
-	Tokens     Tokens
+	Access     *access.Access        // admin tokens, wrong-guess limit, audit trail
 	Broadcasts Broadcasts
 	TestSender TestSender // nil hides "send a test"
 	Stats      Stats
 	Health     Health // nil shows no checks
-	Audit      Audit  // nil keeps no audit of console actions
 	Templates  Templates
 	Pack       func() *content.Pack   // the live content pack
 	Check      func() *content.Report // the live pack's content check, or nil
@@ -144,12 +126,8 @@ type Options struct {
 	// SimulatorKey signs the simulator's conversation state kept in the
 	// page; random when nil (states then do not survive a restart).
 	SimulatorKey []byte
-	// ClientKey names a client address in the sign-in limit's key without
-	// keeping it (a keyed hash); nil uses an unkeyed SHA-256, which the
-	// integrator should replace with one keyed by a secret.
-	ClientKey func(addr string) string
-	Log       *slog.Logger
-	Now       func() time.Time
+	Log          *slog.Logger
+	Now          func() time.Time
 }
 
 // Console serves the web console.
@@ -167,8 +145,8 @@ func New(opts Options) (*Console, error) {
 	switch {
 	case opts.Redis == nil:
 		return nil, errors.New("console: Options.Redis is required")
-	case opts.Tokens == nil:
-		return nil, errors.New("console: Options.Tokens is required")
+	case !opts.Access.On():
+		return nil, errors.New("console: Options.Access with admin tokens is required")
 	case opts.Broadcasts == nil:
 		return nil, errors.New("console: Options.Broadcasts is required")
 	case opts.Stats == nil:
@@ -361,21 +339,6 @@ func (c *Console) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// maxSignInFailures is how many wrong tokens one client address may try in
-// signInWindow.
-const (
-	maxSignInFailures = 10
-	signInWindow      = 15 * time.Minute
-)
-
-func (c *Console) failuresKey(ec echo.Context) string {
-	if c.opts.ClientKey != nil {
-		return rkey.Space(c.opts.Prefix).ConsoleFailures(c.opts.ClientKey(ec.RealIP()))
-	}
-	sum := sha256.Sum256([]byte("console-signin:" + ec.RealIP()))
-	return rkey.Space(c.opts.Prefix).ConsoleFailures(hex.EncodeToString(sum[:12]))
-}
-
 func (c *Console) signInPage(ec echo.Context) error {
 	if s, _ := c.lookup(ec); s != nil {
 		return ec.Redirect(http.StatusSeeOther, c.path(ec, "/"))
@@ -383,12 +346,12 @@ func (c *Console) signInPage(ec echo.Context) error {
 	return c.renderSignIn(ec, http.StatusOK, "")
 }
 
-func (c *Console) renderSignIn(ec echo.Context, status int, problem string) error {
+func (c *Console) renderSignIn(ec echo.Context, status int, problem string, args ...any) error {
 	token := randomToken()
 	ec.SetCookie(c.cookie(loginCookie, token, 30*time.Minute, c.path(ec, "/")))
 	v := c.view(ec, "signin")
 	v.CSRF = token
-	v.Error = problem
+	v.Error, v.ErrorArgs = problem, args
 	return c.render(ec, status, "signin", v)
 }
 
@@ -398,17 +361,13 @@ func (c *Console) signIn(ec echo.Context) error {
 	if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(ec.FormValue("csrf"))) != 1 {
 		return c.fail(ec, http.StatusForbidden, "err_csrf", nil)
 	}
-	fk := c.failuresKey(ec)
-	if n, _ := c.opts.Redis.Get(ctx, fk).Int(); n >= maxSignInFailures {
-		return c.renderSignIn(ec, http.StatusTooManyRequests, "err_too_many")
-	}
-	name, ok := c.opts.Tokens.Verify(strings.TrimSpace(ec.FormValue("token")))
-	if !ok {
-		pipe := c.opts.Redis.Pipeline()
-		pipe.Incr(ctx, fk)
-		pipe.Expire(ctx, fk, signInWindow)
-		pipe.Exec(ctx)
-		c.log.Warn("console sign-in refused")
+	name, err := c.opts.Access.Check(ctx, ec.FormValue("token"), ec.RealIP())
+	var th *access.ThrottledError
+	switch {
+	case errors.As(err, &th):
+		ec.Response().Header().Set("Retry-After", strconv.Itoa(int(th.Wait.Seconds())))
+		return c.renderSignIn(ec, http.StatusTooManyRequests, "err_too_many", th.Minutes())
+	case err != nil:
 		return c.renderSignIn(ec, http.StatusUnauthorized, "err_bad_token")
 	}
 	id := randomToken()
@@ -421,7 +380,7 @@ func (c *Console) signIn(ec echo.Context) error {
 	}
 	ec.SetCookie(c.cookie(sessionCookie, id, c.opts.SessionTTL, c.path(ec, "/")))
 	ec.SetCookie(c.cookie(loginCookie, "", 0, c.path(ec, "/")))
-	c.audit(ctx, AuditEntry{Token: name, Action: "signin"})
+	c.audit(ctx, access.Entry{Token: name, Action: "signin"})
 	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/"))
 }
 
@@ -431,7 +390,7 @@ func (c *Console) signOut(ec echo.Context) error {
 		return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
 	}
 	ec.SetCookie(c.cookie(sessionCookie, "", 0, c.path(ec, "/")))
-	c.audit(ec.Request().Context(), AuditEntry{Token: s.Name, Action: "signout"})
+	c.audit(ec.Request().Context(), access.Entry{Token: s.Name, Action: "signout"})
 	return ec.Redirect(http.StatusSeeOther, c.path(ec, "/entrar"))
 }
 
@@ -449,14 +408,9 @@ func (c *Console) switchLanguage(ec echo.Context) error {
 	return ec.Redirect(http.StatusSeeOther, back)
 }
 
-func (c *Console) audit(ctx context.Context, e AuditEntry) {
-	if c.opts.Audit == nil {
-		return
-	}
+func (c *Console) audit(ctx context.Context, e access.Entry) {
 	e.At = c.now()
-	if err := c.opts.Audit.Add(ctx, e); err != nil {
-		c.log.Error("console: write audit entry", "err", err)
-	}
+	c.opts.Access.Record(ctx, e)
 }
 
 // fail answers an error page (or a short text to a script) and logs the

@@ -20,11 +20,13 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/console"
 	"github.com/senda-org/senda/bot/console/internal/demo"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
+	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
@@ -87,6 +89,18 @@ func (e *env) do(c *http.Client, method, path string, form url.Values) page {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return page{res.StatusCode, res.Header, string(b)}
+}
+
+// wantPage gets path and fails unless it answers 200 with every want.
+func (e *env) wantPage(c *http.Client, path string, want ...string) page {
+	e.t.Helper()
+	got := e.do(c, "GET", path, nil)
+	for _, w := range want {
+		if got.status != http.StatusOK || !strings.Contains(got.body, w) {
+			e.t.Fatalf("GET %s: %d, want %q in\n%s", path, got.status, w, got.body)
+		}
+	}
+	return got
 }
 
 var csrfPattern = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -191,6 +205,43 @@ func TestSignIn(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), token) || strings.Contains(e.logs.String(), "wrong-token-xyz") {
 		t.Errorf("a token reached the log:\n%s", e.logs)
+	}
+}
+
+// The console follows the admin API's rule, with the same Access: wrong
+// tokens from one address are slowed once it has used up its tries, and
+// the right token is never refused (issue 18). Guesses at the API and at
+// the console share one allowance.
+func TestWrongTokensNeverLockOut(t *testing.T) {
+	var acc *access.Access
+	e := setup(t, func(o *console.Options) {
+		acc = access.New(access.Options{Tokens: map[string]string{demo.TokenName: token}, Redis: o.Redis, Keys: rkey.Space(o.Prefix),
+			Hasher: ident.NewHasher([]byte("console-test")), Penalty: time.Millisecond})
+		o.Access = acc
+	})
+	// Five wrong tokens at the API (httpapi calls Check the same way)...
+	for range 5 {
+		acc.Check(context.Background(), "api-guess", "127.0.0.1")
+	}
+	c := e.client()
+	login := csrfOf(t, e.do(c, "GET", "/admin/entrar", nil).body)
+	statuses := []int{}
+	for range 10 {
+		got := e.do(c, "POST", "/admin/entrar", url.Values{"csrf": {login}, "token": {"console-guess"}})
+		statuses = append(statuses, got.status)
+		login = csrfOf(t, got.body)
+		if got.status == http.StatusTooManyRequests && (got.header.Get("Retry-After") == "" || !strings.Contains(got.body, "La clave correcta sigue funcionando")) {
+			t.Errorf("a slowed sign-in does not say to wait or that the right token works: %v\n%s", got.header, got.body)
+		}
+	}
+	// ...and five at the console use up the ten tries together.
+	want := []int{401, 401, 401, 401, 401, 429, 429, 429, 429, 429}
+	if fmt.Sprint(statuses) != fmt.Sprint(want) {
+		t.Errorf("wrong sign-ins answered %v, want %v", statuses, want)
+	}
+	got := e.do(c, "POST", "/admin/entrar", url.Values{"csrf": {login}, "token": {token}})
+	if got.status != http.StatusSeeOther || got.header.Get("Location") != "/admin/" {
+		t.Fatalf("the right token after 15 wrong ones from its address: %d %s", got.status, got.body)
 	}
 }
 
@@ -329,11 +380,6 @@ func TestComposeScheduleCancel(t *testing.T) {
 	if err := json.Unmarshal([]byte(got.body), &m); err != nil || m["encoding"] != "GSM-7" || m["segments"] != float64(1) {
 		t.Fatalf("measure: %d %s", got.status, got.body)
 	}
-	got = e.do(c, "POST", "/admin/avisos/medir", url.Values{"csrf": {csrf}, "lang": {"es"}, "text": {strings.Repeat("ñandú 😀 ", 20)}})
-	json.Unmarshal([]byte(got.body), &m)
-	if m["encoding"] != "UCS-2" && m["unmapped"] == "" {
-		t.Errorf("emoji text measured as %v", m)
-	}
 
 	// Problems come back on the form, with what was typed.
 	got = e.do(c, "POST", "/admin/avisos", url.Values{"csrf": {csrf}, "topic": {"salud"}, "text_es": {""}, "action": {"create"}})
@@ -385,6 +431,50 @@ func TestComposeScheduleCancel(t *testing.T) {
 	}
 }
 
+// The count under each text says what the SMS will be, in the page's
+// language: one part or several, and characters SMS cannot carry named
+// (SMS stays GSM-7; the broadcast is refused with them, never sent with
+// "?"), the warning gone once they are.
+func TestLiveCount(t *testing.T) {
+	e := setup(t)
+	c := e.client()
+	csrf := e.signIn(c)
+	measure := func(text string) map[string]any {
+		t.Helper()
+		got := e.do(c, "POST", "/admin/avisos/medir", url.Values{"csrf": {csrf}, "lang": {"es"}, "text": {text}})
+		var m map[string]any
+		if err := json.Unmarshal([]byte(got.body), &m); err != nil {
+			t.Fatalf("measure %q: %d %s", text, got.status, got.body)
+		}
+		return m
+	}
+	for _, tc := range []struct{ text, line, warning string }{
+		{"Jornada de salud el lunes", "SMS: 31 / 160 · GSM-7 · 1 parte de SMS", ""},
+		{"Jornada 😀 de salud", "SMS: 24 / 160 · GSM-7 · 1 parte de SMS", "El SMS no puede llevar 😀"},
+		{strings.Repeat("a", 170), "SMS: 176 / 160 · GSM-7 · 2 partes de SMS", "quita 16 caracteres"},
+		{"", "SMS: 0 / 160 · GSM-7 · 0 partes de SMS", ""},
+	} {
+		m := measure(tc.text)
+		if m["sms_line"] != tc.line || !strings.Contains(m["warning"].(string), tc.warning) || (tc.warning == "") != (m["warning"] == "") {
+			t.Errorf("%.30q: line %q, warning %q; want %q, %q", tc.text, m["sms_line"], m["warning"], tc.line, tc.warning)
+		}
+	}
+	e.do(c, "GET", "/admin/idioma?l=en&volver=/admin/avisos", nil)
+	if m := measure("Hi 😀"); m["sms_line"] != "SMS: 10 / 160 · GSM-7 · 1 SMS part" || !strings.HasPrefix(m["warning"].(string), "SMS cannot carry 😀") {
+		t.Errorf("in English: %v", m)
+	}
+	// Scheduling it is refused in the page's language, the form kept.
+	got := e.do(c, "POST", "/admin/avisos", url.Values{"csrf": {csrf}, "topic": {"salud"}, "text_es": {"Hola 😀"}, "action": {"create"}})
+	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "Text in Español: SMS cannot carry 😀") || !strings.Contains(got.body, ">Hola 😀</textarea>") {
+		t.Errorf("a broadcast with an emoji: %d\n%s", got.status, got.body)
+	}
+	// An SMS test of a text with an emoji is refused, not sent with "?".
+	got = e.do(c, "POST", "/admin/avisos/prueba", url.Values{"csrf": {csrf}, "number": {testNumber}, "channel": {"sms"}, "text_es": {"Hola 😀"}})
+	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "SMS cannot carry 😀") || len(e.demo.Twilio.Messages()) != 0 {
+		t.Errorf("SMS test with an emoji: %d, %d sent", got.status, len(e.demo.Twilio.Messages()))
+	}
+}
+
 func TestSendTestKeepsNoNumber(t *testing.T) {
 	e := setup(t)
 	c := e.client()
@@ -395,8 +485,13 @@ func TestSendTestKeepsNoNumber(t *testing.T) {
 	}
 	got = e.do(c, "POST", "/admin/avisos/prueba", url.Values{"csrf": {csrf}, "number": {"+502 5559 8765"}, "channel": {"whatsapp"},
 		"text_es": {"Jornada de salud el lunes."}, "test_lang": {"es"}})
-	if got.status != http.StatusOK || !strings.Contains(got.body, "Prueba enviada") {
-		t.Fatalf("send test: %d", got.status)
+	// POST/redirect/GET: reloading the page after a test sends nothing
+	// again, and the form comes back as it was, without the number.
+	if got.status != http.StatusSeeOther || got.header.Get("Location") != "/admin/avisos?hecho=prueba" {
+		t.Fatalf("send test: %d %q", got.status, got.header.Get("Location"))
+	}
+	for range 2 { // the page, then a reload
+		got = e.wantPage(c, "/admin/avisos?hecho=prueba", "Prueba enviada", ">Jornada de salud el lunes.</textarea>")
 	}
 	msgs := e.demo.Twilio.Messages()
 	if len(msgs) != 1 || msgs[0].Form.Get("To") != "whatsapp:"+testNumber || !strings.Contains(msgs[0].Form.Get("Body"), "Jornada de salud") {
@@ -409,9 +504,12 @@ func TestSendTestKeepsNoNumber(t *testing.T) {
 	if strings.Contains(e.logs.String(), digits[3:]) {
 		t.Errorf("the number reached the log:\n%s", e.logs)
 	}
-	dump := fmt.Sprint(redistest.Dump(t, e.rdb, e.prefix))
-	if strings.Contains(dump, digits[3:]) || strings.Contains(dump, "Jornada") {
-		t.Error("Redis holds the test number or text")
+	// The text waits in the console session for the redirect, as the
+	// draft; the number never reaches Redis.
+	for k, v := range redistest.Dump(t, e.rdb, e.prefix) {
+		if strings.Contains(v, digits[3:]) || strings.Contains(v, "Jornada") && !strings.Contains(k, "console:s:") {
+			t.Errorf("Redis holds the test number, or the text outside the session: %s", k)
+		}
 	}
 	// A failing send says so without the number, in the page and the log.
 	e.demo.Twilio.FailNext(nil, 400, 21211, 1)

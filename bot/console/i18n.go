@@ -1,5 +1,12 @@
 package console
 
+import (
+	"fmt"
+	"time"
+
+	"github.com/senda-org/senda/bot/localtime"
+)
+
 // messages are the console's words: Spanish first, then English.
 var messages = map[string][2]string{
 	"senda":                      {"Senda · consola", "Senda · console"},
@@ -17,7 +24,7 @@ var messages = map[string][2]string{
 	"token":                      {"Clave de administración", "Admin token"},
 	"signin":                     {"Entrar", "Sign in"},
 	"err_bad_token":              {"Esa clave no es válida. Revisa y vuelve a escribirla.", "That token is not valid. Check it and type it again."},
-	"err_too_many":               {"Demasiados intentos. Espera 15 minutos.", "Too many attempts. Wait 15 minutes."},
+	"err_too_many":               {"Demasiadas claves equivocadas desde aquí: espera %d minutos antes de probar otra. La clave correcta sigue funcionando.", "Too many wrong tokens from here: wait %d minutes before trying another. The right token still works."},
 	"err_csrf":                   {"El formulario caducó o no vino de esta consola. Vuelve a cargar la página e inténtalo otra vez.", "The form expired or did not come from this console. Reload the page and try again."},
 	"err_signin_first":           {"Tu sesión terminó. Vuelve a entrar.", "Your session ended. Sign in again."},
 	"err_unavailable":            {"No se pudo completar ahora (la base de datos no responde). Inténtalo en un momento.", "Could not finish now (the database does not answer). Try again in a moment."},
@@ -65,6 +72,12 @@ var messages = map[string][2]string{
 	"count_sms":                  {"SMS", "SMS"},
 	"count_wa":                   {"WhatsApp", "WhatsApp"},
 	"chars":                      {"caracteres", "characters"},
+	"count_sms_line":             {"SMS: %d / %d · %s · %d %s", "SMS: %d / %d · %s · %d %s"},
+	"count_wa_line":              {"WhatsApp: %d caracteres", "WhatsApp: %d characters"},
+	"sms_part":                   {"parte de SMS", "SMS part"},
+	"sms_parts":                  {"partes de SMS", "SMS parts"},
+	"sms_unmapped":               {"El SMS no puede llevar %s (saldría «?»): quítalo para poder enviar el aviso.", "SMS cannot carry %s (it would arrive as «?»): remove it to send the broadcast."},
+	"sms_too_long":               {"Demasiado largo para el SMS: quita %d caracteres.", "Too long for the SMS: remove %d characters."},
 	"segments":                   {"partes de SMS", "SMS parts"},
 	"encoding":                   {"codificación", "encoding"},
 	"test_title":                 {"Enviar una prueba", "Send a test"},
@@ -83,7 +96,8 @@ var messages = map[string][2]string{
 	"bc_cancelled":               {"Aviso cancelado: lo que no salió ya no saldrá.", "Broadcast cancelled: what was not sent will not be."},
 	"bc_problems":                {"Revisa el aviso:", "Check the broadcast:"},
 	"cancel":                     {"Cancelar", "Cancel"},
-	"cancel_label":               {"Cancelar el aviso de %s", "Cancel the broadcast of %s"},
+	"cancel_confirm":             {"¿Cancelar el aviso «%s» de %s? Lo que no salió ya no saldrá.", "Cancel the «%s» broadcast of %s? What was not sent will not be."},
+	"cancel_yes":                 {"Sí, cancelar este aviso", "Yes, cancel this broadcast"},
 	"send_at":                    {"Envío", "Sends"},
 	"progress":                   {"Progreso", "Progress"},
 	"progress_of":                {"%d de %d", "%d of %d"},
@@ -146,12 +160,19 @@ var messages = map[string][2]string{
 	"what":                       {"Qué", "What"},
 	"detail":                     {"Detalle", "Detail"},
 	"audit_none":                 {"Todavía no hay acciones.", "No actions yet."},
-	"audit_off":                  {"El registro no está configurado.", "The audit trail is not configured."},
 	"action_create":              {"creó un aviso", "created a broadcast"},
 	"action_cancel":              {"canceló un aviso", "cancelled a broadcast"},
 	"action_test":                {"envió una prueba", "sent a test"},
 	"action_signin":              {"entró", "signed in"},
 	"action_signout":             {"salió", "signed out"},
+	"detail_topic":               {"tema", "topic"},
+	"detail_recipients":          {"destinatarios", "recipients"},
+	"detail_send_at":             {"envío", "sends"},
+	"detail_urgent":              {"urgente", "urgent"},
+	"detail_sent":                {"enviados", "sent"},
+	"detail_channel":             {"canal", "channel"},
+	"yes":                        {"sí", "yes"},
+	"no":                         {"no", "no"},
 	"reason_unsubscribed":        {"se dio de baja antes del envío", "left before it was sent"},
 	"reason_no_template":         {"WhatsApp, fuera de las 24 horas, y el aviso no tiene plantilla", "WhatsApp, outside the 24-hour window, and no template"},
 	"reason_outside_window":      {"WhatsApp no aceptó el texto: fuera de las 24 horas", "WhatsApp refused the text: outside the 24-hour window"},
@@ -174,4 +195,30 @@ func translate(lang, key string) string {
 		return m[1]
 	}
 	return m[0]
+}
+
+// formatTime writes t in loc the way staff read it, in the page's
+// language: "lunes 30 de noviembre de 2026, 09:00" or "Monday 30 November
+// 2026, 09:00".
+func formatTime(t time.Time, loc *time.Location, lang string) string {
+	if lang == "en" {
+		return t.In(loc).Format("Monday 2 January 2006, 15:04")
+	}
+	return localtime.Format(t, loc)
+}
+
+// formatDate writes t's day in loc in the page's language.
+func formatDate(t time.Time, loc *time.Location, lang string) string {
+	if lang == "en" {
+		return t.In(loc).Format("Monday 2 January 2006")
+	}
+	return localtime.FormatDate(t, loc)
+}
+
+// sentence says which time was understood, in the page's language.
+func sentence(t time.Time, loc *time.Location, lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf("Understood: %s (%s time).", formatTime(t, loc, lang), loc.String())
+	}
+	return localtime.Sentence(t, loc)
 }

@@ -8,11 +8,11 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/senda-org/senda/bot/localtime"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/content"
 )
@@ -28,7 +28,7 @@ type homeData struct {
 func (c *Console) home(ec echo.Context) error {
 	ctx := ec.Request().Context()
 	v := c.view(ec, "home")
-	d := homeData{Date: localtime.FormatDate(c.now(), c.opts.Location)}
+	d := homeData{Date: formatDate(c.now(), c.opts.Location, v.Lang)}
 	if c.opts.Health != nil {
 		d.Checks = c.opts.Health.Check(ctx)
 	}
@@ -157,23 +157,42 @@ type auditRow struct {
 func (c *Console) auditPage(ec echo.Context) error {
 	v := c.view(ec, "audit")
 	var rows []auditRow
-	if c.opts.Audit == nil {
-		v.Error = "audit_off"
-	} else {
-		list, err := c.opts.Audit.List(ec.Request().Context(), 100)
-		if err != nil {
-			return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
-		}
-		for _, e := range list {
-			r := auditRow{At: e.At.In(c.opts.Location).Format("02/01/2006 15:04"), Token: e.Token, Action: v.T("action_" + e.Action), ID: e.Broadcast}
-			for _, k := range slices.Sorted(maps.Keys(e.Details)) {
-				r.Detail += fmt.Sprintf("%s: %v  ", k, e.Details[k])
-			}
-			rows = append(rows, r)
-		}
+	list, err := c.opts.Access.Trail(ec.Request().Context(), 100)
+	if err != nil {
+		return c.fail(ec, http.StatusServiceUnavailable, "err_unavailable", err)
+	}
+	for _, e := range list {
+		rows = append(rows, auditRow{At: e.At.In(c.opts.Location).Format("02/01/2006 15:04"), Token: e.Token,
+			Action: v.T("action_" + e.Action), ID: e.Broadcast, Detail: c.auditDetail(v, e.Details)})
 	}
 	v.Data = rows
 	return c.render(ec, http.StatusOK, "audit", v)
+}
+
+// auditDetail says an entry's details in the page's language: "tema: Salud
+// · destinatarios: 12 · envío: sábado 28 de noviembre de 2026, 09:00".
+func (c *Console) auditDetail(v view, details map[string]any) string {
+	p := c.opts.Pack()
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(details)) {
+		val := fmt.Sprint(details[k])
+		switch x := details[k].(type) {
+		case bool:
+			val = v.T(map[bool]string{true: "yes", false: "no"}[x])
+		case string:
+			if t, err := time.Parse(time.RFC3339, x); err == nil && k == "send_at" {
+				val = formatTime(t, c.opts.Location, v.Lang)
+			} else if topic, ok := p.TopicByID(x); ok && k == "topic" {
+				val = topic.Name[langIndex(p, v.Lang)]
+			}
+		}
+		label := k
+		if _, ok := messages["detail_"+k]; ok {
+			label = v.T("detail_" + k)
+		}
+		parts = append(parts, label+": "+val)
+	}
+	return strings.Join(parts, " · ")
 }
 
 type nodeRow struct {

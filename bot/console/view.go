@@ -28,17 +28,19 @@ func parsePages() (map[string]*pageTemplate, error) {
 
 // view is what every page template receives.
 type view struct {
-	Lang   string // "es" or "en"
-	Page   string // the page shown, for the navigation
-	Base   string // e.g. "/admin"
-	Path   string // this page's path, for the language switch
-	Name   string // the signed-in token's name
-	CSRF   string
-	Error  string   // a message key
-	Errors []string // problems to fix, already in words
-	Notice string   // a message key
-	Note   string   // a sentence shown with the notice
-	Data   any
+	Lang  string // "es" or "en"
+	Page  string // the page shown, for the navigation
+	Base  string // e.g. "/admin"
+	Path  string // this page's path, for the language switch
+	Name  string // the signed-in token's name
+	CSRF  string
+	Error string // a message key
+	// ErrorArgs fill in Error's %v verbs.
+	ErrorArgs []any
+	Errors    []string // problems to fix, already in words
+	Notice    string   // a message key
+	Note      string   // a sentence shown with the notice
+	Data      any
 }
 
 // T translates a message key into the page's language.
@@ -46,6 +48,14 @@ func (v view) T(key string) string { return translate(v.Lang, key) }
 
 // Tf translates a message key and fills in its %v verbs.
 func (v view) Tf(key string, args ...any) string { return fmt.Sprintf(translate(v.Lang, key), args...) }
+
+// ErrorText is Error in the page's language, filled in.
+func (v view) ErrorText() string {
+	if len(v.ErrorArgs) == 0 {
+		return v.T(v.Error)
+	}
+	return v.Tf(v.Error, v.ErrorArgs...)
+}
 
 // Other is the language the switch offers.
 func (v view) Other() string {

@@ -2,9 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,28 +11,14 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/adminapi"
 	"github.com/senda-org/senda/bot/broadcast"
 )
 
-// Admin API limits.
-const (
-	maxAdminBody = 64 << 10
-	// MaxAuthFailures is how many failed logins a client address gets per
-	// window before it must wait.
-	MaxAuthFailures   = 10
-	authFailureWindow = 15 * time.Minute
-	auditLength       = 10000 // audit entries kept
-)
-
-// adminToken is a configured token, kept as a digest so comparing it takes
-// the same time whatever its length.
-type adminToken struct {
-	name   string
-	digest [sha256.Size]byte
-}
+// maxAdminBody is the largest admin API request body.
+const maxAdminBody = 64 << 10
 
 // adminRoutes mounts the admin API under /admin.
 func (s *Server) adminRoutes(e *echo.Echo) {
@@ -53,73 +36,39 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 
 const adminNameKey = "admin"
 
-// requireAdmin checks the bearer token in constant time against every
-// configured token, and limits failed attempts per client address. A valid
-// token is never refused, so someone sharing the NGO's address (or a proxy
-// without SENDA_TRUST_PROXY) cannot lock the NGO out by guessing; only
-// failed authentications on real admin routes count, not unknown paths.
+// requireAdmin checks the bearer token with bot/access, the rule the
+// console's sign-in follows too: a valid token is never refused, and wrong
+// ones from one address are slowed once it has used up its tries. Only
+// wrong tokens on real admin routes count, not unknown paths.
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if len(s.admins) == 0 {
+		if !s.Access.On() {
 			return errAdminOff
 		}
-		if name := s.tokenName(c.Request().Header.Get(echo.HeaderAuthorization)); name != "" {
+		token, _ := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+		if strings.HasSuffix(c.Path(), "/*") {
+			// An unknown path: nothing to guess at, not counted.
+			if name, ok := s.Access.Verify(token); ok {
+				c.Set(adminNameKey, name)
+				return next(c)
+			}
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="senda"`)
+			return errAdminToken
+		}
+		name, err := s.Access.Check(c.Request().Context(), token, c.RealIP())
+		var th *access.ThrottledError
+		switch {
+		case err == nil:
 			c.Set(adminNameKey, name)
 			return next(c)
+		case errors.As(err, &th):
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="senda"`)
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(th.Wait.Seconds())))
+			return errAdminLockedOut.with(th.Minutes())
 		}
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="senda"`)
-		if strings.HasSuffix(c.Path(), "/*") {
-			return errAdminToken // an unknown path: nothing to guess at, not counted
-		}
-		return s.countAuthFailure(c)
-	}
-}
-
-// tokenName returns the name of the token an Authorization header carries,
-// or "" when it carries none of the configured ones. Every token is
-// compared, with no early exit.
-func (s *Server) tokenName(header string) string {
-	token, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok {
-		return ""
-	}
-	name := ""
-	digest := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	for _, t := range s.admins {
-		if subtle.ConstantTimeCompare(digest[:], t.digest[:]) == 1 {
-			name = t.name
-		}
-	}
-	return name
-}
-
-// countAuthFailure counts a failed authentication from the client's
-// address and answers 401, or 429 once the address has used up its
-// attempts for the window.
-func (s *Server) countAuthFailure(c echo.Context) error {
-	ctx := c.Request().Context()
-	client := s.Keys.AuthFailures(s.clientHash(c.RealIP()))
-	s.Metrics.Count("admin_auth_failures_total")
-	pipe := s.Redis.TxPipeline()
-	incr := pipe.Incr(ctx, client)
-	pipe.Expire(ctx, client, authFailureWindow)
-	ttl := pipe.TTL(ctx, client)
-	if _, err := pipe.Exec(ctx); err != nil {
-		s.Log.Warn("count failed admin login", "err", err)
 		return errAdminToken
 	}
-	if incr.Val() > MaxAuthFailures {
-		wait := max(ttl.Val(), time.Second)
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		return errAdminLockedOut.with(int(max(wait, time.Minute).Minutes()))
-	}
-	return errAdminToken
-}
-
-// clientHash names a client address in Redis without keeping the address.
-func (s *Server) clientHash(addr string) string {
-	sum := s.Hasher.Label("admin-client", addr)
-	return hex.EncodeToString(sum[:12])
 }
 
 func adminName(c echo.Context) string {
@@ -264,35 +213,20 @@ func (s *Server) handleTopics(c echo.Context) error {
 	return c.JSON(http.StatusOK, adminapi.Topics{Topics: out, Languages: langs, DefaultLanguage: langs[0], Delivering: s.Deps.Delivers})
 }
 
-// audit records who did what to which broadcast, with counts, in Redis and
-// in the log. It holds token names and figures only, never an address.
+// audit records who did what to which broadcast, with counts, in the
+// trail the console shows too.
 func (s *Server) audit(ctx context.Context, token, action, id string, details map[string]any) {
-	d, _ := json.Marshal(details)
-	err := s.Redis.XAdd(ctx, &redis.XAddArgs{
-		Stream: s.Keys.Audit(), MaxLen: auditLength, Approx: true,
-		Values: []any{"at", time.Now().UTC().Format(time.RFC3339), "token", token, "action", action, "broadcast", id, "details", string(d)},
-	}).Err()
-	if err != nil {
-		s.Log.Error("write audit entry", "err", err)
-	}
-	args := []any{"token", token, "action", action, "broadcast", id}
-	for k, v := range details {
-		args = append(args, k, v)
-	}
-	s.Log.Info("admin action", args...)
+	s.Access.Record(ctx, access.Entry{Token: token, Action: action, Broadcast: id, Details: details})
 }
 
 func (s *Server) handleAudit(c echo.Context) error {
-	msgs, err := s.Redis.XRevRangeN(c.Request().Context(), s.Keys.Audit(), "+", "-", 100).Result()
+	trail, err := s.Access.Trail(c.Request().Context(), 100)
 	if err != nil {
 		return err
 	}
-	out := make([]adminapi.AuditEntry, 0, len(msgs))
-	for _, m := range msgs {
-		str := func(k string) string { v, _ := m.Values[k].(string); return v }
-		e := adminapi.AuditEntry{At: str("at"), Token: str("token"), Action: str("action"), Broadcast: str("broadcast")}
-		json.Unmarshal([]byte(str("details")), &e.Details)
-		out = append(out, e)
+	out := make([]adminapi.AuditEntry, 0, len(trail))
+	for _, e := range trail {
+		out = append(out, adminapi.AuditEntry{At: e.At.UTC().Format(time.RFC3339), Token: e.Token, Action: e.Action, Broadcast: e.Broadcast, Details: e.Details})
 	}
 	return c.JSON(http.StatusOK, adminapi.Audit{Audit: out})
 }

@@ -28,7 +28,7 @@ type Console interface {
 // check (the console checks its own sessions); its paths do not collide
 // with the API's.
 func (s *Server) consoleRoutes(e *echo.Echo) {
-	if s.Console == nil || len(s.admins) == 0 {
+	if s.Console == nil || !s.Access.On() {
 		return
 	}
 	s.Console.Register(e.Group(adminapi.PathPrefix))
@@ -43,7 +43,7 @@ func (s *Server) consoleSessionOr(bearer echo.MiddlewareFunc) echo.MiddlewareFun
 		checked := bearer(next)
 		return func(c echo.Context) error {
 			r := c.Request()
-			if s.Console != nil && len(s.admins) > 0 && r.Method == http.MethodGet && r.Header.Get(echo.HeaderAuthorization) == "" {
+			if s.Console != nil && s.Access.On() && r.Method == http.MethodGet && r.Header.Get(echo.HeaderAuthorization) == "" {
 				if name, ok := s.Console.SignedIn(c); ok {
 					c.Set(adminNameKey, name)
 					return next(c)

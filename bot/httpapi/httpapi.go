@@ -5,7 +5,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/conversation"
 	"github.com/senda-org/senda/bot/erase"
@@ -68,8 +68,9 @@ type Deps struct {
 	// status path with ?r=1), added to every reply's TwiML so the reply can
 	// be erased once final; empty adds nothing.
 	ReplyCallback string
-	// AdminTokens maps names to tokens; empty turns the admin API off.
-	AdminTokens map[string]string
+	// Access checks admin tokens and keeps the audit trail, for the admin
+	// API and the console alike; without tokens the admin API is off.
+	Access *access.Access
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
 	// Delivers reports whether this process delivers broadcasts.
@@ -89,7 +90,6 @@ type Deps struct {
 type Server struct {
 	Deps
 	replyAttr []byte // ` action="…"`, spliced into each reply's <Message>
-	admins    []adminToken
 	echo      *echo.Echo
 }
 
@@ -101,9 +101,6 @@ func New(d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{Deps: d, replyAttr: replyAttr(d.ReplyCallback)}
-	for name, token := range d.AdminTokens {
-		s.admins = append(s.admins, adminToken{name: name, digest: sha256.Sum256([]byte(token))})
-	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -59,7 +59,7 @@ var families = map[string]family{
 	// Content, the admin API, Redis.
 	"content_reloads_total":         {kindCounter, "", "Content pack reloads that succeeded (SIGHUP)."},
 	"content_reload_failures_total": {kindCounter, "", "Content pack reloads that failed; the previous pack stays in use."},
-	"admin_auth_failures_total":     {kindCounter, "", "Admin API requests refused for a missing or unknown token."},
+	"admin_auth_failures_total":     {kindCounter, "", "Admin API requests and console sign-ins refused for a missing or unknown token."},
 	"redis_errors_total":            {kindCounter, "component", "Redis commands or pipelines that failed, by the component that ran them: conversation, broadcast, admin or other."},
 }
 

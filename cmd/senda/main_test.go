@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -140,5 +143,78 @@ func TestServeAnswersAndStops(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "TWILIO_AUTH_TOKEN is not set") {
 		t.Errorf("no loud warning about unchecked signatures:\n%s", stderr.String())
+	}
+}
+
+// lockedBuffer is a buffer one goroutine writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var curlPattern = regexp.MustCompile(`curl (?:-H 'X-Twilio-Signature: ([^']+)' )?-d From=(\S+) -d Body=(\S+) -d MessageSid=(\S+) (http://\S+)`)
+
+// TestServePrintsACurlThatWorks: the hint `senda serve` prints in
+// development gets a reply, with and without TWILIO_AUTH_TOKEN (with it,
+// an unsigned curl would get 403).
+func TestServePrintsACurlThatWorks(t *testing.T) {
+	t.Parallel()
+	for _, authToken := range []string{"", "a-twilio-auth-token-for-tests"} {
+		t.Run(fmt.Sprintf("token=%v", authToken != ""), func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			env := map[string]string{"TWILIO_AUTH_TOKEN": authToken}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan int, 1)
+			var stdout, stderr lockedBuffer
+			go func() {
+				done <- run(ctx, []string{"serve", "--addr", addr}, strings.NewReader(""), &stdout, &stderr, func(k string) (string, bool) {
+					v, ok := env[k]
+					return v, ok && v != ""
+				})
+			}()
+			defer func() { cancel(); <-done }()
+			var m []string
+			for deadline := time.Now().Add(15 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				m = curlPattern.FindStringSubmatch(stdout.String())
+			}
+			if m == nil {
+				t.Fatalf("no curl printed:\n%s\n%s", stdout.String(), stderr.String())
+			}
+			if (m[1] != "") != (authToken != "") {
+				t.Fatalf("signature header %q with TWILIO_AUTH_TOKEN %q", m[1], authToken)
+			}
+			req, _ := http.NewRequest("POST", m[5], strings.NewReader("From="+m[2]+"&Body="+m[3]+"&MessageSid="+m[4]))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if m[1] != "" {
+				req.Header.Set("X-Twilio-Signature", m[1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body bytes.Buffer
+			body.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body.String(), "<Message") {
+				t.Fatalf("the printed curl got %d: %s\n%s", resp.StatusCode, body.String(), stdout.String())
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/senda-org/senda/bot/app"
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/bot/httpapi"
+	"github.com/senda-org/senda/bot/twilio"
 )
 
 // configFlags registers the flags that mirror SENDA_* variables on fs. The
@@ -133,10 +135,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer s.app.Close()
 	if !s.cfg.Production() {
-		addr := s.app.Addr()
-		fmt.Fprintf(stdout, "Senda is listening on %s. Try it (no signature is checked without TWILIO_AUTH_TOKEN):\n"+
-			"  curl -d From=%%2B15550001111 -d Body=HOLA -d MessageSid=SM1 http://%s%s\n"+
-			"or talk to it in the terminal: go run ./cmd/senda chat\n", addr, hostPort(addr), httpapi.MessagesPath)
+		fmt.Fprint(stdout, tryIt(s.app.Addr(), s.app.SignedMessagesURL(), s.cfg.Twilio.AuthToken))
 	}
 	start := time.Now()
 	if err := s.app.Run(ctx); err != nil {
@@ -145,6 +144,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	s.log.Info("stopped", "uptime", time.Since(start).Round(time.Second).String())
 	return nil
+}
+
+// tryIt is the hint serve prints in development: a curl that gets a
+// reply. With TWILIO_AUTH_TOKEN set the webhook checks Twilio's signature,
+// so the curl carries one, made as Twilio makes it over signedURL.
+func tryIt(addr net.Addr, signedURL, authToken string) string {
+	form := url.Values{"From": {"+15550001111"}, "Body": {"HOLA"}, "MessageSid": {"SM1"}}
+	header, note := "", "no signature is checked without TWILIO_AUTH_TOKEN"
+	if signedURL != "" {
+		header = "-H 'X-Twilio-Signature: " + twilio.Sign(authToken, signedURL, form) + "' "
+		note = "signed with TWILIO_AUTH_TOKEN, as Twilio signs for " + signedURL
+	}
+	return fmt.Sprintf("Senda is listening on %s. Try it (%s):\n"+
+		"  curl %s-d From=%%2B15550001111 -d Body=HOLA -d MessageSid=SM1 http://%s%s\n"+
+		"or talk to it in the terminal: go run ./cmd/senda chat\n", addr, note, header, hostPort(addr), httpapi.MessagesPath)
 }
 
 // hostPort turns a listen address like [::]:8080 into one curl can reach.

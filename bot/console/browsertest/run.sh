@@ -4,7 +4,9 @@
 # missing, builds consoledemo and senda, and runs both tests with node's
 # test runner: console.test.mjs (every page, over consoledemo with seeded
 # figures and a fake Twilio) and serve.test.mjs (the console as `senda
-# serve` wires it). Exits non-zero when a test fails.
+# serve` wires it). Every page is checked with axe-core (no serious or
+# critical violation) and for errors logged in the browser (pagecheck.mjs).
+# Exits non-zero when a test fails.
 # Screenshots go to $SCREENSHOT_DIR (default bot/console/browsertest/screenshots, git-ignored).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,8 +19,8 @@ if [ ! -x /usr/bin/chromium ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
 cd "$here"
-if [ ! -d node_modules/playwright-core ]; then
-	echo "browsertest: npm ci (playwright-core, no browser download)"
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
+	echo "browsertest: npm ci (playwright-core and axe-core, no browser download)"
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 fi
 work=$(mktemp -d)

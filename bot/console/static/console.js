@@ -9,20 +9,20 @@
   var action = form.getAttribute("action") + "/medir";
   var timers = {};
   function show(block, m) {
+    // The lines come in the page's language from the server, which counts
+    // with the functions the sender uses.
     var sms = block.querySelector("[data-out=sms]");
-    var parts = sms.textContent.split(":");
-    var label = parts[0];
-    sms.textContent = label + ": " + m.units + " / " + m.budget + " · " + m.encoding + " · " + m.segments + " " +
-      (document.documentElement.lang === "en" ? "SMS parts" : "partes de SMS");
-    var wa = block.querySelector("[data-out=wa]");
-    wa.textContent = wa.textContent.split(":")[0] + ": " + m.wa_chars + " " +
-      (document.documentElement.lang === "en" ? "characters" : "caracteres");
+    sms.textContent = m.sms_line;
+    sms.classList.toggle("warn", m.warning !== "");
+    block.querySelector("[data-out=wa]").textContent = m.wa_line;
+    var warning = block.querySelector("[data-out=warning]");
+    warning.hidden = m.warning === "";
+    warning.textContent = m.warning;
     block.querySelector("[data-out=lock]").textContent = m.lock_screen;
     block.querySelector("[data-out=whatsapp]").textContent = m.whatsapp;
     block.querySelector("[data-out=smstext]").textContent = m.sms;
     var previews = block.querySelector(".previews");
-    if (previews) { previews.hidden = false; }
-    sms.classList.toggle("warn", m.units > m.budget || m.unmapped !== "");
+    if (previews) { previews.hidden = m.units === 0; }
   }
   function measure(area) {
     var block = area.closest(".textblock");

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/console"
 	"github.com/senda-org/senda/bot/ident"
@@ -76,9 +77,12 @@ func New(rdb redis.UniversalClient, prefix, token string, log *slog.Logger, edit
 		return nil, fmt.Errorf("demo: twilio: %w", err)
 	}
 	check := func() *content.Report { _, r, _ := content.Default(); return r }
+	hashKey := make([]byte, 32)
+	rand.Read(hashKey)
 	opts := console.Options{
 		Redis: rdb, Prefix: prefix,
-		Tokens:     console.NewStaticTokens(map[string]string{TokenName: token}),
+		Access: access.New(access.Options{Tokens: map[string]string{TokenName: token}, Redis: rdb, Keys: keys,
+			Hasher: ident.NewHasher(hashKey), Log: log}),
 		Broadcasts: console.StoreBroadcasts{Store: store},
 		TestSender: console.SenderTest{Sender: tw},
 		Stats:      rec,
@@ -90,7 +94,6 @@ func New(rdb redis.UniversalClient, prefix, token string, log *slog.Logger, edit
 			func(context.Context) console.Check {
 				return console.Check{Name: "Twilio", OK: true, Detail: "SMS y WhatsApp configurados (prueba local)"}
 			}},
-		Audit:    console.RedisAudit{Redis: rdb, Key: keys.Audit()},
 		Pack:     func() *content.Pack { return p },
 		Check:    check,
 		Location: loc,
