@@ -82,7 +82,7 @@ func (w *Worker) gate(ctx context.Context, d delivery) (*attempt, error) {
 	}
 	// Quiet hours hold everything but urgent WhatsApp messages.
 	if until, quiet := w.cfg.Quiet.Until(a.now); quiet && !(b.urgent && sub.Channel == content.WhatsApp) {
-		return nil, w.store.putAside(ctx, d, until, fWaitQuiet, false)
+		return nil, w.store.putAside(ctx, d, until, fWaitQuiet, false, time.Time{})
 	}
 	// Wait for this send's turn before claiming it, so a claimed delivery is
 	// always one being sent right now.
@@ -138,7 +138,7 @@ func (w *Worker) claimOrReconcile(ctx context.Context, a *attempt) (bool, error)
 	// Send again only if Twilio has no such message.
 	went, err := w.twilioHas(ctx, a, c)
 	if err != nil {
-		return false, w.retry(ctx, a.d, err, false)
+		return false, w.retry(ctx, a.d, err, attemptLost)
 	}
 	if went {
 		return false, w.store.finish(ctx, a.d, outcomeSent)
@@ -147,7 +147,7 @@ func (w *Worker) claimOrReconcile(ctx context.Context, a *attempt) (bool, error)
 	// address, and its status callback may still be on its way: wait for
 	// it until CallbackGrace after the lost attempt before sending again.
 	if until := c.since.Add(w.cfg.CallbackGrace); w.cfg.StatusCallback != "" && a.now.Before(until) {
-		return false, w.store.putAside(ctx, a.d, until, fWaitRetry, false)
+		return false, w.store.putAside(ctx, a.d, until, fWaitRetry, false, time.Time{})
 	}
 	return true, nil
 }
@@ -176,7 +176,7 @@ func (w *Worker) withinCap(ctx context.Context, a *attempt) (bool, error) {
 	if err != nil || ok {
 		return ok, err
 	}
-	return false, w.store.putAside(ctx, a.d, retryAt, fWaitCap, true)
+	return false, w.store.putAside(ctx, a.d, retryAt, fWaitCap, true, time.Time{})
 }
 
 // send sends the message. When WhatsApp says its window closed earlier than
@@ -204,13 +204,13 @@ func (w *Worker) recordOutcome(ctx context.Context, a *attempt, sendErr error) e
 	}
 	var te *twilio.Error
 	if !errors.As(sendErr, &te) {
-		return w.retry(ctx, a.d, sendErr, true)
+		return w.retry(ctx, a.d, sendErr, attemptUnknown)
 	}
 	switch te.Kind {
 	case twilio.KindRetry:
-		return w.retry(ctx, a.d, sendErr, false)
+		return w.retry(ctx, a.d, sendErr, attemptUnsent)
 	case twilio.KindUnknown:
-		return w.retry(ctx, a.d, sendErr, true)
+		return w.retry(ctx, a.d, sendErr, attemptUnknown)
 	case twilio.KindOutsideWindow:
 		return w.store.finish(ctx, a.d, skipped(ReasonOutsideWindow))
 	case twilio.KindConfig:
@@ -276,10 +276,19 @@ func (w *Worker) finishOwned(ctx context.Context, d delivery, o outcome) error {
 	return w.store.finish(ctx, d, o)
 }
 
-// retry puts a delivery aside with exponential backoff and jitter. unknown
-// says whether Twilio may have created the message: then the ledger keeps
-// it in flight, so the next attempt asks Twilio before sending.
-func (w *Worker) retry(ctx context.Context, d delivery, cause error, unknown bool) error {
+// attemptState is what a retry knows of the attempt before it.
+type attemptState int
+
+const (
+	attemptUnsent  attemptState = iota // Twilio refused it or never got it: known unsent
+	attemptUnknown                     // Twilio may have created it; the attempt ended now
+	attemptLost                        // a lost attempt Twilio could not be asked about: left as it was
+)
+
+// retry puts a delivery aside with exponential backoff and jitter. Unless
+// the attempt is known unsent the ledger keeps it in flight, so the next
+// attempt asks Twilio before sending.
+func (w *Worker) retry(ctx context.Context, d delivery, cause error, state attemptState) error {
 	if d.attempt+1 >= w.cfg.MaxAttempts {
 		w.log.Warn("giving up on a delivery after retries", "broadcast", d.bid, "attempts", d.attempt+1, "err", cause)
 		reason := ReasonRetriesExhausted
@@ -292,5 +301,10 @@ func (w *Worker) retry(ctx context.Context, d delivery, cause error, unknown boo
 	delay := w.cfg.RetryBase << d.attempt
 	delay += time.Duration(mrand.Int64N(int64(delay)/2 + 1))
 	d.attempt++
-	return w.store.putAside(ctx, d, w.store.now().Add(delay), fWaitRetry, !unknown)
+	now := w.store.now()
+	var ended time.Time
+	if state == attemptUnknown {
+		ended = now // a create that timed out may have reached Twilio at its last moment
+	}
+	return w.store.putAside(ctx, d, now.Add(delay), fWaitRetry, state == attemptUnsent, ended)
 }

@@ -27,7 +27,8 @@ package broadcast
 //	x:REASON     skipped, REASON a Reason
 //
 // claim.lua moves absent or w:TOKEN to p:TOKEN:MS; defer.lua moves
-// p:TOKEN:MS to w:TOKEN when Twilio is known not to have the message;
+// p:TOKEN:MS to w:TOKEN when Twilio is known not to have the message, or
+// to p:TOKEN:END when the attempt's outcome is unknown and it ended at END;
 // finish.lua moves p:… or w:… of the caller's token to a final state, once.
 
 import (
@@ -193,10 +194,16 @@ func (s *Store) finish(ctx context.Context, d delivery, o outcome) error {
 
 // putAside moves a delivery to the delayed set until notBefore, counted in
 // counter while it waits. known marks the ledger "known unsent" (a retry
-// after Twilio refused).
-func (s *Store) putAside(ctx context.Context, d delivery, notBefore time.Time, counter waitCounter, known bool) error {
+// after Twilio refused). Otherwise a non-zero ended restamps the caller's
+// in-flight attempt with when it ended: Twilio may have created the message
+// as late as that, so the wait for its status callback counts from then.
+func (s *Store) putAside(ctx context.Context, d delivery, notBefore time.Time, counter waitCounter, known bool, ended time.Time) error {
+	stamp := ""
+	if !known && !ended.IsZero() {
+		stamp = strconv.FormatInt(ended.UnixMilli(), 10)
+	}
 	err := deferScript.Run(ctx, s.rdb, []string{s.keys.Delayed(), s.keys.Broadcast(d.bid), s.keys.Ledger(d.bid)},
-		delayedMember(d, counter), notBefore.UnixMilli(), string(counter), d.rid, d.token, boolField(known)).Err()
+		delayedMember(d, counter), notBefore.UnixMilli(), string(counter), d.rid, d.token, boolField(known), stamp).Err()
 	if err != nil {
 		return fmt.Errorf("broadcast: put aside: %w", err)
 	}
