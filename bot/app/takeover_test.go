@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/senda-org/senda/bot/broadcast"
-	"github.com/senda-org/senda/bot/internal/sendabin"
 	"github.com/senda-org/senda/bot/redistest/faults"
+	"github.com/senda-org/senda/internal/sendabin"
 )
 
 // TestMain removes the senda binary the process tests build, so that
