@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/twilio/twiliofake"
 	"github.com/senda-org/senda/internal/sendabin"
@@ -236,8 +238,10 @@ func TestOperationsSettingsStepStartsProduction(t *testing.T) {
 	defer fake.Close()
 	key := make([]byte, 32)
 	rand.Read(key)
+	redisURL := testRedisURL(t, 12)
+	t.Cleanup(func() { deleteSendaKeys(t, redisURL) })
 	testValues := map[string]string{
-		"SENDA_REDIS_URL":    testRedisURL(t, 12),
+		"SENDA_REDIS_URL":    redisURL,
 		"TWILIO_AUTH_TOKEN":  fake.AuthToken,
 		"TWILIO_ACCOUNT_SID": fake.AccountSID,
 		"SENDA_HASH_KEY":     base64.StdEncoding.EncodeToString(key),
@@ -355,4 +359,24 @@ func testRedisURL(t *testing.T, db int) string {
 	}
 	u.Path = fmt.Sprintf("/%d", db)
 	return u.String()
+}
+
+// deleteSendaKeys removes what the production Senda wrote (its default
+// prefix, in the database of its own the test gave it).
+func deleteSendaKeys(t *testing.T, redisURL string) {
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, "senda:*", 100).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Errorf("clean up database 12: %v", err)
+	}
 }
