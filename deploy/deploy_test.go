@@ -113,7 +113,7 @@ func TestComposeServices(t *testing.T) {
 		t.Errorf("redis runs as %q; want a non-root user", redisUser)
 	}
 	if !senda.ReadOnly {
-		t.Error("senda's root filesystem is writable: Senda writes nothing to disk")
+		t.Error("senda's root filesystem is writable: Senda writes only its opt-out journal, to a volume")
 	}
 	if got := senda.Healthcheck.Test; !slices.Contains(got, "healthcheck") {
 		t.Errorf("senda's health check %v does not run `senda healthcheck`", got)

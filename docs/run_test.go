@@ -285,7 +285,9 @@ func TestOperationsSettingsStepStartsProduction(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop(serve)
-	if err := waitFor("http://127.0.0.1:"+port+"/readyz", 30*time.Second); err != nil {
+	err = waitFor("http://127.0.0.1:"+port+"/readyz", 30*time.Second)
+	stop(serve) // the log is read once the process has exited
+	if err != nil {
 		t.Fatalf("senda serve from senda.env.example and step 4 does not answer /readyz: %v\n%s", err, log.String())
 	}
 	if !strings.Contains(log.String(), `"level":"INFO"`) {
