@@ -21,7 +21,7 @@ var pendingFlags = map[string]string{
 // line, or after ; & | or a parenthesis): `senda`, `./senda`,
 // `.\senda.exe` or `go run ./cmd/senda`, and what follows it up to a pipe,
 // a redirection or the end of the command. Comments are dropped first.
-var sendaCall = regexp.MustCompile(`(?m)(?:^|[;&|(])[ \t]*(?:go run \./cmd/senda|\./senda|\.\\senda\.exe|senda)[ \t]+([^\n|;&>]*)`)
+var sendaCall = regexp.MustCompile(`(?m)(?:^|[;&|(])[ \t]*(?:go run \./cmd/senda|\./senda|\.\\senda\.exe|senda)[ \t]+([^\n|;&>)]*)`)
 
 // word is a subcommand: lowercase letters and dashes.
 var word = regexp.MustCompile(`^[a-z][a-z-]*$`)
