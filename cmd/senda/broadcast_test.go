@@ -480,7 +480,14 @@ func TestBroadcastList(t *testing.T) {
 	if !strings.HasPrefix(lines[2], a+"  salud") {
 		t.Errorf("second row %q", lines[2])
 	}
-	if !strings.Contains(lines[1], time.Now().Format("2006-01-02")) && !strings.Contains(lines[1], time.Now().Add(-time.Minute).Format("2006-01-02")) {
+	// The CLI prints times in SENDA_TIMEZONE (the default here), not in the
+	// machine's zone: compare with today's date there.
+	loc, err := time.LoadLocation(config.DefaultTimeZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(loc)
+	if !strings.Contains(lines[1], now.Format("2006-01-02")) && !strings.Contains(lines[1], now.Add(-time.Minute).Format("2006-01-02")) {
 		t.Errorf("created_at is not today's local date: %q", lines[1])
 	}
 
