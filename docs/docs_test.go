@@ -12,7 +12,10 @@
 //     run;
 //   - step 4 of docs/OPERATIONS.md, applied to deploy/senda.env.example,
 //     gives a Senda that `senda config check` accepts and that answers
-//     /readyz in production.
+//     /readyz in production;
+//   - every `senda` command and flag the docs show (in any shell or
+//     PowerShell block, or `code`) is one the program lists in its -h;
+//   - GUIA.md's **bold** is only what the console says.
 //
 // Markers, the word after the language of a shell block (```sh runnable):
 //
