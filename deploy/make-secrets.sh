@@ -22,7 +22,11 @@ new redis_url "redis://:$(tr -d '\n' < secrets/redis_password)@redis:6379/0"
 new senda_hash_key "$(openssl rand -base64 32)"
 new senda_subscriber_key "$(openssl rand -base64 32)"
 new senda_admin_tokens "admin:$(openssl rand -hex 24)"
-[ -e secrets/twilio_auth_token ] || : > secrets/twilio_auth_token
+# Empty until needed: the Twilio auth token (paste it), an API key's secret,
+# and the old values kept during a rotation (docs/OPERATIONS.md).
+for empty in twilio_auth_token twilio_api_secret twilio_auth_token_previous senda_hash_key_old senda_subscriber_keys_old; do
+  [ -e "secrets/$empty" ] || : > "secrets/$empty"
+done
 # The containers run as other users (Senda 10001, Redis 999) and Compose
 # mounts these files as they are: readable files, in a folder only root enters.
 chmod 644 secrets/*

@@ -5,47 +5,22 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/redistest/faults"
+	"github.com/senda-org/senda/internal/sendabin"
 )
 
-var (
-	sendaBinOnce sync.Once
-	sendaBin     string
-	sendaBinErr  error
-)
-
-// buildSenda builds cmd/senda once per test binary.
-func buildSenda(t *testing.T) string {
-	t.Helper()
-	sendaBinOnce.Do(func() {
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			sendaBinErr = fmt.Errorf("the go command is needed to build senda: %w", err)
-			return
-		}
-		dir, err := os.MkdirTemp("", "senda-bin-")
-		if err != nil {
-			sendaBinErr = err
-			return
-		}
-		sendaBin = filepath.Join(dir, "senda")
-		out, err := exec.Command(goBin, "build", "-o", sendaBin, "github.com/senda-org/senda/cmd/senda").CombinedOutput()
-		if err != nil {
-			sendaBinErr = fmt.Errorf("go build cmd/senda: %v\n%s", err, out)
-		}
-	})
-	if sendaBinErr != nil {
-		t.Fatal(sendaBinErr)
-	}
-	return sendaBin
+// TestMain removes the senda binary the process tests build, so that
+// `go test` leaves nothing in the temp folder.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	sendabin.Cleanup()
+	os.Exit(code)
 }
 
 // TestBroadcastDeadWorkerProcessIsTakenOverQuickly runs `senda worker` as
@@ -56,7 +31,7 @@ func buildSenda(t *testing.T) string {
 // took two minutes when the takeover threshold was a fixed 2 minutes).
 func TestBroadcastDeadWorkerProcessIsTakenOverQuickly(t *testing.T) {
 	t.Parallel()
-	bin := buildSenda(t)
+	bin := sendabin.Build(t)
 	srv := faults.StartServer(t, faults.ServerOptions{})
 	fake, client := fakeSender(t)
 	key := randomKey()

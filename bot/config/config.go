@@ -397,6 +397,14 @@ func (c Config) Production() bool { return c.Env == EnvProduction }
 // Validate checks the configuration as a whole and names every problem at
 // once, in whole sentences.
 func (c Config) Validate() error {
+	if problems := c.Problems(); len(problems) > 0 {
+		return errors.New(strings.Join(problems, " "))
+	}
+	return nil
+}
+
+// Problems is what Validate reports, one whole sentence each.
+func (c Config) Problems() []string {
 	var problems []string
 	if c.Env != EnvDevelopment && c.Env != EnvProduction {
 		problems = append(problems, fmt.Sprintf("SENDA_ENV=%q: use development or production.", c.Env))
@@ -430,13 +438,20 @@ func (c Config) Validate() error {
 	problems = append(problems, c.validatePrevious()...)
 	problems = append(problems, c.Broadcast.validate(c.Production(), c.Twilio)...)
 	problems = append(problems, c.eraseProblems()...)
+	problems = append(problems, c.twilioFormatProblems()...)
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
 	}
-	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, " "))
-	}
-	return nil
+	return problems
+}
+
+// twilioFormatProblems checks the form of every Twilio id and sender that is
+// set, whether or not subscriptions are on: a placeholder such as
+// SENDA_WHATSAPP_FROM=whatsapp:+ must not pass for a real sender.
+func (c Config) twilioFormatProblems() []string {
+	b := c.Broadcast
+	return twilio.Config{AccountSID: b.AccountSID, APIKey: b.APIKey, MessagingServiceSID: b.MessagingServiceSID,
+		SMSFrom: b.SMSFrom, WhatsAppFrom: b.WhatsAppFrom}.FormatProblems()
 }
 
 // validatePrevious checks TWILIO_AUTH_TOKEN_PREVIOUS against the current token.

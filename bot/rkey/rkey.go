@@ -98,7 +98,6 @@ func (s Space) AuthFailures(hash string) string { return string(s) + "authfail:"
 // ConsoleSession is a web console sign-in, under the hash of its cookie.
 func (s Space) ConsoleSession(hash string) string { return string(s) + "console:s:" + hash }
 
-
 // The anonymous daily figures share the hash tag {stats}: a day's counters
 // and its people are written in one step.
 

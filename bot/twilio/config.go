@@ -80,6 +80,7 @@ func (c Config) validate(sends bool) error {
 	if sends {
 		p = append(p, c.senderProblems()...)
 	}
+	p = append(p, c.FormatProblems()...)
 	if c.APIBase != "" {
 		if _, err := parseBase(c.APIBase); err != nil {
 			p = append(p, "SENDA_TWILIO_API_BASE must be an absolute http(s) URL without query or fragment, like https://api.twilio.com.")
@@ -97,11 +98,8 @@ func (c Config) validate(sends bool) error {
 // credentialProblems checks the account and the credentials.
 func (c Config) credentialProblems() []string {
 	var p []string
-	switch {
-	case c.AccountSID == "":
+	if c.AccountSID == "" {
 		p = append(p, "TWILIO_ACCOUNT_SID is not set: copy the Account SID (AC…) from the Twilio Console.")
-	case !strings.HasPrefix(c.AccountSID, "AC") || !alnum(c.AccountSID):
-		p = append(p, "TWILIO_ACCOUNT_SID must be an Account SID: AC followed by letters and digits.")
 	}
 	switch {
 	case c.APIKey != "" && c.APISecret == "":
@@ -110,9 +108,6 @@ func (c Config) credentialProblems() []string {
 		p = append(p, "TWILIO_API_SECRET is set without TWILIO_API_KEY: set both, or neither and TWILIO_AUTH_TOKEN.")
 	case c.APIKey == "" && c.AuthToken == "":
 		p = append(p, "Neither TWILIO_AUTH_TOKEN nor the TWILIO_API_KEY and TWILIO_API_SECRET pair is set: set one of them.")
-	}
-	if c.APIKey != "" && (!strings.HasPrefix(c.APIKey, "SK") || !alnum(c.APIKey)) {
-		p = append(p, "TWILIO_API_KEY must be an API key SID: SK followed by letters and digits.")
 	}
 	// twilio-go refuses credentials with other characters (error 21222/21224)
 	// at every request; say so once, at start.
@@ -125,11 +120,25 @@ func (c Config) credentialProblems() []string {
 	return p
 }
 
-// senderProblems checks what messages are sent from.
+// senderProblems checks that messages have a sender.
 func (c Config) senderProblems() []string {
-	var p []string
 	if c.MessagingServiceSID == "" && c.SMSFrom == "" && c.WhatsAppFrom == "" {
-		p = append(p, "No sender is set: set SENDA_MESSAGING_SERVICE_SID (MG…), or SENDA_TWILIO_FROM and/or SENDA_WHATSAPP_FROM.")
+		return []string{"No sender is set: set SENDA_MESSAGING_SERVICE_SID (MG…), or SENDA_TWILIO_FROM and/or SENDA_WHATSAPP_FROM."}
+	}
+	return nil
+}
+
+// FormatProblems checks the form of the ids and senders that are set, and
+// nothing else, in whole sentences. A value left half-filled from an example
+// file (whatsapp:+, AC…) is refused this way even when nothing is sent, so
+// it cannot pass for a real sender until the first broadcast.
+func (c Config) FormatProblems() []string {
+	var p []string
+	if c.AccountSID != "" && (!strings.HasPrefix(c.AccountSID, "AC") || !alnum(c.AccountSID)) {
+		p = append(p, "TWILIO_ACCOUNT_SID must be an Account SID: AC followed by letters and digits.")
+	}
+	if c.APIKey != "" && (!strings.HasPrefix(c.APIKey, "SK") || !alnum(c.APIKey)) {
+		p = append(p, "TWILIO_API_KEY must be an API key SID: SK followed by letters and digits.")
 	}
 	if c.MessagingServiceSID != "" && (!strings.HasPrefix(c.MessagingServiceSID, "MG") || !alnum(c.MessagingServiceSID)) {
 		p = append(p, "SENDA_MESSAGING_SERVICE_SID must be a Messaging Service SID: MG followed by letters and digits.")
@@ -139,7 +148,7 @@ func (c Config) senderProblems() []string {
 	}
 	if c.WhatsAppFrom != "" {
 		if n, ok := strings.CutPrefix(c.WhatsAppFrom, "whatsapp:"); !ok || !e164(n) {
-			p = append(p, "SENDA_WHATSAPP_FROM must be whatsapp: followed by an E.164 number, like whatsapp:+50212345678.")
+			p = append(p, "SENDA_WHATSAPP_FROM must be whatsapp: followed by an E.164 number, like whatsapp:+50212345678; leave it empty if WhatsApp is not used.")
 		}
 	}
 	return p

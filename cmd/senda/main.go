@@ -44,6 +44,7 @@ Usage:
                            seal every stored address again with the current key
   senda subscribers rotate-hash-key
                            move every subscriber to its id under a new SENDA_HASH_KEY
+  senda config check       show every setting and its source; exit 1 if production would refuse
   senda healthcheck        exit 0 when the local serve is ready (for containers)
   senda version            show the version and the commit it was built from
   senda help               show this help
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runSubscribers(ctx, rest, stdout, stderr, getenv)
 	case "stats":
 		err = runStats(ctx, rest, stdout, stderr, getenv)
+	case "config":
+		err = runConfig(rest, stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
