@@ -82,7 +82,7 @@ func TestBroadcastDeadWorkerProcessIsTakenOverQuickly(t *testing.T) {
 // every subscriber once.
 func TestBroadcastAttemptCutOffByAKillIsResentWithinSeconds(t *testing.T) {
 	t.Parallel()
-	bin := buildSenda(t)
+	bin := sendabin.Build(t)
 	srv := faults.StartServer(t, faults.ServerOptions{})
 	fake, client := fakeSender(t)
 	key := randomKey()

@@ -449,9 +449,7 @@ func (c Config) Problems() []string {
 // set, whether or not subscriptions are on: a placeholder such as
 // SENDA_WHATSAPP_FROM=whatsapp:+ must not pass for a real sender.
 func (c Config) twilioFormatProblems() []string {
-	b := c.Broadcast
-	return twilio.Config{AccountSID: b.AccountSID, APIKey: b.APIKey, MessagingServiceSID: b.MessagingServiceSID,
-		SMSFrom: b.SMSFrom, WhatsAppFrom: b.WhatsAppFrom}.FormatProblems()
+	return c.Twilio.FormatProblems()
 }
 
 // validatePrevious checks TWILIO_AUTH_TOKEN_PREVIOUS against the current token.
