@@ -17,6 +17,7 @@ import (
 	"github.com/senda-org/senda/bot/access"
 	"github.com/senda-org/senda/bot/broadcast"
 	"github.com/senda-org/senda/bot/localtime"
+	"github.com/senda-org/senda/bot/twilio"
 	"github.com/senda-org/senda/content"
 )
 
@@ -169,8 +170,8 @@ func reasonText(v view, k string) string {
 	if status, ok := strings.CutPrefix(k, "http_"); ok {
 		return v.Tf("reason_twilio", "HTTP "+status)
 	}
-	if _, err := strconv.Atoi(k); err == nil {
-		return v.Tf("reason_twilio", k) + " (twilio.com/docs/api/errors/" + k + ")"
+	if code, err := strconv.Atoi(k); err == nil {
+		return v.Tf("reason_twilio", k) + " (" + twilio.ErrorDocs(code) + ")"
 	}
 	return k
 }

@@ -108,6 +108,11 @@ func (s Space) StatsDay(day string) string { return string(s) + "{stats}:d:" + d
 // day.
 func (s Space) StatsPeople(day string) string { return s.StatsDay(day) + ":p" }
 
+// StatsMerge is a short-lived key that counts the distinct people of
+// several days (PFMERGE, then PFCOUNT of one key: the embedded server adds
+// the days' counts in a PFCOUNT of several); token makes it one caller's.
+func (s Space) StatsMerge(token string) string { return string(s) + "{stats}:merge:" + token }
+
 // Erasures at Twilio share the hash tag {e}: the queue of message SIDs to
 // delete, the ones waiting for their time, the figures and the pacer's
 // state, so one script can move an entry between them.

@@ -173,3 +173,12 @@ func TestRecipientAction(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorDocs: the console and the CLI link a code to Twilio's page for
+// it, the one address both print.
+func TestErrorDocs(t *testing.T) {
+	t.Parallel()
+	if got := twilio.ErrorDocs(21610); got != "twilio.com/docs/api/errors/21610" {
+		t.Errorf("ErrorDocs(21610) = %q", got)
+	}
+}

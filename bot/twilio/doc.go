@@ -2,9 +2,13 @@
 //
 //   - signature.go checks X-Twilio-Signature on webhooks and status callbacks
 //     (NewValidator, ParseForm, Get) and signs requests for tests (Sign);
-//   - rest.go sends messages and lists sent ones through the REST API
-//     (New, Client.Send, Client.SentSince), configured by a plain Config
-//     (config.go) that the app fills from its settings;
+//   - config.go is every Twilio setting in one Config, which bot/config
+//     fills and the app hands over whole; the REST credentials are chosen
+//     there once (an API key, else the auth token);
+//   - rest.go sends messages, lists sent ones and deletes them through the
+//     REST API (New, NewDeleter, Client.Send, Client.SentSince);
+//   - templates.go lists the account's approved WhatsApp templates through
+//     the Content API (NewContentTemplates), for the console;
 //   - errors.go is the one table of Twilio error codes (Classify, Describe)
 //     and policy.go what Senda does about the person a failed message was
 //     for (Kind.RecipientAction);

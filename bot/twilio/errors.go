@@ -183,6 +183,10 @@ func Describe(code int) string {
 	return "Twilio error " + strconv.Itoa(code)
 }
 
+// ErrorDocs is where Twilio explains an error code, written short enough to
+// type: twilio.com/docs/api/errors/N.
+func ErrorDocs(code int) string { return "twilio.com/docs/api/errors/" + strconv.Itoa(code) }
+
 // Descriptions of failures that have no Twilio code.
 const (
 	descNotSent     = "request not sent (connection failed before it was written)"

@@ -106,7 +106,7 @@ func explainReason(k string) string {
 	case twilio.KindConfig:
 		desc += "; the operator must fix Senda's Twilio settings"
 	}
-	return desc + " (twilio.com/docs/api/errors/" + k + ")"
+	return desc + " (" + twilio.ErrorDocs(code) + ")"
 }
 
 func waitingSentence(k string, n int64) string {
