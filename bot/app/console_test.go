@@ -368,9 +368,10 @@ func TestConsoleTestSendThroughTheSender(t *testing.T) {
 	const number = "+50255517171"
 	rec := b.do(http.MethodPost, "/admin/avisos/prueba", url.Values{"csrf": {csrf[1]}, "topic": {"salud"},
 		"text_es": {"Jornada de salud el lunes."}, "number": {number}, "channel": {"sms"}})
-	if rec.Code != http.StatusOK {
+	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("test send: %d %s", rec.Code, rec.Body.String())
 	}
+	rec = b.do(http.MethodGet, rec.Header().Get("Location"), nil) // the page after it
 	msgs := fake.Messages()
 	if len(msgs) != 1 || msgs[0].Form.Get("To") != number || !strings.Contains(msgs[0].Form.Get("Body"), "Jornada de salud el lunes.") ||
 		msgs[0].Form.Get("StatusCallback") != "" {

@@ -81,7 +81,7 @@ func PackCheck(pack func() *content.Pack) func(context.Context) Check {
 			return Check{Name: "Contenido / Content", Detail: "sin paquete / no pack"}
 		}
 		return Check{Name: "Contenido / Content", OK: true,
-			Detail: fmt.Sprintf("%s: %d pantallas, %d temas, revisado %s", p.Name, len(p.Nodes), len(p.Topics), p.Reviewed)}
+			Detail: fmt.Sprintf("%s: %d pantallas / screens, %d temas / topics, revisado / reviewed %s", p.Name, len(p.Nodes), len(p.Topics), p.Reviewed)}
 	}
 }
 

@@ -38,7 +38,7 @@ var (
 	errReplyStatus       = &apiError{http.StatusBadRequest, "a reply's status callback needs MessageSid and MessageStatus in its body"}
 
 	errAdminOff         = &apiError{http.StatusNotFound, "the admin API is off: set SENDA_ADMIN_TOKENS to turn it on"}
-	errAdminLockedOut   = &apiError{http.StatusTooManyRequests, "too many failed logins from this address; try again in %d minutes"}
+	errAdminLockedOut   = &apiError{http.StatusTooManyRequests, "too many wrong tokens from this address; try another in %d minutes; a valid token still works"}
 	errAdminToken       = &apiError{http.StatusUnauthorized, "missing or invalid bearer token: send Authorization: Bearer TOKEN with a token from SENDA_ADMIN_TOKENS"}
 	errBroadcastsOff    = &apiError{http.StatusConflict, "broadcasts are off: set SENDA_SUBSCRIBER_KEY (and the Twilio settings) to turn them on"}
 	errAdminTooLarge    = &apiError{http.StatusRequestEntityTooLarge, "request body over 64 KiB"}

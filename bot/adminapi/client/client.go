@@ -195,7 +195,7 @@ func (c *Client) errorAnswer(resp *http.Response, data []byte) *APIError {
 	case http.StatusUnauthorized:
 		msg += " (check SENDA_ADMIN_TOKEN: it must be one of the tokens in the server's SENDA_ADMIN_TOKENS)"
 	case http.StatusTooManyRequests:
-		if ra := resp.Header.Get("Retry-After"); ra != "" && !strings.Contains(msg, "try again") {
+		if ra := resp.Header.Get("Retry-After"); ra != "" && !strings.Contains(msg, "minutes") {
 			msg += " (try again in " + ra + " seconds)"
 		}
 	}
