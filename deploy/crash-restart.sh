@@ -26,7 +26,7 @@
 #   KILL_MIN_MS=500 KILL_MAX_MS=4000   the kill comes this long after the first accepted message
 #   TARGET=15          seconds after the restart a run must be done within
 #   DONE_TIMEOUT=180   seconds after the restart to give up on a run
-#   REDIS_PORT=16395 REDIS_DB=0 SENDA_PORT=18097
+#   REDIS_PORT=16395 REDIS_DB=0 APP_PORT=18097
 #                      a port where nothing answers gets a redis-server of its own (the default);
 #                      on a shared one REDIS_DB is FLUSHed, and refused if it holds other keys
 #   OUT=deploy/loadtest/out  crash-restart-results.md is appended there; the last run's logs are kept
@@ -51,7 +51,7 @@ TARGET=${TARGET:-15}
 DONE_TIMEOUT=${DONE_TIMEOUT:-180}
 REDIS_PORT=${REDIS_PORT:-16395}
 REDIS_DB=${REDIS_DB:-0}
-SENDA_PORT=${SENDA_PORT:-18097}
+APP_PORT=${APP_PORT:-18097}
 OUT=${OUT:-deploy/loadtest/out}
 TOPIC=seguridad
 HOST=127.0.0.1 # loopback only, by design: not a setting
@@ -78,7 +78,7 @@ check_int DONE_TIMEOUT "$DONE_TIMEOUT" "$TARGET" 3600
 check_int CUT "$CUT" 0 1
 check_int REDIS_PORT "$REDIS_PORT" 1 65535
 check_int REDIS_DB "$REDIS_DB" 0 15
-check_int SENDA_PORT "$SENDA_PORT" 1 65535
+check_int APP_PORT "$APP_PORT" 1 65535
 [[ $LATENCY =~ ^[0-9]+(ms|s)$ || $LATENCY == 0 ]] || die "LATENCY=$LATENCY: want e.g. 0, 250ms or 1s"
 
 for tool in redis-server redis-cli jq openssl curl go awk; do
@@ -153,12 +153,12 @@ go build -o "$WORK/seed" ./deploy/loadtest/seed
 REV=$(GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ! GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" diff --quiet HEAD -- cmd bot content flows go.mod go.sum 2>/dev/null; then REV="$REV (with local changes)"; fi
 
-if curl -s -o /dev/null --max-time 1 "http://$HOST:$SENDA_PORT/"; then
-	die "something already listens on $HOST:$SENDA_PORT; set SENDA_PORT"
+if curl -s -o /dev/null --max-time 1 "http://$HOST:$APP_PORT/"; then
+	die "something already listens on $HOST:$APP_PORT; set APP_PORT"
 fi
 
 # --- one run -------------------------------------------------------------------
-FAKE_PID="" FAKE_STATS_URL="" SENDA_PID=""
+FAKE_PID="" FAKE_STATS_URL="" APP_PID=""
 
 start_fake() {
 	local cut=()
@@ -192,8 +192,8 @@ write_env() {
 	{
 		printf '%s=%q\n' \
 			SENDA_ENV production \
-			SENDA_ADDR "$HOST:$SENDA_PORT" \
-			SENDA_PUBLIC_URL "http://$HOST:$SENDA_PORT" \
+			SENDA_ADDR "$HOST:$APP_PORT" \
+			SENDA_PUBLIC_URL "http://$HOST:$APP_PORT" \
 			SENDA_REDIS_URL "redis://$HOST:$REDIS_PORT/$REDIS_DB" \
 			TWILIO_ACCOUNT_SID "$FAKE_ACCOUNT_SID" \
 			TWILIO_AUTH_TOKEN "$FAKE_AUTH_TOKEN" \
@@ -207,7 +207,7 @@ write_env() {
 			SENDA_TWILIO_MPS "$MPS" \
 			SENDA_WHATSAPP_DAILY_CAP 0 \
 			SENDA_LOG_LEVEL info \
-			SENDA_ADMIN_URL "http://$HOST:$SENDA_PORT" \
+			SENDA_ADMIN_URL "http://$HOST:$APP_PORT" \
 			SENDA_ADMIN_TOKEN "$admin"
 		echo 'SENDA_QUIET_HOURS=' # set and empty: no quiet hours
 	} >"$WORK/senda.env"
@@ -228,13 +228,13 @@ senda_cli() { (exec_env "$WORK/senda" "$@"); }
 
 start_senda() { # log
 	exec_env "$WORK/senda" serve >"$WORK/$1.log" 2>&1 &
-	SENDA_PID=$!
-	PIDS+=("$SENDA_PID")
+	APP_PID=$!
+	PIDS+=("$APP_PID")
 }
 wait_ready() { # log
 	for _ in $(seq 300); do
-		alive "$SENDA_PID" || die "senda serve stopped: $(tail -5 "$WORK/$1.log")"
-		curl -fs -o /dev/null --max-time 1 "http://$HOST:$SENDA_PORT/readyz" && return 0
+		alive "$APP_PID" || die "senda serve stopped: $(tail -5 "$WORK/$1.log")"
+		curl -fs -o /dev/null --max-time 1 "http://$HOST:$APP_PORT/readyz" && return 0
 		sleep 0.05
 	done
 	die "senda serve is not ready after 15 s: $(tail -5 "$WORK/$1.log")"
@@ -269,8 +269,8 @@ run_once() { # run number
 
 	local at_kill creates_kill final
 	at_kill=$(stats)
-	kill -KILL "$SENDA_PID"
-	wait "$SENDA_PID" 2>/dev/null || true
+	kill -KILL "$APP_PID"
+	wait "$APP_PID" 2>/dev/null || true
 	creates_kill=$(stats | jq .creates)
 	local restart_ms
 	restart_ms=$(now_ms)
@@ -285,7 +285,7 @@ run_once() { # run number
 			break
 		fi
 		(($(now_ms) - restart_ms < DONE_TIMEOUT * 1000)) || break
-		alive "$SENDA_PID" || die "run $i: senda serve stopped after the restart: $(tail -5 "$WORK/after.log")"
+		alive "$APP_PID" || die "run $i: senda serve stopped after the restart: $(tail -5 "$WORK/after.log")"
 		sleep 0.1
 	done
 	final=$(stats)
@@ -317,7 +317,7 @@ run_once() { # run number
 	((distinct == N && dups == 0)) || once="**NO** ($distinct of $N reached, $dups duplicates)"
 	ROWS+=("| $i | $wait_ms | $(jq .messages <<<"$at_kill") | $inflight | $(awk -v a="$restart_ms" -v b="$ready_ms" 'BEGIN { printf "%.1f", (b - a) / 1000 }') | $secs | $msgs | $once | $( ((ok)) && echo yes || echo "**NO**") |")
 	say "run $i/$RUNS: killed ${wait_ms} ms after the first message ($inflight sends in flight); done $secs s after the restart; $msgs messages to $distinct of $N, $dups duplicates"
-	stop_pid "$SENDA_PID"
+	stop_pid "$APP_PID"
 	stop_pid "$FAKE_PID"
 }
 

@@ -292,7 +292,7 @@ const mergeTTL = 10 * time.Second
 
 // mergeKey is a fresh key for one read's merged HyperLogLog, under the same
 // hash tag as the days it merges; random, so concurrent reads never share it.
-func (r *Recorder) mergeKey() string { return r.prefix + "{stats}:merge:" + rand.Text() }
+func (r *Recorder) mergeKey() string { return rkey.Space(r.prefix).StatsMerge(rand.Text()) }
 
 // day returns a time's day in the recorder's zone and when its figures expire.
 func (r *Recorder) day(t time.Time) (string, time.Time) {
