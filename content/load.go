@@ -387,14 +387,16 @@ func (l *loader) userText(file string, t rawText, key, what string, keepUnknown 
 func (l *loader) texts() {
 	f := l.file(packFile)
 	for _, key := range slices.Sorted(maps.Keys(l.raw.Texts)) {
-		if _, ok := requiredTexts[key]; !ok {
+		if _, ok := requiredTexts[key]; !ok && !slices.Contains(reportTexts, key) {
 			l.report.errorf(f, l.raw.Texts[key].Line, "unknown text %q under texts (known: %s)", key, strings.Join(slices.Sorted(maps.Keys(requiredTexts)), ", "))
 		}
 	}
-	for _, key := range slices.Sorted(maps.Keys(requiredTexts)) {
+	for _, key := range append(slices.Sorted(maps.Keys(requiredTexts)), reportTexts...) {
 		rt, ok := l.raw.Texts[key]
 		if !ok {
-			l.report.errorf(f, l.raw.TextsLine, "texts.%s is missing; it is required (see docs/CONTENT.md)", key)
+			if !slices.Contains(reportTexts, key) {
+				l.report.errorf(f, l.raw.TextsLine, "texts.%s is missing; it is required (see docs/CONTENT.md)", key)
+			}
 			continue
 		}
 		t := l.userText(f, rt, "texts."+key, "texts."+key, true, nil)
