@@ -32,7 +32,9 @@ import (
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
+	"github.com/senda-org/senda/bot/reports"
 	"github.com/senda-org/senda/bot/rkey"
+	"github.com/senda-org/senda/bot/sealer"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/bot/twilio"
@@ -96,6 +98,8 @@ type App struct {
 	console      *console.Console   // nil without SENDA_ADMIN_TOKENS
 	queue        *broadcast.QueueHealth
 	journal      *subscribers.Journal // nil without SENDA_OPTOUT_DIR
+	reports      *reports.Store       // nil when subscriptions are off (reports.go)
+	reportSeal   *sealer.Keyring      // seals report drafts; set with reports
 	http         *httpapi.Server
 	now          func() time.Time
 }
@@ -143,6 +147,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 		return nil, err
 	}
 	if err := a.newStats(prefix); err != nil {
+		return nil, err
+	}
+	if err := a.newReports(prefix, cfg.Broadcast); err != nil {
 		return nil, err
 	}
 	if err := a.newConversation(prefix); err != nil {
@@ -278,6 +285,9 @@ func (a *App) newConversation(prefix string) error {
 	}
 	if riders := a.riders(); len(riders) > 0 {
 		opts = append(opts, conversation.WithRiders(riders...))
+	}
+	if a.reports != nil {
+		opts = append(opts, conversation.WithReports(a.reports, a.reportSeal))
 	}
 	c, err := conversation.New(a.rdb, a.hasher, a.subs, a.metrics, a.log, pack, conversation.Settings{
 		Prefix: prefix, SessionTTL: cmp.Or(a.deps.SessionTTL, a.cfg.SessionTTL), DefaultLang: a.cfg.DefaultLang, LangByNumber: a.cfg.LangByNumber,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/senda-org/senda/bot/broadcast"
+	"github.com/senda-org/senda/bot/reports"
 	"github.com/senda-org/senda/bot/sealer"
 )
 
@@ -123,6 +124,9 @@ type BroadcastConfig struct {
 	// does not parse once subscriptions are on.
 	Quiet    broadcast.QuietHours
 	quietErr error
+	// ReportDays is SENDA_REPORT_DAYS: how long a report people send in
+	// (AVISAR) waits for staff before it is deleted unread.
+	ReportDays int
 }
 
 // DefaultOptOutDays is how long the opt-out journal keeps a line unless
@@ -346,6 +350,7 @@ func (r *reader) broadcast() BroadcastConfig {
 	b.OptOutDir = r.str("SENDA_OPTOUT_DIR")
 	b.OptOutRetention = time.Duration(r.integer("SENDA_OPTOUT_DAYS", DefaultOptOutDays)) * 24 * time.Hour
 	b.Quiet, b.quietErr = broadcast.ParseQuietHours(b.QuietHours, b.TimeZone)
+	b.ReportDays = r.integer("SENDA_REPORT_DAYS", reports.DefaultDays)
 	return b
 }
 
@@ -436,6 +441,9 @@ func (c Config) Validate() error {
 	problems = append(problems, c.validatePrevious()...)
 	problems = append(problems, c.Broadcast.validate(c.Production(), c.AuthToken)...)
 	problems = append(problems, c.eraseProblems()...)
+	if d := c.Broadcast.ReportDays; d < 0 || d > 365 {
+		problems = append(problems, fmt.Sprintf("SENDA_REPORT_DAYS=%d: use between 1 and 365 days.", d))
+	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
 	}
