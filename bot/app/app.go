@@ -197,7 +197,7 @@ func (a *App) newHTTP(validator *twilio.Validator, prefix string) error {
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
 		AdminTokens: b.AdminTokens, TrustProxy: b.TrustProxy, Delivers: a.Delivers(), Queue: a.queue, Now: a.now,
 		Erase: a.erase, ReplyCallback: a.replyCallback(),
-		Stats: a.stats,
+		Stats: a.stats, Reports: a.reports,
 	}
 	if len(b.AdminTokens) > 0 {
 		var err error

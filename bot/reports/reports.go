@@ -36,6 +36,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/senda-org/senda/bot/adminapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/sealer"
@@ -79,15 +80,10 @@ var ErrLimited = errors.New("reports: daily limit reached")
 // ErrNotFound means no open report has the id.
 var ErrNotFound = errors.New("reports: no open report with this id")
 
-// Report is an open report as staff read it.
-type Report struct {
-	ID   string `json:"id"`
-	Kind string `json:"kind"` // one of flows.ReportKinds
-	Area string `json:"area"`
-	When string `json:"when"` // one of flows.ReportWhens, relative to Day
-	Text string `json:"text"`
-	Day  string `json:"day"` // the day it came in, YYYY-MM-DD in the line's time zone
-}
+// Report is an open report as staff read it: the admin API's type, so the
+// two cannot drift. Kind is one of flows.ReportKinds, When one of
+// flows.ReportWhens, Day the day it came in (in the line's time zone).
+type Report = adminapi.Report
 
 // record is what is sealed: a Report without its id, which is the key.
 type record struct {
