@@ -94,6 +94,9 @@ func (a *App) newConsole(prefix string) (*console.Console, error) {
 	if a.sender != nil {
 		opts.TestSender = console.SenderTest{Sender: a.sender}
 	}
+	if a.reports != nil && a.broadcasts != nil {
+		opts.Reports = console.ReportDesk{Store: a.reports, Broadcasts: a.broadcasts}
+	}
 	if a.deps.Sender == nil && b.Delivery() {
 		opts.Templates = a.contentTemplates()
 	}

@@ -49,26 +49,18 @@ func (s *Server) handlePublishReport(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	id := c.Param("id")
-	if _, err := s.Reports.Get(ctx, id); errors.Is(err, reports.ErrNotFound) {
-		return errNoReport.with(id)
-	} else if err != nil {
-		return err
-	}
 	if !slices.Contains(s.Conversation.Pack().TopicIDs(), adminapi.ReportTopic) {
 		return errReportNoTopic.with(adminapi.ReportTopic)
 	}
 	name := adminName(c)
-	// The report's id as the idempotency key: publishing again after a
-	// failure below returns the same broadcast instead of a second one.
-	st, _, err := s.Broadcasts.Create(ctx, adminapi.BroadcastRequest{Topic: adminapi.ReportTopic, Text: req.Text, Urgent: req.Urgent}, name, "report:"+id)
+	st, err := s.Reports.Publish(ctx, s.Broadcasts, id, req, name)
 	var ve *broadcast.ValidationError
 	switch {
+	case errors.Is(err, reports.ErrNotFound):
+		return errNoReport.with(id)
 	case errors.As(err, &ve):
 		return errBroadcastInvalid.with(ve)
 	case err != nil:
-		return err
-	}
-	if err := s.Reports.Close(ctx, id, reports.Published); err != nil && !errors.Is(err, reports.ErrNotFound) {
 		return err
 	}
 	st = s.startNow(ctx, st)
