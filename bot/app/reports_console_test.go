@@ -91,7 +91,7 @@ func TestConsoleReportsEndToEnd(t *testing.T) {
 			t.Fatalf("the audit page holds %q", secret)
 		}
 	}
-	if !strings.Contains(audit, "report_publish") || !strings.Contains(audit, "report_discard") {
+	if !strings.Contains(audit, "publicó un reporte") || !strings.Contains(audit, "descartó un reporte") {
 		t.Fatalf("the audit lacks the report actions")
 	}
 }
