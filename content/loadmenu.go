@@ -38,7 +38,7 @@ func (l *loader) node(i int, rn rawNode) *Node {
 	n.labels = titleLabels(n.Title)
 	action, ok := actionNames[rn.Action]
 	if !ok {
-		l.report.errorf(f, rn.Line, "node %s: unknown action %q (known: topics, my_topics, optout)", n.ID, rn.Action)
+		l.report.errorf(f, rn.Line, "node %s: unknown action %q (known: topics, my_topics, optout, report)", n.ID, rn.Action)
 	}
 	n.Action = action
 	l.provenance(n)

@@ -100,6 +100,9 @@ func typosForgiven(key string, k WordKind) bool {
 func (l *loader) commandWords(pf string, t *wordTable) {
 	for _, name := range slices.Sorted(maps.Keys(commandKinds)) {
 		words, ok := l.raw.Commands[name]
+		if !ok && name == reportCommand {
+			continue // optional: a pack without it takes no reports
+		}
 		if !ok {
 			l.report.errorf(pf, l.raw.CommandsLine, "commands.%s is missing: list its words per language", name)
 			continue

@@ -53,9 +53,11 @@ const (
 	ActionTopics          // list the broadcast topics to subscribe to
 	ActionMyTopics        // show the person's topics so they can change them
 	ActionOptOut          // remove every subscription and the stored address
+	ActionReport          // start a report to the organization
 )
 
-var actionNames = map[string]Action{"": ActionNone, "topics": ActionTopics, "my_topics": ActionMyTopics, "optout": ActionOptOut}
+var actionNames = map[string]Action{"": ActionNone, "topics": ActionTopics, "my_topics": ActionMyTopics, "optout": ActionOptOut,
+	"report": ActionReport}
 
 // Text is a text in every language of the pack, indexed by language index.
 // Missing translations already hold the default language's text.
@@ -136,11 +138,13 @@ const (
 	WordLanguage
 	WordNumber // a number written as a word: Node holds the number
 	WordPolite // thanks, ok: a friendly line and the options again
+	WordReport // AVISAR: start a report to the organization
 )
 
 var commandKinds = map[string]WordKind{
 	"back": WordBack, "home": WordHome, "help": WordHelp, "erase": WordErase, "more": WordMore,
 	"subscribe": WordSubscribe, "optout": WordOptOut, "yes": WordYes, "no": WordNo,
+	"report": WordReport,
 }
 
 // Word is what a normalized input means in this pack.

@@ -28,6 +28,11 @@ const (
 	ScreenSubscriptionsOff            // this deployment sends no updates
 	ScreenWelcome                     // first contact: who we are, then the main menu's options
 	ScreenChoice                      // "did you mean 1 a or 2 b?" (Arg: node a << 8 | node b)
+	ScreenReport                      // a step of a report (Arg: the step, 1..ReportSteps)
+	ScreenReportSent                  // the report was filed
+	ScreenReportDropped               // the report was left, nothing kept
+	ScreenReportLimit                 // too many reports today
+	ScreenReportOff                   // this deployment takes no reports
 	numScreenKinds
 )
 
@@ -49,7 +54,7 @@ const (
 // HasNotes reports whether a screen kind can carry a note: those whose
 // options a person answers.
 func (k ScreenKind) HasNotes() bool {
-	return k == ScreenNode || k == ScreenTopics || k == ScreenTopicConfirm || k == ScreenMyTopics
+	return k == ScreenNode || k == ScreenTopics || k == ScreenTopicConfirm || k == ScreenMyTopics || k == ScreenReport
 }
 
 // Final reports whether a screen ends the conversation's memory, so it has
@@ -69,7 +74,8 @@ type Screen struct {
 // String names the screen for logs and tests, e.g. "node:3".
 func (s Screen) String() string {
 	names := [...]string{"none", "node", "help", "misses", "erased", "unavailable",
-		"topics", "topic_confirm", "subscribed", "declined", "unsubscribed", "my_topics", "subscriptions_off", "welcome", "choice"}
+		"topics", "topic_confirm", "subscribed", "declined", "unsubscribed", "my_topics", "subscriptions_off", "welcome", "choice",
+		"report", "report_sent", "report_dropped", "report_limit", "report_off"}
 	name := "?"
 	if int(s.Kind) < len(names) {
 		name = names[s.Kind]
@@ -151,6 +157,7 @@ func (p *Pack) allScreens() []Screen {
 	for mask := range 1 << len(p.Topics) {
 		base = append(base, Screen{Kind: ScreenMyTopics, Arg: uint16(mask)})
 	}
+	base = append(base, p.reportScreens()...)
 	var out []Screen
 	for _, s := range base {
 		out = append(out, s)
@@ -191,6 +198,9 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 		return [][]string{text("erased")}
 	case ScreenUnavailable:
 		return [][]string{text("unavailable")}
+	}
+	if s.Kind >= ScreenReport {
+		return p.reportBlocks(s, lang, note, nil)
 	}
 	return p.subscriptionBlocks(s, lang, note)
 }
@@ -367,6 +377,8 @@ var screenTexts = [numScreenKinds]string{
 	ScreenTopics: "topics", ScreenTopicConfirm: "topic_confirm", ScreenSubscribed: "subscribed",
 	ScreenDeclined: "declined", ScreenUnsubscribed: "unsubscribed", ScreenMyTopics: "my_topics",
 	ScreenSubscriptionsOff: "subscriptions_off", ScreenWelcome: "welcome",
+	ScreenReportSent: "report_sent", ScreenReportDropped: "report_dropped", ScreenReportLimit: "report_limit",
+	ScreenReportOff: "report_off",
 }
 
 // locate names where a screen's words come from, for messages: the node,
@@ -384,6 +396,8 @@ func (l *loader) locate(s Screen) (file string, line int, what string) {
 		if s.Arg == 0 {
 			key = "no_topics"
 		}
+	case ScreenReport:
+		key = reportStepTexts[min(int(s.Arg), len(reportStepTexts)-1)]
 	}
 	if key == "" {
 		return l.file(packFile), l.raw.TextsLine, "texts"
@@ -393,7 +407,11 @@ func (l *loader) locate(s Screen) (file string, line int, what string) {
 
 // renderScreen paginates one screen for one language and channel.
 func (p *Pack) renderScreen(s Screen, lang int, ch Channel) ([]Page, string) {
-	blocks := p.blocks(s, lang)
+	return p.renderBlocks(p.blocks(s, lang), lang, ch)
+}
+
+// renderBlocks paginates blocks of lines for one language and channel.
+func (p *Pack) renderBlocks(blocks [][]string, lang int, ch Channel) ([]Page, string) {
 	var flat []string
 	for _, b := range blocks {
 		if len(b) == 0 {

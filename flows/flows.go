@@ -28,6 +28,7 @@ type State struct {
 	Screen content.Screen // the screen last shown
 	Page   uint8          // the page of Screen last shown
 	Misses uint8          // unrecognized inputs in a row
+	Report *ReportDraft   // a report being written (report.go), or nil
 }
 
 // Input is one message from a person.
@@ -84,6 +85,7 @@ const (
 	EffectUnsubscribeTopic            // unsubscribe from Effect.Topic only
 	EffectUnsubscribeAll              // delete every subscription and the stored address
 	EffectShowMyTopics                // look up the person's topics, then call Engine.MyTopics
+	EffectReportSubmit                // file Result.Report before the state is stored
 )
 
 // Effect is what the caller must do after a step.
@@ -102,6 +104,8 @@ type Result struct {
 	// pack's distress section), when Signal is SignalDistress. It names a
 	// kind, never anything the person wrote.
 	Distress string
+	// Report is the finished report to file, with EffectReportSubmit.
+	Report *ReportDraft
 }
 
 // Engine steps conversations through one content pack.
@@ -109,6 +113,7 @@ type Engine struct {
 	pack          *content.Pack
 	subscriptions bool
 	reader        *reader
+	sealer        Sealer // seals report drafts in the state; nil: no reports
 }
 
 // Options configure an Engine.
@@ -116,11 +121,14 @@ type Options struct {
 	// Subscriptions is whether this deployment sends broadcasts; without it
 	// the subscription commands explain that no updates are sent.
 	Subscriptions bool
+	// Reports seals the drafts of reports (AVISAR) kept in the state; nil
+	// means this deployment takes no reports.
+	Reports Sealer
 }
 
 // New returns an engine for a pack.
 func New(p *content.Pack, opts Options) *Engine {
-	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: newReader(p)}
+	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: newReader(p), sealer: opts.Reports}
 }
 
 // Pack returns the engine's content pack.
@@ -140,6 +148,9 @@ func (e *Engine) Start(lang int) State {
 // is shown from its first page; Page then remembers how far the person had
 // read, so MAS goes on from there.
 func (e *Engine) Reply(st State, ch content.Channel) content.Page {
+	if st.Report != nil && st.Screen.Kind == content.ScreenReport && st.Screen.Arg == content.ReportStepConfirm {
+		return e.reportPreview(st, ch)
+	}
 	page := int(st.Page)
 	if st.Screen.Note != content.NoteNone && st.Screen.Note != content.NoteHelpLine {
 		page = 0
@@ -157,6 +168,9 @@ func (e *Engine) Reply(st State, ch content.Channel) content.Page {
 func (e *Engine) Step(st State, in Input) Result {
 	if in.New {
 		st = e.Start(in.Lang)
+	}
+	if st.Report != nil {
+		return e.reportStep(st, in)
 	}
 	norm := content.Normalize(in.Text)
 	if norm == "" && in.Media > 0 {
@@ -320,6 +334,8 @@ func (e *Engine) command(st State, word content.Word, in Input) Result {
 		return Result{State: e.more(st, in.Channel)}
 	case content.WordSubscribe:
 		return Result{State: e.topics(st)}
+	case content.WordReport:
+		return e.startReport(st)
 	case content.WordYes, content.WordNo:
 		if st.Screen.Kind != content.ScreenTopicConfirm {
 			return e.miss(st, in.Channel)
@@ -409,6 +425,8 @@ func (e *Engine) enter(st State, node int) Result {
 		return Result{State: e.show(st, content.ScreenMyTopics, 0), Effect: Effect{Kind: EffectShowMyTopics}}
 	case content.ActionOptOut:
 		return Result{State: e.show(st, content.ScreenUnsubscribed, 0), Effect: Effect{Kind: EffectUnsubscribeAll}}
+	case content.ActionReport:
+		return e.startReport(st)
 	}
 	return Result{State: e.show(st, content.ScreenNode, uint16(node))}
 }

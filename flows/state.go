@@ -21,8 +21,10 @@ var ErrStale = errors.New("flows: state from another content pack")
 // node numbers changed does not misread it.
 //
 // Layout: version, fingerprint (4), lang, node (2), screen kind, screen arg
-// (2), note, page, misses, back count, back nodes (2 each).
+// (2), note, page, misses, back count, back nodes (2 each). A state with a
+// report draft has version 2 and the sealed draft after that (reportdraft.go).
 func (e *Engine) Encode(buf []byte, st State) []byte {
+	start := len(buf)
 	buf = append(buf, stateVersion)
 	buf = binary.BigEndian.AppendUint32(buf, e.pack.Fingerprint)
 	buf = append(buf, st.Lang)
@@ -33,6 +35,12 @@ func (e *Engine) Encode(buf []byte, st State) []byte {
 	for _, b := range st.Back {
 		buf = binary.BigEndian.AppendUint16(buf, b)
 	}
+	if st.Report != nil {
+		var ok bool
+		if buf, ok = e.appendDraft(buf, st.Report); ok {
+			buf[start] = stateVersionDraft
+		}
+	}
 	return buf
 }
 
@@ -42,7 +50,7 @@ const fixedStateLen = 1 + 4 + 1 + 2 + 1 + 2 + 1 + 1 + 1 + 1
 // pack, so a corrupt or foreign value can never index out of range. It
 // returns ErrStale for a value from another pack or layout.
 func (e *Engine) Decode(b []byte) (State, error) {
-	if len(b) < fixedStateLen || b[0] != stateVersion {
+	if len(b) < fixedStateLen || b[0] != stateVersion && b[0] != stateVersionDraft {
 		return State{}, ErrStale
 	}
 	if binary.BigEndian.Uint32(b[1:]) != e.pack.Fingerprint {
@@ -57,6 +65,16 @@ func (e *Engine) Decode(b []byte) (State, error) {
 		Misses: b[13],
 	}
 	n := int(b[14])
+	if b[0] == stateVersionDraft {
+		if len(b) <= fixedStateLen+2*n {
+			return State{}, ErrStale
+		}
+		d, err := e.readDraft(b[fixedStateLen+2*n:])
+		if err != nil {
+			return State{}, err
+		}
+		st.Report, b = d, b[:fixedStateLen+2*n]
+	}
 	if len(b) != fixedStateLen+2*n || n > maxBack {
 		return State{}, fmt.Errorf("flows: decode state: %d bytes for %d back entries", len(b), n)
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
+	"github.com/senda-org/senda/bot/reports"
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/sealer"
 	"github.com/senda-org/senda/bot/stats"
@@ -100,6 +101,8 @@ type App struct {
 	console      *console.Console   // nil without SENDA_ADMIN_TOKENS
 	queue        *broadcast.QueueHealth
 	journal      *subscribers.Journal // nil without SENDA_OPTOUT_DIR
+	reports      *reports.Store       // nil when subscriptions are off (reports.go)
+	reportSeal   *sealer.Keyring      // seals report drafts; set with reports
 	http         *httpapi.Server
 	now          func() time.Time
 }
@@ -149,6 +152,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, deps Deps) (_
 	if err := a.newStats(prefix); err != nil {
 		return nil, err
 	}
+	if err := a.newReports(prefix, cfg.Broadcast); err != nil {
+		return nil, err
+	}
 	if err := a.newConversation(prefix); err != nil {
 		return nil, err
 	}
@@ -196,7 +202,7 @@ func (a *App) newHTTP(validator *twilio.Validator, prefix string) error {
 		Conversation: a.conversation, Subscribers: a.subs, Broadcasts: a.broadcasts,
 		Access: a.access, TrustProxy: b.TrustProxy, Delivers: a.Delivers(), Queue: a.queue, Now: a.now,
 		Erase: a.erase, ReplyCallback: a.replyCallback(),
-		Stats: a.stats,
+		Stats: a.stats, Reports: a.reports,
 	}
 	if len(b.AdminTokens) > 0 {
 		var err error
@@ -283,6 +289,9 @@ func (a *App) newConversation(prefix string) error {
 	}
 	if riders := a.riders(); len(riders) > 0 {
 		opts = append(opts, conversation.WithRiders(riders...))
+	}
+	if a.reports != nil {
+		opts = append(opts, conversation.WithReports(a.reports, a.reportSeal))
 	}
 	c, err := conversation.New(a.rdb, a.hasher, a.subs, a.metrics, a.log, pack, conversation.Settings{
 		Prefix: prefix, SessionTTL: cmp.Or(a.deps.SessionTTL, a.cfg.SessionTTL), DefaultLang: a.cfg.DefaultLang, LangByNumber: a.cfg.LangByNumber,

@@ -88,6 +88,9 @@ func (a *App) newConsole(prefix string) (*console.Console, error) {
 	if a.sender != nil {
 		opts.TestSender = console.SenderTest{Sender: a.sender}
 	}
+	if a.reports != nil && a.broadcasts != nil {
+		opts.Reports = console.ReportDesk{Store: a.reports, Broadcasts: a.broadcasts}
+	}
 	if a.deps.Sender == nil && a.cfg.Twilio.Sends() {
 		// The account's approved WhatsApp templates, listed with the
 		// sender's settings and credentials.

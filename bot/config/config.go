@@ -115,11 +115,18 @@ type BroadcastConfig struct {
 	// does not parse once subscriptions are on.
 	Quiet    localtime.QuietHours
 	quietErr error
+	// ReportDays is SENDA_REPORT_DAYS: how long a report people send in
+	// (AVISAR) waits for staff before it is deleted unread.
+	ReportDays int
 }
 
 // DefaultOptOutDays is how long the opt-out journal keeps a line unless
 // SENDA_OPTOUT_DAYS says otherwise: a common backup retention (90 days).
 const DefaultOptOutDays = 90
+
+// DefaultReportDays is how long a report people send in (AVISAR) waits
+// for staff unless SENDA_REPORT_DAYS says otherwise.
+const DefaultReportDays = 30
 
 // Broadcast defaults, with the reasons for them.
 const (
@@ -340,6 +347,7 @@ func (r *reader) broadcast() BroadcastConfig {
 	b.OptOutDir = r.str("SENDA_OPTOUT_DIR")
 	b.OptOutRetention = time.Duration(r.integer("SENDA_OPTOUT_DAYS", DefaultOptOutDays)) * 24 * time.Hour
 	b.Quiet, b.quietErr = localtime.ParseQuietHours(b.QuietHours, b.TimeZone)
+	b.ReportDays = r.integer("SENDA_REPORT_DAYS", DefaultReportDays)
 	return b
 }
 
@@ -439,6 +447,9 @@ func (c Config) Problems() []string {
 	problems = append(problems, c.Broadcast.validate(c.Production(), c.Twilio)...)
 	problems = append(problems, c.eraseProblems()...)
 	problems = append(problems, c.twilioFormatProblems()...)
+	if d := c.Broadcast.ReportDays; d < 0 || d > 365 {
+		problems = append(problems, fmt.Sprintf("SENDA_REPORT_DAYS=%d: use between 1 and 365 days.", d))
+	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		problems = append(problems, fmt.Sprintf("SENDA_SESSION_TTL=%s: use between 1m and 24h.", c.SessionTTL))
 	}

@@ -118,6 +118,7 @@ type Options struct {
 	Stats      Stats
 	Health     Health // nil shows no checks
 	Templates  Templates
+	Reports    Reports                // nil: reports are off (reports.go)
 	Pack       func() *content.Pack   // the live content pack
 	Check      func() *content.Report // the live pack's content check, or nil
 	Location   *time.Location         // SENDA_TIMEZONE
@@ -208,6 +209,10 @@ func (c *Console) Register(g *echo.Group) {
 	g.GET("/contenido", c.contentPage, signed...)
 	g.POST("/contenido", c.simulate, signed...)
 	g.GET("/registro", c.auditPage, signed...)
+	g.GET("/reportes", c.reportsPage, signed...)
+	g.GET("/reportes/:id", c.reportPage, signed...)
+	g.POST("/reportes/:id", c.reportAction, signed...)
+	g.POST("/reportes/:id/descartar", c.reportDiscard, signed...)
 }
 
 // path is a console path under the group's prefix, e.g. "/admin/avisos".

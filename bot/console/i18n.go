@@ -189,6 +189,9 @@ var messages = map[string][2]string{
 func translate(lang, key string) string {
 	m, ok := messages[key]
 	if !ok {
+		m, ok = reportMessages[key] // reports.go
+	}
+	if !ok {
 		return key
 	}
 	if lang == "en" && m[1] != "" {

@@ -10,7 +10,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"signin", "error", "home", "broadcasts", "stats", "content", "audit"}
+var pageNames = []string{"signin", "error", "home", "broadcasts", "stats", "content", "audit", "reports", "report"}
 
 type pageTemplate = template.Template
 

@@ -21,6 +21,7 @@ import (
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/logx"
 	"github.com/senda-org/senda/bot/metrics"
+	"github.com/senda-org/senda/bot/reports"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
@@ -65,6 +66,9 @@ type options struct {
 	riders    []Rider
 	logEvery  time.Duration
 	former    *ident.Hasher
+	// reports (report.go)
+	reports    *reports.Store
+	reportSeal flows.Sealer
 }
 
 // WithFormerHasher gives the previous SENDA_HASH_KEY's hasher during a hash
@@ -99,6 +103,8 @@ type Conversation struct {
 	errlog   *logx.Limited // errors that repeat in an outage
 	former   *ident.Hasher // the previous hash key's, during a rotation
 	riders   []Rider
+	reports  *reports.Store // nil: no reports
+	seal     flows.Sealer   // seals report drafts in the state
 	locks    senderLocks
 	now      func() time.Time
 	eng      atomic.Pointer[flows.Engine]
@@ -111,7 +117,8 @@ func New(rdb redis.UniversalClient, hasher *ident.Hasher, subs *subscribers.Stor
 	for _, opt := range opts {
 		opt(&o)
 	}
-	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log, now: o.now, former: o.former, riders: o.riders}
+	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log, now: o.now, former: o.former, riders: o.riders,
+		reports: o.reports, seal: o.reportSeal}
 	if log != nil {
 		c.errlog = logx.NewLimited(log, o.logEvery)
 	}
@@ -153,7 +160,11 @@ func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 	unavailable := func(lang int) content.Page {
 		return eng.Pack().Page(content.Screen{Kind: content.ScreenUnavailable}, lang, ch, 0)
 	}
+	filer := reportFiler{store: c.reports}
 	resolve := func(ctx context.Context, id ident.SenderID, r flows.Result) (flows.Result, error) {
+		if r.Effect.Kind == flows.EffectReportSubmit {
+			return filer.file(ctx, eng, id, r)
+		}
 		return c.resolve(ctx, eng, id, r)
 	}
 	turn := c.locks.lock(id)
@@ -311,7 +322,7 @@ func (c *Conversation) setPack(p *content.Pack) error {
 			return fmt.Errorf("SENDA_NUMBER_LANGS gives a number the language %q, which the content pack lacks (it has %s)", code, strings.Join(p.LanguageCodes(), ", "))
 		}
 	}
-	c.eng.Store(flows.New(p, flows.Options{Subscriptions: c.set.Subscriptions}))
+	c.eng.Store(flows.New(p, flows.Options{Subscriptions: c.set.Subscriptions, Reports: c.seal}))
 	return nil
 }
 

@@ -35,7 +35,8 @@ const contentionBackoff = 60 * time.Millisecond
 // errSessionContention means a conversation kept changing under a step.
 var errSessionContention = errors.New("session: changed by another request on every attempt")
 
-// Session values in Redis. Layout (at most 4 + 8*8 + 15 + 2*16 = 115 bytes):
+// Session values in Redis. Layout (at most 4 + 8*8 + 15 + 2*16 = 115 bytes,
+// and up to about 400 more, sealed, while a report is being written):
 //
 //	format (1) = sessionFormat
 //	count  (1)   how many message hashes follow, 1..recentMessages

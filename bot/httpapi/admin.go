@@ -32,6 +32,9 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 	g.GET(rel(adminapi.PathTopics), s.handleTopics)
 	g.GET(rel(adminapi.PathAudit), s.handleAudit)
 	g.GET(rel(adminapi.PathStats), s.handleStats)
+	g.GET(rel(adminapi.PathReports), s.handleListReports)
+	g.POST(rel(adminapi.ReportPublishPath(":id")), s.handlePublishReport)
+	g.POST(rel(adminapi.ReportDiscardPath(":id")), s.handleDiscardReport)
 }
 
 const adminNameKey = "admin"
@@ -122,16 +125,23 @@ func (s *Server) handleCreateBroadcast(c echo.Context) error {
 		c.Response().Header().Set(adminapi.HeaderReplayed, "true")
 		return c.JSON(http.StatusOK, s.created(st))
 	}
-	// A broadcast for now starts at once rather than at the next tick.
-	if !st.SendAt.After(s.Now()) {
-		if err := s.Broadcasts.FanOutDue(ctx); err != nil {
-			s.Log.Warn("fan out now; a worker will retry", "broadcast", st.ID, "err", err)
-		} else if now, err := s.Broadcasts.Get(ctx, st.ID); err == nil {
-			st = now
-		}
-	}
+	st = s.startNow(ctx, st)
 	s.audit(ctx, name, "create", st.ID, map[string]any{"topic": st.Topic, "recipients": st.Recipients, "send_at": st.SendAt.Format(time.RFC3339), "urgent": st.Urgent})
 	return c.JSON(http.StatusCreated, s.created(st))
+}
+
+// startNow fans a broadcast for now out at once rather than at the next
+// tick, and returns it as it stands then.
+func (s *Server) startNow(ctx context.Context, st broadcast.Status) broadcast.Status {
+	if st.SendAt.After(s.Now()) {
+		return st
+	}
+	if err := s.Broadcasts.FanOutDue(ctx); err != nil {
+		s.Log.Warn("fan out now; a worker will retry", "broadcast", st.ID, "err", err)
+	} else if now, err := s.Broadcasts.Get(ctx, st.ID); err == nil {
+		st = now
+	}
+	return st
 }
 
 // created is the answer to a create: the status, and a warning when this

@@ -51,6 +51,11 @@ var (
 	errStatsOff         = &apiError{http.StatusNotFound, "the daily figures are not kept by this server"}
 	errStatsRange       = &apiError{http.StatusBadRequest, "%s"}
 	errStatsFormat      = &apiError{http.StatusBadRequest, "format must be json or csv"}
+
+	errReportsOff    = &apiError{http.StatusNotFound, "reports are off: set SENDA_SUBSCRIBER_KEY to take reports (AVISAR)"}
+	errNoReport      = &apiError{http.StatusNotFound, "no open report with id %q; GET /admin/reports lists them"}
+	errReportReason  = &apiError{http.StatusUnprocessableEntity, "reason must be one of: %s"}
+	errReportNoTopic = &apiError{http.StatusConflict, "the content pack has no topic %q to publish reports to"}
 )
 
 // handleError turns a handler's error into a status and a JSON body, and

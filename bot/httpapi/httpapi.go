@@ -20,6 +20,7 @@ import (
 	"github.com/senda-org/senda/bot/erase"
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/metrics"
+	"github.com/senda-org/senda/bot/reports"
 	"github.com/senda-org/senda/bot/rkey"
 	"github.com/senda-org/senda/bot/subscribers"
 	"github.com/senda-org/senda/bot/twilio"
@@ -61,6 +62,9 @@ type Deps struct {
 	Conversation *conversation.Conversation
 	Subscribers  *subscribers.Store
 	Broadcasts   *broadcast.Store
+	// Reports are the reports people send in (AVISAR); nil when
+	// subscriptions are off.
+	Reports *reports.Store
 	// Erase queues messages' erasure at Twilio; nil when SENDA_TWILIO_ERASE
 	// is off.
 	Erase *erase.Queue

@@ -133,3 +133,28 @@ func (s Space) EraseRate() string { return string(s) + "{e}:rate" }
 // EraseMarker remembers, for two days, that a message's erasure was
 // queued from a status callback, so later callbacks do not queue it again.
 func (s Space) EraseMarker(sid string) string { return string(s) + "{e}:m:" + sid }
+
+// Reports people send in (package reports) share the hash tag {r}: the
+// open list, each sealed report, the dropped count, the daily figures and
+// the rate counters, so one script files a report whole or not at none.
+// None of these keys holds a sender id, a message id or a time finer than
+// the day.
+
+// Report is one sealed report, under its random id.
+func (s Space) Report(id string) string { return string(s) + "{r}:r:" + id }
+
+// ReportPrefix is what Report puts before the id, for the filing script.
+func (s Space) ReportPrefix() string { return string(s) + "{r}:r:" }
+
+// Reports lists the ids of open reports, oldest first.
+func (s Space) Reports() string { return string(s) + "{r}:open" }
+
+// ReportsDropped counts reports dropped because the list was full.
+func (s Space) ReportsDropped() string { return string(s) + "{r}:dropped" }
+
+// ReportFigures counts a day's reports received, published and discarded.
+func (s Space) ReportFigures(day string) string { return string(s) + "{r}:fig:" + day }
+
+// ReportRate counts a day's reports of one sender under a keyed hash of
+// its own, which shares nothing with the reports.
+func (s Space) ReportRate(hash string) string { return string(s) + "{r}:rate:" + hash }

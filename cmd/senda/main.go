@@ -40,6 +40,7 @@ Usage:
   senda worker             deliver broadcasts (serve does too)
   senda broadcast ...      send and follow broadcasts through the admin API
   senda stats              the anonymous daily figures (--from, --to, --csv)
+  senda reports ...        read, publish or discard the reports people send (AVISAR)
   senda subscribers rotate-key
                            seal every stored address again with the current key
   senda subscribers rotate-hash-key
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runStats(ctx, rest, stdout, stderr, getenv)
 	case "config":
 		err = runConfig(rest, stdout, stderr, getenv)
+	case "reports":
+		err = runReports(ctx, rest, stdin, stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -173,7 +173,7 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, hea
 	case resp.StatusCode >= 400:
 		return nil, c.errorAnswer(resp, data)
 	}
-	if req.Header.Get("Accept") == "application/json" && !json.Valid(data) {
+	if req.Header.Get("Accept") == "application/json" && resp.StatusCode != http.StatusNoContent && !json.Valid(data) {
 		return nil, &APIError{Status: resp.StatusCode, Msg: fmt.Sprintf(
 			"%s answered %s with something other than JSON; is SENDA_ADMIN_URL the address of senda serve?", c.base, path)}
 	}

@@ -4,7 +4,9 @@
 # missing, builds consoledemo and senda, and runs both tests with node's
 # test runner: console.test.mjs (every page, over consoledemo with seeded
 # figures and a fake Twilio) and serve.test.mjs (the console as `senda
-# serve` wires it). Every page is checked with axe-core (no serious or
+# serve` wires it), and reports.test.mjs (Reportes: a report through
+# the signed webhook, published to seguridad over a fake Twilio REST API,
+# and discarded). Every page is checked with axe-core (no serious or
 # critical violation) and for errors logged in the browser (pagecheck.mjs).
 # Exits non-zero when a test fails.
 # Screenshots go to $SCREENSHOT_DIR (default bot/console/browsertest/screenshots, git-ignored).
@@ -26,4 +28,4 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$root" && go build -o "$work/consoledemo" ./bot/console/cmd/consoledemo && go build -o "$work/senda" ./cmd/senda)
-CONSOLEDEMO="$work/consoledemo" SENDA_BIN="$work/senda" node --test --test-concurrency=1 console.test.mjs serve.test.mjs
+CONSOLEDEMO="$work/consoledemo" SENDA_BIN="$work/senda" node --test --test-concurrency=1 console.test.mjs serve.test.mjs reports.test.mjs
