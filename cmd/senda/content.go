@@ -12,6 +12,7 @@ import (
 
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/content"
+	"github.com/senda-org/senda/flows"
 )
 
 const contentUsage = `Usage:
@@ -19,7 +20,9 @@ const contentUsage = `Usage:
   senda content export --lang kaq [--format csv|po] [DIR]
   senda content import --lang kaq [--format csv|po] FILE [DIR]
 
-check prints every error and warning as file:line, then for every language
+check prints every error and warning as file:line, runs the phrase tests of
+tests.yaml (each phrase and the page it must reach) and names each failure,
+then for every language
 a table of what each node's reply costs per channel (characters of the
 longest page, encoding, pages and SMS segments), which languages people are
 offered, and the facts that must be confirmed before launch. With --stale it
@@ -135,11 +138,31 @@ func contentCheck(pack *content.Pack, report *content.Report, name string, err e
 	}
 	nStale := pack.WriteSummary(stdout, content.SummaryOptions{Figures: !quiet, Now: time.Now(), StaleAge: age})
 	fmt.Fprintf(stdout, "\n%s: ok, %d nodes, %d topics, %d languages, %d facts, %d warning(s)\n", name, len(pack.Nodes), len(pack.Topics), len(pack.Languages), len(pack.Facts), len(report.Warnings()))
+	if failed := phraseTests(pack, stdout); failed > 0 {
+		return errReported
+	}
 	if nStale > 0 {
 		fmt.Fprintf(stdout, "%d fact(s) not checked within %s: ring or look them up again, then update checked and checked_by in facts.yaml\n", nStale, stale)
 		return errReported
 	}
 	return nil
+}
+
+// phraseTests runs the pack's tests.yaml through the engine, names each
+// failure and returns how many failed.
+func phraseTests(pack *content.Pack, stdout io.Writer) int {
+	if len(pack.Tests) == 0 {
+		return 0
+	}
+	failed := 0
+	for _, r := range flows.New(pack, flows.Options{}).RunPhraseTests() {
+		if !r.Pass {
+			failed++
+			fmt.Fprintln(stdout, r)
+		}
+	}
+	fmt.Fprintf(stdout, "%d of %d phrase tests (tests.yaml) pass / pruebas de frases que pasan\n", len(pack.Tests)-failed, len(pack.Tests))
+	return failed
 }
 
 func contentExport(pack *content.Pack, lang, format string, stdout, stderr io.Writer) error {

@@ -27,6 +27,8 @@ func TestContentCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(facts, []byte(strings.Replace(string(data), "checked: 2026-11-20", "checked: 2020-01-01", 1)), 0o644)
+	failing := copyPack(t)
+	os.WriteFile(filepath.Join(failing, "tests.yaml"), []byte("tests:\n  - {phrase: \"me muero de risa\", page: crisis}\n  - {phrase: \"donde me regalan condones\", page: sexual_condones}\n"), 0o644)
 
 	cases := []struct {
 		name       string
@@ -36,9 +38,11 @@ func TestContentCommands(t *testing.T) {
 		wantStderr string
 	}{
 		{name: "check shows every language", args: []string{"content", "check", dir}, code: exitOK,
-			wantStdout: []string{"Replies in es", "Replies in en", "Replies in kaq", "kaq Kaqchikel: 0 of", "not offered yet", "mp_mujeres (1572)"}},
+			wantStdout: []string{"phrase tests (tests.yaml) pass", "Replies in es", "Replies in en", "Replies in kaq", "kaq Kaqchikel: 0 of", "not offered yet", "mp_mujeres (1572)"}},
 		{name: "stale facts fail the check", args: []string{"content", "check", "-q", "--stale", "180d", stale}, code: exitError,
 			wantStdout: []string{"Not checked for more than 180 days", "policia (110), checked 2020-01-01", "1 fact(s) not checked within 180d"}},
+		{name: "a phrase test that fails is named", args: []string{"content", "check", "-q", failing}, code: exitError,
+			wantStdout: []string{`tests.yaml:2: "me muero de risa" reached none, want crisis`, "1 of 2 phrase tests (tests.yaml) pass"}},
 		{name: "no stale facts", args: []string{"content", "check", "-q", "--stale", "100000d", dir}, code: exitOK},
 		{name: "a bad age", args: []string{"content", "check", "--stale", "soon", dir}, code: exitUsage, wantStderr: "write it as days"},
 		{name: "export csv", args: []string{"content", "export", "--lang", "kaq", dir}, code: exitOK,
