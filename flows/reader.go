@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/senda-org/senda/content"
 )
@@ -22,6 +23,9 @@ import (
 type reader struct {
 	synonyms map[string]string
 	idioms   map[string]bool
+	// phrases maps the first word of a synonym or idiom of several words
+	// to the most words one has, so other words cost one lookup.
+	phrases map[string]int
 	classes  []class
 	// logp holds log P(feature | class), row per feature, a column per class.
 	logp []float32
@@ -52,13 +56,21 @@ const temperature = 3.0
 
 func newReader(p *content.Pack) *reader {
 	u := p.Understanding
-	r := &reader{synonyms: map[string]string{}, idioms: map[string]bool{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
+	r := &reader{synonyms: map[string]string{}, idioms: map[string]bool{}, phrases: map[string]int{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
 	r.stems[langES], r.stems[langEN] = map[string]string{}, map[string]string{}
 	for _, i := range u.Idioms {
 		r.idioms[spellPhrase(i)] = true
 	}
 	for from, to := range u.Synonyms {
 		r.synonyms[spellPhrase(from)] = to
+	}
+	for _, m := range []map[string]bool{r.idioms, setOf(r.synonyms)} {
+		for ph := range m {
+			words := strings.Fields(ph)
+			if len(words) > 1 {
+				r.phrases[words[0]] = max(r.phrases[words[0]], len(words))
+			}
+		}
 	}
 	if len(u.Examples) == 0 {
 		return r
@@ -199,7 +211,7 @@ func (r *reader) stem(w string, lang int, learn bool) string {
 }
 
 // reading is what the reader makes of a message: each class's
-// probability, best first.
+// probability, in the order of the classes.
 type reading struct {
 	known  int // features the reader has seen in examples
 	scores []scored
@@ -258,15 +270,6 @@ func (r *reader) read(norm string) reading {
 	for c, s := range sums {
 		out.scores[c].class, out.scores[c].p = r.classes[c], s/total
 	}
-	slices.SortFunc(out.scores, func(a, b scored) int {
-		switch {
-		case a.p > b.p:
-			return -1
-		case a.p < b.p:
-			return 1
-		}
-		return a.node - b.node
-	})
 	return out
 }
 
@@ -293,6 +296,14 @@ func trainingSet(p *content.Pack) []content.Example {
 		for lang, title := range p.Nodes[n].Title {
 			out = append(out, content.Example{Text: title, Node: n, Kind: kindOf[n], Lang: lang})
 		}
+	}
+	return out
+}
+
+func setOf(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
 	}
 	return out
 }

@@ -79,8 +79,9 @@ func (e *Engine) understand(norm string) Reading {
 	type nodeScore struct {
 		node, kind int
 		p, ev      float64
+		best       float64 // the probability of its likeliest kind
 	}
-	var buf [16]nodeScore
+	var buf [64]nodeScore
 	nodes := buf[:0]
 	for _, s := range rd.scores {
 		if s.node < 0 {
@@ -90,13 +91,16 @@ func (e *Engine) understand(norm string) Reading {
 		found := false
 		for i := range nodes {
 			if nodes[i].node == s.node {
+				if s.p > nodes[i].best {
+					nodes[i].kind, nodes[i].ev, nodes[i].best = s.kind, s.evidence, s.p
+				}
 				nodes[i].p += s.p
 				found = true
 				break
 			}
 		}
-		if !found && len(nodes) < cap(nodes) {
-			nodes = append(nodes, nodeScore{s.node, s.kind, s.p, s.evidence})
+		if !found {
+			nodes = append(nodes, nodeScore{s.node, s.kind, s.p, s.evidence, s.p})
 		}
 	}
 	first, second := -1, -1
