@@ -182,7 +182,10 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 	case ScreenWelcome:
 		return [][]string{p.welcomeNote(s.Note, lang), text("welcome"), p.optionLines(p.Nodes[p.Start], lang)}
 	case ScreenHelp:
-		return [][]string{p.Lifeline(lang), text("help"), p.contactLines(lang)}
+		// The help numbers right after the first line, which names the
+		// emergency word: AYUDA alone may be a cry for help.
+		help := text("help")
+		return [][]string{help[:min(1, len(help))], p.Lifeline(lang), help[min(1, len(help)):], p.contactLines(lang)}
 	case ScreenMisses:
 		return [][]string{text("misses"), p.Lifeline(lang), text("help"), p.contactLines(lang)}
 	case ScreenChoice:

@@ -109,6 +109,10 @@ type Engine struct {
 	pack          *content.Pack
 	subscriptions bool
 	reader        *reader
+	// numberless marks the urgent pages whose first page, on some
+	// channel, shows no phone number: opened by a word, they show the help
+	// numbers first.
+	numberless []bool
 }
 
 // Options configure an Engine.
@@ -120,7 +124,7 @@ type Options struct {
 
 // New returns an engine for a pack.
 func New(p *content.Pack, opts Options) *Engine {
-	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: newReader(p)}
+	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: newReader(p), numberless: numberless(p)}
 }
 
 // Pack returns the engine's content pack.

@@ -26,7 +26,7 @@ type reader struct {
 	// phrases maps the first word of a synonym or idiom of several words
 	// to the most words one has, so other words cost one lookup.
 	phrases map[string]int
-	classes  []class
+	classes []class
 	// logp holds log P(feature | class), row per feature, a column per class.
 	logp []float32
 	// logbg holds log P(feature) in all examples together: the background

@@ -58,7 +58,7 @@ const (
 	minUrgentEvidence = 6.0
 	// minUrgentSecond is how likely danger must be, behind another page,
 	// for the question between the two to be asked instead of the page.
-	minUrgentSecond = 0.1
+	minUrgentSecond = 0.05
 )
 
 // Understand reads a sentence as Step does once commands, numbers and
@@ -151,11 +151,9 @@ func (e *Engine) understood(st State, rd Reading) Result {
 		}
 	}
 	res := e.open(st, rd.Node, rd.Kind)
-	if res.Signal == SignalDistress || e.pack.Nodes[rd.Node].Urgent {
-		// Read, not typed as a keyword: the help numbers come first, in
-		// case the page is not the one she needs.
-		res.State.Screen.Note = content.NoteHelpLine
-	}
+	// Read, not typed as a keyword: the help numbers come first, in case
+	// the page is not the one she needs.
+	res.State.Screen.Note = content.NoteHelpLine
 	return res
 }
 
@@ -167,6 +165,9 @@ func (e *Engine) open(st State, node, kind int) Result {
 	res := Result{State: e.jump(st, node)}
 	if kind < 0 {
 		kind = e.distressKind(node)
+	}
+	if e.numberless[node] {
+		res.State.Screen.Note = content.NoteHelpLine
 	}
 	if k := kind; k >= 0 {
 		res.Signal, res.Distress = SignalDistress, e.pack.Distress[k].ID
@@ -194,4 +195,38 @@ func (e *Engine) chosen(st State, n int, in Input) Result {
 		return e.open(st, b, -1)
 	}
 	return e.miss(st, in.Channel)
+}
+
+// numberless marks the urgent pages whose first page shows no phone
+// number on at least one channel.
+func numberless(p *content.Pack) []bool {
+	out := make([]bool, len(p.Nodes))
+	for _, n := range p.Nodes {
+		if !n.Urgent {
+			continue
+		}
+		for _, ch := range content.Channels {
+			s := content.Screen{Kind: content.ScreenNode, Arg: uint16(n.Index)}
+			if !hasPhoneNumber(p.Page(s, 0, ch, 0).Text) {
+				out[n.Index] = true
+			}
+		}
+	}
+	return out
+}
+
+// hasPhoneNumber reports whether a text has a run of three digits or more.
+func hasPhoneNumber(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			run++
+			if run >= 3 {
+				return true
+			}
+			continue
+		}
+		run = 0
+	}
+	return false
 }
