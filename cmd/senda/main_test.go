@@ -78,7 +78,7 @@ func TestChatScripted(t *testing.T) {
 		"> 4\n  Senda 1/4",
 		"> MAS\n  Senda 2/4",
 		"> 0\n  Senda\n  Prevencion y pruebas:",
-		"> qué?\n  Senda\n  No entendi.",
+		"> qué?\n  Senda 1/2\n  No entendi. Elige un numero:\n  Numeros de ayuda, 24 horas: 110 - 122/123 - 1555",
 		"> ENGLISH\n  Senda\n  Prevention and tests:",
 		"> SALIR\n  Senda\n  Done: we erased",
 	} {
