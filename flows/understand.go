@@ -59,6 +59,9 @@ const (
 	// minUrgentSecond is how likely danger must be, behind another page,
 	// for the question between the two to be asked instead of the page.
 	minUrgentSecond = 0.05
+	// minUrgentFeatures: one word alone ("pelo", "pago") never opens a page
+	// of danger by reading; the pack's urgent keywords, typed exactly, do.
+	minUrgentFeatures = 2
 )
 
 // Understand reads a sentence as Step does once commands, numbers and
@@ -125,7 +128,7 @@ func (e *Engine) understand(norm string) Reading {
 		threshold, evidence = minUrgent, minUrgentEvidence
 	}
 	switch {
-	case a.ev < evidence:
+	case a.ev < evidence, a.kind >= 0 && rd.known < minUrgentFeatures:
 	case a.p >= threshold:
 		out.Verdict = VerdictPage
 	case second >= 0 && a.p+out.RunnerUpScore >= minPair && out.RunnerUpScore >= minSecond:
