@@ -63,8 +63,8 @@ func TestReadingSentences(t *testing.T) {
 	}
 	for msg, want := range map[string]string{
 		"buenas, donde me regalan condones aqui en patzun": "sexual_condones",
-		"me pegó mi marido anoche":                          "emergencia",
-		"se me rompió el forro":                             "condon_roto",
+		"me pegó mi marido anoche":                         "emergencia",
+		"se me rompió el forro":                            "condon_roto",
 	} {
 		if res := step(msg); p.Nodes[res.State.Node].ID != want || res.State.Screen.Kind != content.ScreenNode {
 			t.Errorf("%q: at %s (%s), want %s", msg, p.Nodes[res.State.Node].ID, res.State.Screen, want)

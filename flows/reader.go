@@ -60,27 +60,38 @@ func newReader(p *content.Pack) *reader {
 	r.stems[langES], r.stems[langEN] = map[string]string{}, map[string]string{}
 	for _, i := range u.Idioms {
 		r.idioms[spellPhrase(i)] = true
+		r.notePhrase(spellPhrase(i))
 	}
 	for from, to := range u.Synonyms {
 		r.synonyms[spellPhrase(from)] = to
+		r.notePhrase(spellPhrase(from))
 	}
-	for _, m := range []map[string]bool{r.idioms, setOf(r.synonyms)} {
-		for ph := range m {
-			words := strings.Fields(ph)
-			if len(words) > 1 {
-				r.phrases[words[0]] = max(r.phrases[words[0]], len(words))
-			}
-		}
+	if len(u.Examples) > 0 {
+		r.train(r.samples(p))
 	}
-	if len(u.Examples) == 0 {
-		return r
+	return r
+}
+
+// notePhrase remembers how many words a phrase starting with its first
+// word may have.
+func (r *reader) notePhrase(ph string) {
+	words := strings.Fields(ph)
+	if len(words) > 1 {
+		r.phrases[words[0]] = max(r.phrases[words[0]], len(words))
 	}
+}
+
+// sample is one training message: its features and its class.
+type sample struct {
+	feats []uint64
+	c     int
+}
+
+// samples turns the training set into features, giving each class and
+// each feature its index.
+func (r *reader) samples(p *content.Pack) []sample {
 	classOf := map[class]int{}
-	type sample struct {
-		feats []uint64
-		c     int
-	}
-	var samples []sample
+	var out []sample
 	for _, ex := range trainingSet(p) {
 		c := class{node: ex.Node, kind: ex.Kind}
 		ci, ok := classOf[c]
@@ -94,49 +105,42 @@ func newReader(p *content.Pack) *reader {
 			lang = langEN
 		}
 		feats := r.featuresLang(content.Normalize(ex.Text), lang, true, nil)
-		samples = append(samples, sample{feats, ci})
+		out = append(out, sample{feats, ci})
 		for _, f := range feats {
 			if _, ok := r.rows[f]; !ok {
 				r.rows[f] = int32(len(r.rows))
 			}
 		}
 	}
+	return out
+}
+
+// train counts features per class once and turns the counts into
+// smoothed log probabilities, the background's, and each feature's idf.
+func (r *reader) train(samples []sample) {
 	nc, nf := len(r.classes), len(r.rows)
 	counts := make([]float64, nf*nc)
 	totals := make([]float64, nc)
+	df := make([]float64, nf)
+	all := 0.0
 	for _, s := range samples {
 		for _, f := range s.feats {
 			counts[int(r.rows[f])*nc+s.c]++
+			df[r.rows[f]]++
 		}
 		totals[s.c] += float64(len(s.feats))
+		all += float64(len(s.feats))
 	}
 	r.logp = make([]float32, nf*nc)
 	r.logbg = make([]float32, nf)
 	r.idf = make([]float32, nf)
-	df := make([]float64, nf)
-	for _, s := range samples {
-		for _, f := range s.feats {
-			df[r.rows[f]]++
-		}
-	}
 	for row := range nf {
 		r.idf[row] = float32(math.Log(float64(len(samples)) / df[row]))
-	}
-	all := 0.0
-	for _, t := range totals {
-		all += t
-	}
-	for row := range nf {
-		n := 0.0
-		for c := range nc {
-			n += counts[row*nc+c]
-		}
-		r.logbg[row] = float32(math.Log((n + smoothing) / (all + smoothing*float64(nf))))
+		r.logbg[row] = float32(math.Log((df[row] + smoothing) / (all + smoothing*float64(nf))))
 		for c := range nc {
 			r.logp[row*nc+c] = float32(math.Log((counts[row*nc+c] + smoothing) / (totals[c] + smoothing*float64(nf))))
 		}
 	}
-	return r
 }
 
 // features returns the features of a normalized message.
@@ -296,14 +300,6 @@ func trainingSet(p *content.Pack) []content.Example {
 		for lang, title := range p.Nodes[n].Title {
 			out = append(out, content.Example{Text: title, Node: n, Kind: kindOf[n], Lang: lang})
 		}
-	}
-	return out
-}
-
-func setOf(m map[string]string) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
 	}
 	return out
 }

@@ -156,9 +156,6 @@ func spellPhrase(s string) string {
 	return b.String()
 }
 
-// maxPhrase bounds the words of a synonym or idiom.
-const maxPhrase = 4
-
 func (r *reader) synonymAt(words []string, i int) (string, int) {
 	for n := min(r.phrases[words[i]], len(words)-i); n >= 2; n-- {
 		if to, ok := r.synonyms[strings.Join(words[i:i+n], " ")]; ok {

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"slices"
+
 	"github.com/senda-org/senda/content"
 )
 
@@ -77,36 +79,57 @@ func (e *Engine) understand(norm string) Reading {
 		out.None = 1
 		return out
 	}
-	// Kinds of distress that share a page (violence, threats, robbery)
-	// add up; the likeliest kind names the step.
-	type nodeScore struct {
-		node, kind int
-		p, ev      float64
-		best       float64 // the probability of its likeliest kind
-	}
 	var buf [64]nodeScore
-	nodes := buf[:0]
+	nodes, none := byNode(rd, buf[:0])
+	out.None = none
+	first, second := topTwo(nodes)
+	if first < 0 {
+		return out
+	}
+	a := nodes[first]
+	out.Node, out.Kind, out.Score, out.Evidence = a.node, a.kind, a.p, a.ev
+	var b nodeScore
+	if second >= 0 {
+		b = nodes[second]
+		out.RunnerUp, out.RunnerUpScore = b.node, b.p
+	}
+	out.Verdict = verdict(a, b, second >= 0, rd.known)
+	return out
+}
+
+// nodeScore is a page's probability. Kinds of distress that share a page
+// (violence, threats, robbery) add up; the likeliest names the step.
+type nodeScore struct {
+	node, kind int
+	p, ev      float64
+	best       float64 // the probability of its likeliest kind
+}
+
+// byNode adds up the classes' probabilities per page, and the
+// probability of no page.
+func byNode(rd reading, nodes []nodeScore) ([]nodeScore, float64) {
+	none := 0.0
 	for _, s := range rd.scores {
 		if s.node < 0 {
-			out.None += s.p
+			none += s.p
 			continue
 		}
-		found := false
-		for i := range nodes {
-			if nodes[i].node == s.node {
-				if s.p > nodes[i].best {
-					nodes[i].kind, nodes[i].ev, nodes[i].best = s.kind, s.evidence, s.p
-				}
-				nodes[i].p += s.p
-				found = true
-				break
-			}
-		}
-		if !found {
+		i := slices.IndexFunc(nodes, func(n nodeScore) bool { return n.node == s.node })
+		if i < 0 {
 			nodes = append(nodes, nodeScore{s.node, s.kind, s.p, s.evidence, s.p})
+			continue
 		}
+		if s.p > nodes[i].best {
+			nodes[i].kind, nodes[i].ev, nodes[i].best = s.kind, s.evidence, s.p
+		}
+		nodes[i].p += s.p
 	}
-	first, second := -1, -1
+	return nodes, none
+}
+
+// topTwo returns the indexes of the two likeliest pages, -1 for none.
+func topTwo(nodes []nodeScore) (first, second int) {
+	first, second = -1, -1
 	for i := range nodes {
 		switch {
 		case first < 0 || nodes[i].p > nodes[first].p:
@@ -115,32 +138,31 @@ func (e *Engine) understand(norm string) Reading {
 			second = i
 		}
 	}
-	if first < 0 {
-		return out
-	}
-	a := nodes[first]
-	out.Node, out.Kind, out.Score, out.Evidence = a.node, a.kind, a.p, a.ev
-	if second >= 0 {
-		out.RunnerUp, out.RunnerUpScore = nodes[second].node, nodes[second].p
-	}
+	return first, second
+}
+
+// verdict decides between the page a, the question between a and b, and
+// not understood. known is how many of the message's features the reader
+// has seen.
+func verdict(a, b nodeScore, hasB bool, known int) Verdict {
 	threshold, evidence := minPage, minEvidence
 	if a.kind >= 0 {
 		threshold, evidence = minUrgent, minUrgentEvidence
 	}
 	switch {
-	case a.ev < evidence, a.kind >= 0 && rd.known < minUrgentFeatures:
-	case a.p >= threshold:
-		out.Verdict = VerdictPage
-	case second >= 0 && a.p+out.RunnerUpScore >= minPair && out.RunnerUpScore >= minSecond:
-		out.Verdict = VerdictChoice
+	case a.ev < evidence, a.kind >= 0 && known < minUrgentFeatures:
+		return VerdictNone
+	case a.p < threshold:
+		if hasB && a.p+b.p >= minPair && b.p >= minSecond {
+			return VerdictChoice
+		}
+		return VerdictNone
+	case a.kind < 0 && hasB && b.kind >= 0 && b.p >= minUrgentSecond && b.ev >= minUrgentEvidence:
+		// Recall first: a page about something else, with danger close
+		// behind, becomes the one question, which carries the help numbers.
+		return VerdictChoice
 	}
-	// Recall first: a page about something else, with danger close behind,
-	// becomes the one question, which carries the help numbers.
-	if out.Verdict == VerdictPage && a.kind < 0 && second >= 0 && nodes[second].kind >= 0 &&
-		out.RunnerUpScore >= minUrgentSecond && nodes[second].ev >= minUrgentEvidence {
-		out.Verdict = VerdictChoice
-	}
-	return out
+	return VerdictPage
 }
 
 // understood answers a sentence the reader understood: the page, or the
