@@ -130,3 +130,23 @@ func BenchmarkUnderstand(b *testing.B) {
 		b.ReportMetric(float64(times[len(times)*99/100].Nanoseconds()), "p99-ns/msg")
 	}
 }
+
+// typedInputs are numbers, commands and keywords typed exactly: the fast
+// path, which reading sentences must not slow down.
+var typedInputs = []string{"1", "2", "MAS", "0", "salud", "3", "Menu", "VIH", "2", "más", "0", "AYUDA", "4", "hospital", "condones", "gracias"}
+
+// BenchmarkStepTyped steps the default pack through typedInputs only.
+func BenchmarkStepTyped(b *testing.B) {
+	p := defaultPack(b)
+	e := flows.New(p, flows.Options{Subscriptions: true})
+	ins := make([]flows.Input, len(typedInputs))
+	for i, s := range typedInputs {
+		ins[i] = flows.Input{Text: s, Channel: content.SMS}
+	}
+	st := e.Start(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		st = e.Step(st, ins[i%len(ins)]).State
+	}
+}
