@@ -240,6 +240,7 @@ func (c *Console) Register(g *echo.Group) {
 	g.GET("/estadisticas.csv", c.statsCSV, signed...)
 	g.GET("/contenido", c.contentPage, signed...)
 	g.POST("/contenido", c.simulate, signed...)
+	g.POST("/contenido/frase", c.readPhrase, signed...)
 	g.GET("/registro", c.auditPage, signed...)
 }
 

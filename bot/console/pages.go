@@ -184,6 +184,7 @@ type nodeRow struct {
 
 type contentData struct {
 	Sim      simView
+	Phrase   *phraseView // the phrase tester's answer, when one was asked
 	Errors   []string
 	Warnings []string
 	Checked  bool
@@ -197,13 +198,13 @@ type contentData struct {
 const staleAfter = 180 * 24 * time.Hour
 
 func (c *Console) contentPage(ec echo.Context) error {
-	return c.renderContent(ec, http.StatusOK, simView{Channel: "whatsapp"})
+	return c.renderContent(ec, http.StatusOK, simView{Channel: "whatsapp"}, nil)
 }
 
-func (c *Console) renderContent(ec echo.Context, status int, sim simView) error {
+func (c *Console) renderContent(ec echo.Context, status int, sim simView, phrase *phraseView) error {
 	v := c.view(ec, "content")
 	p := c.opts.Pack()
-	d := contentData{Sim: sim, Graph: menuGraph(p, langIndex(p, v.Lang)), Langs: p.Languages}
+	d := contentData{Sim: sim, Phrase: phrase, Graph: menuGraph(p, langIndex(p, v.Lang)), Langs: p.Languages}
 	if c.opts.Check != nil {
 		if r := c.opts.Check(); r != nil {
 			d.Checked = true
