@@ -167,6 +167,7 @@ type Pack struct {
 	Facts       []*Fact // the facts registry (facts.yaml)
 	Contact     Contact // the NGO's own contact; zero when not set
 	Distress    []Distress
+	Switches    []string // names of the switches (values that follow a setting), sorted
 	Catalog     []*Entry // every translatable text, for export and import
 	// Fingerprint changes whenever node or topic indexes may mean something
 	// else, so stored conversation state from another pack can be recognized.

@@ -206,19 +206,20 @@ func (p *Pack) optionLines(n *Node, lang int) []string {
 }
 
 // nodeBlocks is a menu node: its text (or, after a note, the note instead of
-// the text read already), the contact on urgent pages, its options, and the
-// way back everywhere but the main menu.
+// the text read already), its options, on urgent pages the line saying
+// nobody reads the messages and then the NGO's contact, so the page ends
+// with a person to reach, and the way back everywhere but the main menu.
 func (p *Pack) nodeBlocks(n *Node, lang int, note []string) [][]string {
 	first := lines(n.Body[lang])
 	if note != nil {
 		first = note // the options again, without the text read already
 	}
 	out := [][]string{first}
-	if n.Urgent && note == nil {
-		out = append(out, p.contactLines(lang), lines(p.Text("automatic", lang)))
-	}
 	if len(n.Options) > 0 {
 		out = append(out, p.optionLines(n, lang))
+	}
+	if n.Urgent && note == nil {
+		out = append(out, lines(p.Text("automatic", lang)), p.contactLines(lang))
 	}
 	if n.Index != p.Start {
 		out = append(out, lines(p.Text("nav", lang)))
