@@ -75,8 +75,8 @@ func TestChatScripted(t *testing.T) {
 	}
 	for _, want := range []string{
 		"> HOLA\n  Senda 1/2\n  Hola. Senda no te cobra.",
-		"> 4\n  Senda 1/6",
-		"> MAS\n  Senda 2/6",
+		"> 4\n  Senda 1/5",
+		"> MAS\n  Senda 2/5",
 		"> 0\n  Senda\n  Prevencion y pruebas:",
 		"> qué?\n  Senda\n  No entendi.",
 		"> ENGLISH\n  Senda\n  Prevention and tests:",
