@@ -81,7 +81,7 @@ func titleLabels(title Text) []string {
 // from or when they were last reviewed.
 func (l *loader) provenance(n *Node) {
 	if n.Source == "" {
-		l.report.warnf(n.File, n.Line, "node %s has no source: say which section of the source document or FACTS.md it comes from", n.ID)
+		l.report.warnf(n.File, n.Line, "node %s has no source: say which section of the source document or docs/SOURCES.md it comes from", n.ID)
 	}
 	switch {
 	case n.Reviewed == "":
