@@ -2,6 +2,7 @@ package content_test
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +182,20 @@ func TestDefaultPackLaunchGate(t *testing.T) {
 	}
 	if want := "110,122,123,1555,1574,1572"; strings.Join(got, ",") != want {
 		t.Errorf("uncalled numbers %v, want %s", got, want)
+	}
+}
+
+// issue 14, item 12: with an NGO contact, every urgent page ends with it
+// (before the way back), on both channels.
+func TestUrgentPagesEndWithTheContact(t *testing.T) {
+	t.Parallel()
+	p := mustLoad(t, applyEdits(t, basicPack(t), urgentSalud(),
+		replace("pack.yaml", "commands:", "contact: {name: Mujeres Unidas, phone: \"5555 0000\", checked: 2026-11-20, checked_by: Ana}\ncommands:")))
+	for _, ch := range content.Channels {
+		pages := p.Pages(nodeScreen(t, p, "salud"), 0, ch)
+		lines := slices.DeleteFunc(strings.Split(pages[len(pages)-1].Text, "\n"), func(l string) bool { return l == "" })
+		if n := len(lines); n < 2 || !strings.HasPrefix(lines[n-2], "Mujeres Unidas: 5555 0000") {
+			t.Errorf("%s: the urgent page does not end with the contact:\n%s", ch, pages[len(pages)-1].Text)
+		}
 	}
 }

@@ -83,6 +83,18 @@ func TestDefaultPackSafetyContent(t *testing.T) {
 	if emergencies != 1 {
 		t.Errorf("%d emergency pages, want one", emergencies)
 	}
+	prep, _ := p.NodeByID("sexual_prep")
+	for _, want := range []string{"prueba de VIH", "No protege de otras ITS", "ni del embarazo", "pregunta por PrEP"} {
+		if !strings.Contains(strings.ToLower(prep.Body[0]), strings.ToLower(want)) {
+			t.Errorf("PrEP page lacks %q:\n%s", want, prep.Body[0])
+		}
+	}
+}
+
+// issue 14, items 1 to 6: each urgent page fits what happened to her.
+func TestDefaultPackUrgentPagesFit(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
 	pages := []struct {
 		id          string
 		want, never []string
@@ -120,12 +132,6 @@ func TestDefaultPackSafetyContent(t *testing.T) {
 	if b := trata.Body[0]; !(strings.Index(b, "organización") < strings.Index(b, "MP") && strings.Index(b, "MP") < strings.Index(b, "110")) {
 		t.Errorf("trafficking: an organisation and the MP must come before 110:\n%s", b)
 	}
-	prep, _ := p.NodeByID("sexual_prep")
-	for _, want := range []string{"prueba de VIH", "No protege de otras ITS", "ni del embarazo", "pregunta por PrEP"} {
-		if !strings.Contains(strings.ToLower(prep.Body[0]), strings.ToLower(want)) {
-			t.Errorf("PrEP page lacks %q:\n%s", want, prep.Body[0])
-		}
-	}
 	for parent, child := range map[string]string{"emergencia": "despues_violacion", "sexual": "condon_roto", "seguridad": "policia", "derechos": "menor"} {
 		n, _ := p.NodeByID(parent)
 		found := false
@@ -136,6 +142,13 @@ func TestDefaultPackSafetyContent(t *testing.T) {
 			t.Errorf("%s does not lead to %s", parent, child)
 		}
 	}
+}
+
+// issue 14, item 11: until a call confirms 1572, it is never the first MP
+// number on a page.
+func TestDefaultPack1572NotFirst(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
 	for _, n := range p.Nodes {
 		for lang := range 2 {
 			b := n.Body[lang]
