@@ -115,7 +115,7 @@ func TestDefaultPackSourcesAndDates(t *testing.T) {
 		t.Errorf("pack reviewed %q: %v", p.Reviewed, err)
 	}
 	if strings.TrimSpace(p.ReviewNote) == "" {
-		t.Error("pack has no review note: FACTS.md asks it to say what the NGO must confirm before launch")
+		t.Error("pack has no review note: docs/SOURCES.md asks it to say what the NGO must confirm before launch")
 	}
 	for _, n := range p.Nodes {
 		if strings.TrimSpace(n.Source) == "" {
@@ -192,7 +192,7 @@ var sourceSections = []struct {
 	names   [][]string
 }{
 	{"health services", [][]string{{"Centro de Salud"}, {"Hospital Nacional de Chimaltenango"},
-		{"confidencial", "confidenciales"}}},
+		{"solo para ti"}}},
 	{"sexual health", [][]string{{"ITS"}, {"VIH"}, {"prueba rápida"}, {"condón", "condones"}, {"PrEP"}}},
 	{"mental health", [][]string{{"apoyo emocional"}, {"apoyo psicológico"}, {"consejería"}}},
 	{"safety and harm reduction", [][]string{{"compañera", "compañeras"}, {"discreción"}}},
@@ -347,7 +347,7 @@ func TestDefaultPackRegistry(t *testing.T) {
 }
 
 // TestDefaultPackHasNoForbiddenNumbers searches every file of the pack,
-// comments and fact notes included, for the numbers FACTS.md rules out.
+// comments and fact notes included, for the numbers docs/SOURCES.md rules out.
 func TestDefaultPackHasNoForbiddenNumbers(t *testing.T) {
 	t.Parallel()
 	forbidden := regexp.MustCompile(`(^|\D)(1570|911|1517|1540)(\D|$)`)
@@ -361,7 +361,7 @@ func TestDefaultPackHasNoForbiddenNumbers(t *testing.T) {
 		}
 		for i, line := range strings.Split(string(data), "\n") {
 			if m := forbidden.FindStringSubmatch(line); m != nil {
-				t.Errorf("%s:%d: %s is on FACTS.md's must-not-be-used list", name, i+1, m[2])
+				t.Errorf("%s:%d: %s is on docs/SOURCES.md's must-not-be-used list", name, i+1, m[2])
 			}
 		}
 		return nil
@@ -393,7 +393,7 @@ func TestDefaultPackNodesRecordTheFactsTheyUse(t *testing.T) {
 	}
 }
 
-// FACTS.md gives the safe wording of the legal status and says to promise no
+// docs/SOURCES.md gives the safe wording of the legal status and says to promise no
 // local PrEP: "pregunta por PrEP".
 func TestDefaultPackSafeWording(t *testing.T) {
 	t.Parallel()
@@ -408,6 +408,6 @@ func TestDefaultPackSafeWording(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("no node uses FACTS.md's wording of the legal status: %q", legal)
+		t.Errorf("no node uses docs/SOURCES.md's wording of the legal status: %q", legal)
 	}
 }

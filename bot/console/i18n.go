@@ -5,6 +5,7 @@ var messages = map[string][2]string{
 	"senda":                      {"Senda · consola", "Senda · console"},
 	"skip":                       {"Saltar al contenido", "Skip to content"},
 	"nav_home":                   {"Inicio", "Home"},
+	"uncalled":                   {"%d números sin confirmar por llamada (senda content check --launch)", "%d numbers not confirmed by a call (senda content check --launch)"},
 	"nav_broadcasts":             {"Avisos", "Broadcasts"},
 	"nav_stats":                  {"Estadísticas", "Figures"},
 	"nav_content":                {"Contenido", "Content"},

@@ -23,12 +23,15 @@ type homeData struct {
 	Date    string
 	Unread  bool // the figures could not be read
 	Channel template.HTML
+	// Uncalled counts the numbers people can be shown that nobody at the
+	// NGO rang in the last 180 days: the launch gate (docs/GUIA.md).
+	Uncalled int
 }
 
 func (c *Console) home(ec echo.Context) error {
 	ctx := ec.Request().Context()
 	v := c.view(ec, "home")
-	d := homeData{Date: localtime.FormatDate(c.now(), c.opts.Location)}
+	d := homeData{Date: localtime.FormatDate(c.now(), c.opts.Location), Uncalled: len(c.opts.Pack().Uncalled(c.now(), content.LaunchAge))}
 	if c.opts.Health != nil {
 		d.Checks = c.opts.Health.Check(ctx)
 	}
