@@ -192,7 +192,7 @@ var sourceSections = []struct {
 	names   [][]string
 }{
 	{"health services", [][]string{{"Centro de Salud"}, {"Hospital Nacional de Chimaltenango"},
-		{"confidencial", "confidenciales"}}},
+		{"solo para ti"}}},
 	{"sexual health", [][]string{{"ITS"}, {"VIH"}, {"prueba rápida"}, {"condón", "condones"}, {"PrEP"}}},
 	{"mental health", [][]string{{"apoyo emocional"}, {"apoyo psicológico"}, {"consejería"}}},
 	{"safety and harm reduction", [][]string{{"compañera", "compañeras"}, {"discreción"}}},

@@ -20,7 +20,7 @@ func DefaultFS() fs.FS {
 	return sub
 }
 
-// Default loads the embedded default pack.
-func Default() (*Pack, *Report, error) {
-	return Load(DefaultFS(), DefaultName)
+// Default loads the embedded default pack with the switches named in on.
+func Default(on ...string) (*Pack, *Report, error) {
+	return Load(DefaultFS(), DefaultName, on...)
 }

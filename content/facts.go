@@ -23,7 +23,13 @@ type Fact struct {
 	// Confirm says what must still be confirmed before launch (a number
 	// whose newest source is old, say). Editors see it; users never do.
 	Confirm string
-	Line    int
+	// Called is the day (YYYY-MM-DD) the NGO last rang a phone number and
+	// reached the service it names; empty until someone does. The launch
+	// gate (Pack.Uncalled) holds it to a number of days.
+	Called string
+	// Shown is whether some text people can get uses the fact.
+	Shown bool
+	Line  int
 }
 
 // factsFile is the registry's file name inside a pack directory.
@@ -83,7 +89,7 @@ func (l *loader) facts() {
 	seen := map[string]int{}
 	for _, rf := range raw.Facts {
 		fact := &Fact{ID: rf.ID, What: strings.TrimSpace(rf.What), Source: strings.TrimSpace(rf.Source),
-			Checked: rf.Checked, CheckedBy: strings.TrimSpace(rf.CheckedBy), Confirm: strings.TrimSpace(rf.Confirm), Line: rf.Line}
+			Checked: rf.Checked, CheckedBy: strings.TrimSpace(rf.CheckedBy), Confirm: strings.TrimSpace(rf.Confirm), Called: rf.Called, Line: rf.Line}
 		switch {
 		case !idPattern.MatchString(rf.ID):
 			l.report.errorf(f, rf.Line, "fact id %q: use lower-case letters, digits and _ and start with a letter", rf.ID)
@@ -99,6 +105,9 @@ func (l *loader) facts() {
 		}
 		if fact.CheckedBy == "" {
 			l.report.errorf(f, rf.Line, "fact %s has no checked_by: say who checked it", rf.ID)
+		}
+		if rf.Called != "" && !validDate(rf.Called) {
+			l.report.errorf(f, rf.Line, "fact %s: called %q is not a date: write the day the number was rung as YYYY-MM-DD", rf.ID, rf.Called)
 		}
 		if !validDate(rf.Checked) {
 			l.report.errorf(f, rf.Line, "fact %s: checked %q is not a date: write it as YYYY-MM-DD", rf.ID, rf.Checked)
@@ -158,7 +167,59 @@ func (l *loader) values() {
 			vt[name][i] = l.expand(f, l.raw.Values[name].Line, "value "+name, s, i, false, nil)
 		}
 	}
+	l.switches(vt)
 	l.valueTexts = vt
+}
+
+// SwitchTwilioErase is the switch that follows SENDA_TWILIO_ERASE: whether
+// Senda deletes every message from the Twilio account, so the privacy page
+// says what Twilio keeps truly either way.
+const SwitchTwilioErase = "twilio_erase"
+
+// switches loads the values that follow a setting of the deployment: both
+// texts are checked, and the one for the setting the program passed (off
+// unless it is in l.on) becomes the value.
+func (l *loader) switches(vt map[string]Text) {
+	f := l.file(packFile)
+	for _, name := range slices.Sorted(maps.Keys(l.raw.Switches)) {
+		rs := l.raw.Switches[name]
+		if !idPattern.MatchString(name) || slices.Contains(reservedPlaceholders, name) {
+			l.report.errorf(f, rs.Line, "switch name %q: use lower-case letters, digits and _, and none of %s", name, placeholderList(reservedPlaceholders))
+		}
+		if _, clash := vt[name]; clash {
+			l.report.errorf(f, rs.Line, "switch %q has the name of a value; one name, one meaning", name)
+		}
+		if _, clash := l.factIndex(name); clash {
+			l.report.errorf(f, rs.Line, "switch %q has the name of a fact in %s; one name, one meaning", name, factsFile)
+		}
+		var texts [2]Text
+		for i, side := range []struct {
+			key string
+			t   rawText
+		}{{"off", rs.Off}, {"on", rs.On}} {
+			what := "switch " + name + " " + side.key
+			l.checkRawText(f, side.t, what)
+			texts[i] = l.plainText(f, side.t, "switch."+name+"."+side.key, what)
+			for lang, s := range texts[i] {
+				texts[i][lang] = l.expand(f, side.t.Line, what, s, lang, false, nil)
+			}
+		}
+		l.p.Switches = append(l.p.Switches, name)
+		if slices.Contains(l.on, name) {
+			vt[name] = texts[1]
+		} else {
+			vt[name] = texts[0]
+		}
+	}
+}
+
+// markShown records that texts people get use these facts.
+func (l *loader) markShown(used map[string]bool) {
+	for id := range used {
+		if i, ok := l.factIndex(id); ok {
+			l.p.Facts[i].Shown = true
+		}
+	}
 }
 
 func (l *loader) factIndex(id string) (int, bool) {
@@ -287,4 +348,40 @@ func (p *Pack) FactByID(id string) (*Fact, bool) {
 		}
 	}
 	return nil, false
+}
+
+// LaunchAge is how recently the NGO must have rung every number people can
+// be shown before Senda is opened to them.
+const LaunchAge = 180 * 24 * time.Hour
+
+// phoneValue is a value that is a phone number and nothing else.
+var phoneValue = regexp.MustCompile(`^` + phoneLike.String() + `$`)
+
+// IsPhone reports whether the fact is a phone number, the kind of fact
+// only a call confirms.
+func (f *Fact) IsPhone() bool {
+	return len(f.Value) > 0 && phoneValue.MatchString(f.Value[0])
+}
+
+// Uncalled returns the phone numbers people can be shown that nobody rang
+// within age before now (called: empty, older, or after now, which is a
+// typo), in registry order. It is the launch gate: `senda content check
+// --launch` fails while any is left, and the console counts them.
+func (p *Pack) Uncalled(now time.Time, age time.Duration) []*Fact {
+	var out []*Fact
+	for _, f := range p.Facts {
+		if f.Shown && f.IsPhone() && !recent(f.Called, now, age) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// recent reports whether day (YYYY-MM-DD) is within age before now.
+func recent(day string, now time.Time, age time.Duration) bool {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return false
+	}
+	return !d.Before(now.Add(-age).Truncate(24*time.Hour)) && !d.After(now)
 }

@@ -1,6 +1,9 @@
 package content
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // optionalTexts are interface texts a pack may leave out, with the
 // placeholders each may use. Without them the line is simply not shown.
@@ -15,6 +18,17 @@ var optionalTexts = map[string][]string{
 // to a message Senda did not understand carries before the options.
 func (p *Pack) Lifeline(lang int) []string {
 	return append(lines(p.Text("lifeline", lang)), p.contactLines(lang)...)
+}
+
+// afterLockScreen puts extra lines after the first lines of a text that a
+// locked phone shows, so those stay the text's own neutral lines (the help
+// line names the police).
+func (p *Pack) afterLockScreen(text, extra []string) []string {
+	if len(extra) == 0 {
+		return text
+	}
+	n := min(lockScreenLines, len(text))
+	return slices.Concat(text[:n:n], extra, text[n:])
 }
 
 // welcomeNote is what the welcome adds after a first message Senda did not

@@ -111,8 +111,9 @@ var requiredTexts = map[string][]string{
 
 var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
 
-// LoadDir loads and validates the pack in a directory on disk.
-func LoadDir(dir string) (*Pack, *Report, error) {
+// LoadDir loads and validates the pack in a directory on disk. on names
+// the pack's switches that are on (SwitchTwilioErase); the rest are off.
+func LoadDir(dir string, on ...string) (*Pack, *Report, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, &Report{}, fmt.Errorf("load content %s: %w", dir, err)
@@ -120,14 +121,15 @@ func LoadDir(dir string) (*Pack, *Report, error) {
 	if !info.IsDir() {
 		return nil, &Report{}, fmt.Errorf("load content %s: not a directory; give the folder that holds pack.yaml", dir)
 	}
-	return Load(os.DirFS(dir), dir)
+	return Load(os.DirFS(dir), dir, on...)
 }
 
 // Load loads and validates a pack from fsys. name prefixes file names in
 // messages. The report holds every issue found; the error is a *LoadError
-// when any issue is an error, and the pack is nil then.
-func Load(fsys fs.FS, name string) (*Pack, *Report, error) {
-	l := &loader{fsys: fsys, dir: name, report: &Report{}}
+// when any issue is an error, and the pack is nil then. on names the
+// switches that are on.
+func Load(fsys fs.FS, name string, on ...string) (*Pack, *Report, error) {
+	l := &loader{fsys: fsys, dir: name, report: &Report{}, on: on}
 	p := l.load()
 	if errs := l.report.Errors(); len(errs) > 0 {
 		return nil, l.report, &LoadError{Dir: name, Issues: errs}
@@ -135,10 +137,31 @@ func Load(fsys fs.FS, name string) (*Pack, *Report, error) {
 	return p, l.report, nil
 }
 
+// Check loads a pack like Load, once with every switch off and once with
+// every switch on, so the texts of both sides are measured and checked. It
+// returns the pack with the switches off and the issues of both loads.
+func Check(fsys fs.FS, name string) (*Pack, *Report, error) {
+	p, rep, err := Load(fsys, name)
+	if err != nil || len(p.Switches) == 0 {
+		return p, rep, err
+	}
+	_, on, _ := Load(fsys, name, p.Switches...)
+	for _, i := range on.Issues {
+		if !slices.Contains(rep.Issues, i) {
+			rep.Issues = append(rep.Issues, i)
+		}
+	}
+	if errs := rep.Errors(); len(errs) > 0 {
+		return nil, rep, &LoadError{Dir: name, Issues: errs}
+	}
+	return p, rep, nil
+}
+
 type loader struct {
 	fsys   fs.FS
 	dir    string
 	report *Report
+	on     []string // switches that are on
 
 	raw       rawPack
 	rawNodes  []rawNode
@@ -240,6 +263,7 @@ func (l *loader) load() *Pack {
 	}
 	l.p.Fingerprint = fingerprint(l.p)
 	l.render()
+	l.checkLockScreens()
 	return l.p
 }
 
@@ -407,7 +431,9 @@ func (l *loader) texts() {
 			}
 			continue
 		}
-		t := l.userText(f, rt, "texts."+key, "texts."+key, true, nil)
+		used := map[string]bool{}
+		t := l.userText(f, rt, "texts."+key, "texts."+key, true, used)
+		l.markShown(used)
 		allowed := all[key]
 		for i, s := range t {
 			for _, ph := range placeholder.FindAllString(s, -1) {

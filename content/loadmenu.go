@@ -30,6 +30,7 @@ func (l *loader) node(i int, rn rawNode) *Node {
 	n.Title = l.userText(f, rn.Title, "node."+n.ID+".title", "node "+n.ID+" title", false, used)
 	n.Body = l.userText(f, rn.Text, "node."+n.ID+".text", "node "+n.ID+" text", false, used)
 	n.Facts = slices.Sorted(maps.Keys(used))
+	l.markShown(used)
 	for _, id := range rn.Facts {
 		if _, ok := l.factIndex(id); !ok {
 			l.report.errorf(f, rn.Line, "node %s: facts lists %q, which is not an id in %s (the facts a node uses are found from its texts; the list may be left out)", n.ID, id, factsFile)
@@ -181,8 +182,10 @@ func (l *loader) topics() {
 		if rt.MaxPerMonth < 1 || rt.MaxPerMonth > 31 {
 			l.report.errorf(f, rt.Line, "topic %s: max_per_month must be between 1 and 31 (it is promised to subscribers), not %d", rt.ID, rt.MaxPerMonth)
 		}
-		t.Name = l.userText(f, rt.Name, "topic."+rt.ID+".name", "topic "+rt.ID+" name", false, nil)
-		t.Description = l.userText(f, rt.Description, "topic."+rt.ID+".description", "topic "+rt.ID+" description", false, nil)
+		used := map[string]bool{}
+		t.Name = l.userText(f, rt.Name, "topic."+rt.ID+".name", "topic "+rt.ID+" name", false, used)
+		t.Description = l.userText(f, rt.Description, "topic."+rt.ID+".description", "topic "+rt.ID+" description", false, used)
+		l.markShown(used)
 		l.p.Topics = append(l.p.Topics, t)
 	}
 }

@@ -174,8 +174,9 @@ type Pack struct {
 	// Understanding is what the engine learns to read sentences from.
 	Understanding Understanding
 	// Tests are the NGO's own phrase tests (tests.yaml).
-	Tests   []PhraseTest
-	Catalog []*Entry // every translatable text, for export and import
+	Tests    []PhraseTest
+	Switches []string // names of the switches (values that follow a setting), sorted
+	Catalog  []*Entry // every translatable text, for export and import
 	// Fingerprint changes whenever node or topic indexes may mean something
 	// else, so stored conversation state from another pack can be recognized.
 	Fingerprint uint32

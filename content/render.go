@@ -183,13 +183,18 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 	switch s.Kind {
 	case ScreenNode:
 		if s.Note == NoteHelpLine {
-			return append([][]string{p.Lifeline(lang)}, p.nodeBlocks(p.Nodes[s.Arg], lang, nil)...)
+			blocks := p.nodeBlocks(p.Nodes[s.Arg], lang, nil)
+			blocks[0] = p.afterLockScreen(blocks[0], p.Lifeline(lang))
+			return blocks
 		}
 		return p.nodeBlocks(p.Nodes[s.Arg], lang, note)
 	case ScreenWelcome:
-		return [][]string{p.welcomeNote(s.Note, lang), text("welcome"), p.optionLines(p.Nodes[p.Start], lang)}
+		return [][]string{p.afterLockScreen(text("welcome"), p.welcomeNote(s.Note, lang)), p.optionLines(p.Nodes[p.Start], lang)}
 	case ScreenHelp:
-		return [][]string{p.Lifeline(lang), text("help"), p.contactLines(lang)}
+		// The help numbers right after the first line, which names the
+		// emergency word: AYUDA alone may be a cry for help.
+		help := text("help")
+		return [][]string{help[:min(1, len(help))], p.Lifeline(lang), help[min(1, len(help)):], p.contactLines(lang)}
 	case ScreenMisses:
 		return [][]string{text("misses"), p.Lifeline(lang), text("help"), p.contactLines(lang)}
 	case ScreenChoice:
@@ -233,19 +238,20 @@ func (p *Pack) optionLines(n *Node, lang int) []string {
 }
 
 // nodeBlocks is a menu node: its text (or, after a note, the note instead of
-// the text read already), the contact on urgent pages, its options, and the
-// way back everywhere but the main menu.
+// the text read already), its options, on urgent pages the line saying
+// nobody reads the messages and then the NGO's contact, so the page ends
+// with a person to reach, and the way back everywhere but the main menu.
 func (p *Pack) nodeBlocks(n *Node, lang int, note []string) [][]string {
 	first := lines(n.Body[lang])
 	if note != nil {
 		first = note // the options again, without the text read already
 	}
 	out := [][]string{first}
-	if n.Urgent && note == nil {
-		out = append(out, p.contactLines(lang), lines(p.Text("automatic", lang)))
-	}
 	if len(n.Options) > 0 {
 		out = append(out, p.optionLines(n, lang))
+	}
+	if n.Urgent && note == nil {
+		out = append(out, lines(p.Text("automatic", lang)), p.contactLines(lang))
 	}
 	if n.Index != p.Start {
 		out = append(out, lines(p.Text("nav", lang)))
@@ -279,6 +285,11 @@ func (p *Pack) subscriptionBlocks(s Screen, lang int, note []string) [][]string 
 	case ScreenSubscriptionsOff:
 		return [][]string{text("subscriptions_off"), nav}
 	case ScreenMyTopics:
+		if s.Note == NoteUnknown {
+			// The help line after the list: the list's head ends in a colon
+			// and must stay with the lines it introduces.
+			return [][]string{lines(p.Text("unknown", lang)), p.myTopicsHead(s.Arg, lang), p.myTopicLines(s.Arg, lang), p.Lifeline(lang), nav}
+		}
 		return [][]string{note, p.myTopicsHead(s.Arg, lang), p.myTopicLines(s.Arg, lang), nav}
 	}
 	return nil
@@ -297,6 +308,9 @@ func (p *Pack) myTopicsHead(mask uint16, lang int) []string {
 // receives it.
 func (p *Pack) myTopicLines(mask uint16, lang int) []string {
 	yes, no := p.answerWord(WordYes, lang), p.answerWord(WordNo, lang)
+	if yes == "" || no == "" { // a language without its own words uses the default one's
+		yes, no = p.answerWord(WordYes, 0), p.answerWord(WordNo, 0)
+	}
 	opts := make([]string, len(p.Topics))
 	for i, t := range p.Topics {
 		mark := no

@@ -81,3 +81,32 @@ func (p *Pack) WriteSummary(w io.Writer, opts SummaryOptions) int {
 	}
 	return len(stale)
 }
+
+// WriteLaunch writes the launch gate: every phone number people can be
+// shown that the NGO has not rung within LaunchAge before now, and the
+// NGO's own contact when nobody rang it in that time. It returns how many
+// there are; Senda is ready to launch when it is zero.
+func (p *Pack) WriteLaunch(w io.Writer, now time.Time) int {
+	days := int(LaunchAge.Hours() / 24)
+	missing := p.Uncalled(now, LaunchAge)
+	fmt.Fprintf(w, "\nLaunch gate / Antes de lanzar (called: in facts.yaml, within %d days):\n", days)
+	for _, f := range missing {
+		called := "never rung / nunca se llamó"
+		if f.Called != "" {
+			called = "last rung / última llamada " + f.Called
+		}
+		fmt.Fprintf(w, "  facts.yaml:%d: %s (%s), %s: %s\n", f.Line, f.ID, f.Value[0], called, f.What)
+	}
+	n := len(missing)
+	if c := p.Contact; c.Set() && !recent(c.Checked, now, LaunchAge) {
+		fmt.Fprintf(w, "  pack.yaml: contact %s, last rung %s by %s\n", c.Name, c.Checked, c.CheckedBy)
+		n++
+	}
+	if n == 0 {
+		fmt.Fprintf(w, "Launch: every number people see was confirmed by a call in the last %d days / Todos los números se confirmaron por llamada en los últimos %d días.\n", days, days)
+		return 0
+	}
+	fmt.Fprintf(w, "Launch: %d number(s) not confirmed by a call in the last %d days / %d número(s) sin confirmar por llamada en los últimos %d días.\n", n, days, n, days)
+	fmt.Fprintf(w, "Ring each one; when the service answers, write called: YYYY-MM-DD under it in facts.yaml (docs/GUIA.md).\n")
+	return n
+}

@@ -1,6 +1,7 @@
 package content_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,9 +42,9 @@ func TestDefaultPackPoliceWithCare(t *testing.T) {
 	}
 }
 
-// issue 8, items 2, 3 and 5: one emergency page on the main menu line and
-// first in AYUDA; the after-rape page has the facts; no "promotora"; PrEP
-// is complete.
+// issue 8, items 2, 3 and 5, and issue 14: one emergency page on the main
+// menu line and first in AYUDA; each urgent page fits what happened to her;
+// no "promotora"; PrEP is complete.
 func TestDefaultPackSafetyContent(t *testing.T) {
 	t.Parallel()
 	p := loadDefault(t)
@@ -58,7 +59,7 @@ func TestDefaultPackSafetyContent(t *testing.T) {
 			t.Errorf("AYUDA (%d) does not offer %s first:\n%s", lang, word, strings.Join(help, "\n"))
 		}
 		welcome := p.Page(content.Screen{Kind: content.ScreenWelcome}, lang, content.WhatsApp, 0).Text
-		for _, w := range [][]string{{"gratis", "automátic", "nadie lee", "SALIR", "EMERGENCIA"}, {"free", "automatic", "nobody reads", "EXIT", "EMERGENCY"}}[lang] {
+		for _, w := range [][]string{{"no te cobra", "nadie lee", "SALIR", "EMERGENCIA"}, {"does not charge", "nobody reads", "EXIT", "EMERGENCY"}}[lang] {
 			if !strings.Contains(welcome, w) {
 				t.Errorf("welcome (%d) lacks %q:\n%s", lang, w, welcome)
 			}
@@ -74,37 +75,132 @@ func TestDefaultPackSafetyContent(t *testing.T) {
 			if strings.Contains(text, "promotor") || strings.Contains(text, "health promoter") {
 				t.Errorf("%s (%d) names a health promoter, which no source defines", n.ID, lang)
 			}
+			if mentions(text, "gratis") || mentions(text, "free") {
+				t.Errorf("%s (%d) says free: her messages cost her credit", n.ID, lang)
+			}
 		}
 	}
 	if emergencies != 1 {
 		t.Errorf("%d emergency pages, want one", emergencies)
 	}
-	em, _ := p.NodeByID("emergencia")
-	for _, id := range []string{"policia", "bomberos_vol", "bomberos_mun", "pdh", "mp_mujeres", "mp_extorsion", "hospital_horario"} {
-		if !strings.Contains(strings.Join(em.Facts, ","), id) {
-			t.Errorf("the emergency page lacks %s", id)
-		}
-	}
-	after, _ := p.NodeByID("despues_violacion")
-	for _, want := range []string{"72 horas", "El Tejar", "abierto 24 horas", "PEP", "anticoncepción", "ITS", "avisa al MP y a la policía", "organización"} {
-		if !strings.Contains(after.Body[0], want) {
-			t.Errorf("after-rape page lacks %q:\n%s", want, after.Body[0])
-		}
-	}
 	prep, _ := p.NodeByID("sexual_prep")
-	for _, want := range []string{"prueba de VIH", "No protege de otras ITS ni del embarazo", "pregunta por PrEP"} {
+	for _, want := range []string{"prueba de VIH", "No protege de otras ITS", "ni del embarazo", "pregunta por PrEP"} {
 		if !strings.Contains(strings.ToLower(prep.Body[0]), strings.ToLower(want)) {
 			t.Errorf("PrEP page lacks %q:\n%s", want, prep.Body[0])
 		}
 	}
-	for _, parent := range []string{"emergencia", "sexual"} {
+}
+
+// issue 14, items 1 to 6: each urgent page fits what happened to her.
+func TestDefaultPackUrgentPagesFit(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
+	pages := []struct {
+		id          string
+		want, never []string
+	}{
+		{"emergencia", []string{"Bomberos 122 o 123", "Policía (PNC) 110", "PDH (Derechos Humanos), quejas: 1555", "Si prefieres no ir a la policía"}, nil},
+		{"despues_violacion", []string{"No es tu culpa", "hospital de El Tejar, abierto 24 horas", "PEP (evita el VIH", "3 días (72 horas)",
+			"hasta 5 días, mejor hoy", "avisan al MP (Ministerio Público) y a la policía", "alguien de confianza o una organización", "pregunta a dónde ir"}, nil},
+		{"condon_roto", []string{"Ve hoy a una farmacia", "pastilla del día siguiente", "hasta 5 días", "3 días (72 horas)", "ONG (organización)", "médico", "OTRANS",
+			"prueba de VIH e ITS (infecciones de transmisión sexual)"}, []string{"culpa", "policía", "MP"}},
+		{"policia", []string{"DPI", "PDH (Derechos Humanos) 1555, 24 horas", "MP (Ministerio Público) 1574", "solo citarte ante un juez", "Pregunta con calma por qué",
+			"abogado", "Solo declaras ante un juez", "No firmes sin leer", "juez en 6 horas", "Nunca te resistas"}, []string{"110"}},
+		{"crisis", []string{"no te quedes sola", "aleja pastillas, veneno o cuerdas, o dáselos a alguien", "Si ya tomaste algo: Bomberos 122 o 123 ahora"}, nil},
+		{"sobredosis", []string{"Bomberos 122 o 123", "de lado", "No la dejes sola", "el frasco o el paquete"}, nil},
+		{"menor", []string{"PDH (Procuraduría de los Derechos Humanos): 1555", "niñas, niños y jóvenes", "organización"}, []string{"110", "Policía"}},
+		{"derechos_trata", []string{"organización de confianza", "MP (Ministerio Público)", "Después, Policía (PNC): 110", "SVET", "no recibe denuncias"}, nil},
+	}
+	for _, pg := range pages {
+		n, ok := p.NodeByID(pg.id)
+		if !ok || !n.Urgent {
+			t.Errorf("%s: missing or not urgent", pg.id)
+			continue
+		}
+		for _, w := range pg.want {
+			if !strings.Contains(n.Body[0], w) {
+				t.Errorf("%s lacks %q:\n%s", pg.id, w, n.Body[0])
+			}
+		}
+		for _, w := range pg.never {
+			if mentions(n.Body[0], w) {
+				t.Errorf("%s says %q:\n%s", pg.id, w, n.Body[0])
+			}
+		}
+	}
+	trata, _ := p.NodeByID("derechos_trata")
+	if b := trata.Body[0]; !(strings.Index(b, "organización") < strings.Index(b, "MP") && strings.Index(b, "MP") < strings.Index(b, "110")) {
+		t.Errorf("trafficking: an organisation and the MP must come before 110:\n%s", b)
+	}
+	for parent, child := range map[string]string{"emergencia": "despues_violacion", "sexual": "condon_roto", "seguridad": "policia", "derechos": "menor"} {
 		n, _ := p.NodeByID(parent)
 		found := false
 		for _, c := range n.Options {
-			found = found || p.Nodes[c].ID == "despues_violacion"
+			found = found || p.Nodes[c].ID == child
 		}
 		if !found {
-			t.Errorf("%s does not lead to the after-rape page", parent)
+			t.Errorf("%s does not lead to %s", parent, child)
+		}
+	}
+}
+
+// issue 14, item 11: until a call confirms 1572, it is never the first MP
+// number on a page.
+func TestDefaultPack1572NotFirst(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
+	for _, n := range p.Nodes {
+		for lang := range 2 {
+			b := n.Body[lang]
+			if i := strings.Index(b, "1572"); i >= 0 && !strings.Contains(b[:i], "1574") {
+				t.Errorf("%s (%d): 1572 is the first MP number, but nobody has confirmed it by a call:\n%s", n.ID, lang, b)
+			}
+		}
+	}
+}
+
+// issue 14, item 7: every acronym a page uses is explained on that page.
+func TestDefaultPackExplainsAcronyms(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
+	explained := map[string][]string{
+		"ITS": {"infecciones de transmisión sexual"}, "STI": {"sexually transmitted"},
+		"VIH": {"virus del sida"}, "HIV": {"AIDS virus"},
+		"PEP": {"PEP (", "(PEP"}, "PrEP": {"PrEP (", "PrEP es una medicina", "PrEP is a medicine"},
+		"MP": {"MP (", "(MP)"}, "PDH": {"PDH (", "(PDH)"}, "ONG": {"ONG ("}, "NGO": {"NGO ("},
+		"SVET": {"SVET ("}, "DMM": {"DMM ("},
+	}
+	for _, n := range p.Nodes {
+		for lang := range 2 {
+			b := n.Body[lang]
+			for acr, ways := range explained {
+				if mentions(b, acr) && !slices.ContainsFunc(ways, func(w string) bool { return strings.Contains(b, w) }) {
+					t.Errorf("%s (%d) says %s without explaining it:\n%s", n.ID, lang, acr, b)
+				}
+			}
+			if strings.Contains(b, "72 horas") && !strings.Contains(b, "3 días (72 horas)") || strings.Contains(b, "120 h") {
+				t.Errorf("%s (%d) gives a time limit in hours, not days:\n%s", n.ID, lang, b)
+			}
+		}
+	}
+}
+
+// issue 14, item 9: on every SMS page each phone number says whose it is
+// on the same page.
+func TestDefaultPackNumbersSayWhose(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
+	whose := map[string][]string{"110": {"Policia", "Police"}, "122": {"Bomberos", "irefighters"}, "123": {"Bomberos", "irefighters"},
+		"1555": {"PDH"}, "1574": {"MP"}, "1572": {"MP"}}
+	for _, s := range everyScreen(p) {
+		for lang := range p.Languages {
+			for i, pg := range p.Pages(s, lang, content.SMS) {
+				for num, owners := range whose {
+					if mentions(pg.Text, num) && !slices.ContainsFunc(owners, func(o string) bool { return strings.Contains(pg.Text, o) }) {
+						t.Errorf("%s (%s) page %d shows %s without whose it is:\n%s", s, p.Languages[lang].Code, i+1, num, pg.Text)
+					}
+				}
+			}
 		}
 	}
 }

@@ -25,6 +25,7 @@ type rawPack struct {
 	Commands        map[string]rawWords    `yaml:"commands"`
 	Texts           map[string]rawText     `yaml:"texts"`
 	Values          map[string]rawText     `yaml:"values"`
+	Switches        map[string]rawSwitch   `yaml:"switches"`
 	Numbers         rawWords               `yaml:"numbers"`
 	Polite          rawWords               `yaml:"polite"`
 	Distress        map[string]rawDistress `yaml:"distress"`
@@ -43,7 +44,7 @@ type rawPack struct {
 
 func (p *rawPack) UnmarshalYAML(v *yaml.Node) error {
 	if err := checkKeys(v, "name", "default_language", "languages", "start", "reviewed", "review_note", "sms", "whatsapp", "commands", "texts",
-		"values", "numbers", "polite", "distress", "contact"); err != nil {
+		"values", "switches", "numbers", "polite", "distress", "contact"); err != nil {
 		return err
 	}
 	type plain rawPack
@@ -62,6 +63,23 @@ func (p *rawPack) UnmarshalYAML(v *yaml.Node) error {
 	p.DistressLine = keyLine(v, "distress", v.Line)
 	p.ContactLine = keyLine(v, "contact", v.Line)
 	return nil
+}
+
+// rawSwitch is a value that follows a setting of the deployment: the text
+// shown when the setting is on, and when it is off.
+type rawSwitch struct {
+	Line int     `yaml:"-"`
+	On   rawText `yaml:"on"`
+	Off  rawText `yaml:"off"`
+}
+
+func (s *rawSwitch) UnmarshalYAML(v *yaml.Node) error {
+	if err := checkKeys(v, "on", "off"); err != nil {
+		return err
+	}
+	type plain rawSwitch
+	s.Line = v.Line
+	return v.Decode((*plain)(s))
 }
 
 // rawDistress is one kind of distress: the page that answers it. Its
@@ -127,10 +145,11 @@ type rawFact struct {
 	Checked   string  `yaml:"checked"`
 	CheckedBy string  `yaml:"checked_by"`
 	Confirm   string  `yaml:"confirm"`
+	Called    string  `yaml:"called"`
 }
 
 func (f *rawFact) UnmarshalYAML(v *yaml.Node) error {
-	if err := checkKeys(v, "id", "value", "what", "source", "checked", "checked_by", "confirm"); err != nil {
+	if err := checkKeys(v, "id", "value", "what", "source", "checked", "checked_by", "confirm", "called"); err != nil {
 		return err
 	}
 	type plain rawFact

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/senda-org/senda/content"
 )
@@ -22,7 +23,10 @@ import (
 type reader struct {
 	synonyms map[string]string
 	idioms   map[string]bool
-	classes  []class
+	// phrases maps the first word of a synonym or idiom of several words
+	// to the most words one has, so other words cost one lookup.
+	phrases map[string]int
+	classes []class
 	// logp holds log P(feature | class), row per feature, a column per class.
 	logp []float32
 	// logbg holds log P(feature) in all examples together: the background
@@ -52,23 +56,42 @@ const temperature = 3.0
 
 func newReader(p *content.Pack) *reader {
 	u := p.Understanding
-	r := &reader{synonyms: map[string]string{}, idioms: map[string]bool{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
+	r := &reader{synonyms: map[string]string{}, idioms: map[string]bool{}, phrases: map[string]int{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
 	r.stems[langES], r.stems[langEN] = map[string]string{}, map[string]string{}
 	for _, i := range u.Idioms {
 		r.idioms[spellPhrase(i)] = true
+		r.notePhrase(spellPhrase(i))
 	}
 	for from, to := range u.Synonyms {
 		r.synonyms[spellPhrase(from)] = to
+		r.notePhrase(spellPhrase(from))
 	}
-	if len(u.Examples) == 0 {
-		return r
+	if len(u.Examples) > 0 {
+		r.train(r.samples(p))
 	}
+	return r
+}
+
+// notePhrase remembers how many words a phrase starting with its first
+// word may have.
+func (r *reader) notePhrase(ph string) {
+	words := strings.Fields(ph)
+	if len(words) > 1 {
+		r.phrases[words[0]] = max(r.phrases[words[0]], len(words))
+	}
+}
+
+// sample is one training message: its features and its class.
+type sample struct {
+	feats []uint64
+	c     int
+}
+
+// samples turns the training set into features, giving each class and
+// each feature its index.
+func (r *reader) samples(p *content.Pack) []sample {
 	classOf := map[class]int{}
-	type sample struct {
-		feats []uint64
-		c     int
-	}
-	var samples []sample
+	var out []sample
 	for _, ex := range trainingSet(p) {
 		c := class{node: ex.Node, kind: ex.Kind}
 		ci, ok := classOf[c]
@@ -82,49 +105,42 @@ func newReader(p *content.Pack) *reader {
 			lang = langEN
 		}
 		feats := r.featuresLang(content.Normalize(ex.Text), lang, true, nil)
-		samples = append(samples, sample{feats, ci})
+		out = append(out, sample{feats, ci})
 		for _, f := range feats {
 			if _, ok := r.rows[f]; !ok {
 				r.rows[f] = int32(len(r.rows))
 			}
 		}
 	}
+	return out
+}
+
+// train counts features per class once and turns the counts into
+// smoothed log probabilities, the background's, and each feature's idf.
+func (r *reader) train(samples []sample) {
 	nc, nf := len(r.classes), len(r.rows)
 	counts := make([]float64, nf*nc)
 	totals := make([]float64, nc)
+	df := make([]float64, nf)
+	all := 0.0
 	for _, s := range samples {
 		for _, f := range s.feats {
 			counts[int(r.rows[f])*nc+s.c]++
+			df[r.rows[f]]++
 		}
 		totals[s.c] += float64(len(s.feats))
+		all += float64(len(s.feats))
 	}
 	r.logp = make([]float32, nf*nc)
 	r.logbg = make([]float32, nf)
 	r.idf = make([]float32, nf)
-	df := make([]float64, nf)
-	for _, s := range samples {
-		for _, f := range s.feats {
-			df[r.rows[f]]++
-		}
-	}
 	for row := range nf {
 		r.idf[row] = float32(math.Log(float64(len(samples)) / df[row]))
-	}
-	all := 0.0
-	for _, t := range totals {
-		all += t
-	}
-	for row := range nf {
-		n := 0.0
-		for c := range nc {
-			n += counts[row*nc+c]
-		}
-		r.logbg[row] = float32(math.Log((n + smoothing) / (all + smoothing*float64(nf))))
+		r.logbg[row] = float32(math.Log((df[row] + smoothing) / (all + smoothing*float64(nf))))
 		for c := range nc {
 			r.logp[row*nc+c] = float32(math.Log((counts[row*nc+c] + smoothing) / (totals[c] + smoothing*float64(nf))))
 		}
 	}
-	return r
 }
 
 // features returns the features of a normalized message.
@@ -199,7 +215,7 @@ func (r *reader) stem(w string, lang int, learn bool) string {
 }
 
 // reading is what the reader makes of a message: each class's
-// probability, best first.
+// probability, in the order of the classes.
 type reading struct {
 	known  int // features the reader has seen in examples
 	scores []scored
@@ -258,15 +274,6 @@ func (r *reader) read(norm string) reading {
 	for c, s := range sums {
 		out.scores[c].class, out.scores[c].p = r.classes[c], s/total
 	}
-	slices.SortFunc(out.scores, func(a, b scored) int {
-		switch {
-		case a.p > b.p:
-			return -1
-		case a.p < b.p:
-			return 1
-		}
-		return a.node - b.node
-	})
 	return out
 }
 

@@ -156,20 +156,20 @@ func spellPhrase(s string) string {
 	return b.String()
 }
 
-// maxPhrase bounds the words of a synonym or idiom.
-const maxPhrase = 4
-
 func (r *reader) synonymAt(words []string, i int) (string, int) {
-	for n := min(maxPhrase, len(words)-i); n >= 1; n-- {
+	for n := min(r.phrases[words[i]], len(words)-i); n >= 2; n-- {
 		if to, ok := r.synonyms[strings.Join(words[i:i+n], " ")]; ok {
 			return to, n
 		}
+	}
+	if to, ok := r.synonyms[words[i]]; ok {
+		return to, 1
 	}
 	return "", 0
 }
 
 func (r *reader) idiomAt(words []string, i int) int {
-	for n := min(maxPhrase, len(words)-i); n >= 2; n-- {
+	for n := min(r.phrases[words[i]], len(words)-i); n >= 2; n-- {
 		if r.idioms[strings.Join(words[i:i+n], " ")] {
 			return n
 		}

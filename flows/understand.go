@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"slices"
+
 	"github.com/senda-org/senda/content"
 )
 
@@ -58,7 +60,10 @@ const (
 	minUrgentEvidence = 6.0
 	// minUrgentSecond is how likely danger must be, behind another page,
 	// for the question between the two to be asked instead of the page.
-	minUrgentSecond = 0.1
+	minUrgentSecond = 0.05
+	// minUrgentFeatures: one word alone ("pelo", "pago") never opens a page
+	// of danger by reading; the pack's urgent keywords, typed exactly, do.
+	minUrgentFeatures = 2
 )
 
 // Understand reads a sentence as Step does once commands, numbers and
@@ -74,32 +79,57 @@ func (e *Engine) understand(norm string) Reading {
 		out.None = 1
 		return out
 	}
-	// Kinds of distress that share a page (violence, threats, robbery)
-	// add up; the likeliest kind names the step.
-	type nodeScore struct {
-		node, kind int
-		p, ev      float64
+	var buf [64]nodeScore
+	nodes, none := byNode(rd, buf[:0])
+	out.None = none
+	first, second := topTwo(nodes)
+	if first < 0 {
+		return out
 	}
-	var buf [16]nodeScore
-	nodes := buf[:0]
+	a := nodes[first]
+	out.Node, out.Kind, out.Score, out.Evidence = a.node, a.kind, a.p, a.ev
+	var b nodeScore
+	if second >= 0 {
+		b = nodes[second]
+		out.RunnerUp, out.RunnerUpScore = b.node, b.p
+	}
+	out.Verdict = verdict(a, b, second >= 0, rd.known)
+	return out
+}
+
+// nodeScore is a page's probability. Kinds of distress that share a page
+// (violence, threats, robbery) add up; the likeliest names the step.
+type nodeScore struct {
+	node, kind int
+	p, ev      float64
+	best       float64 // the probability of its likeliest kind
+}
+
+// byNode adds up the classes' probabilities per page, and the
+// probability of no page.
+func byNode(rd reading, nodes []nodeScore) ([]nodeScore, float64) {
+	none := 0.0
 	for _, s := range rd.scores {
 		if s.node < 0 {
-			out.None += s.p
+			none += s.p
 			continue
 		}
-		found := false
-		for i := range nodes {
-			if nodes[i].node == s.node {
-				nodes[i].p += s.p
-				found = true
-				break
-			}
+		i := slices.IndexFunc(nodes, func(n nodeScore) bool { return n.node == s.node })
+		if i < 0 {
+			nodes = append(nodes, nodeScore{s.node, s.kind, s.p, s.evidence, s.p})
+			continue
 		}
-		if !found && len(nodes) < cap(nodes) {
-			nodes = append(nodes, nodeScore{s.node, s.kind, s.p, s.evidence})
+		if s.p > nodes[i].best {
+			nodes[i].kind, nodes[i].ev, nodes[i].best = s.kind, s.evidence, s.p
 		}
+		nodes[i].p += s.p
 	}
-	first, second := -1, -1
+	return nodes, none
+}
+
+// topTwo returns the indexes of the two likeliest pages, -1 for none.
+func topTwo(nodes []nodeScore) (first, second int) {
+	first, second = -1, -1
 	for i := range nodes {
 		switch {
 		case first < 0 || nodes[i].p > nodes[first].p:
@@ -108,32 +138,31 @@ func (e *Engine) understand(norm string) Reading {
 			second = i
 		}
 	}
-	if first < 0 {
-		return out
-	}
-	a := nodes[first]
-	out.Node, out.Kind, out.Score, out.Evidence = a.node, a.kind, a.p, a.ev
-	if second >= 0 {
-		out.RunnerUp, out.RunnerUpScore = nodes[second].node, nodes[second].p
-	}
+	return first, second
+}
+
+// verdict decides between the page a, the question between a and b, and
+// not understood. known is how many of the message's features the reader
+// has seen.
+func verdict(a, b nodeScore, hasB bool, known int) Verdict {
 	threshold, evidence := minPage, minEvidence
 	if a.kind >= 0 {
 		threshold, evidence = minUrgent, minUrgentEvidence
 	}
 	switch {
-	case a.ev < evidence:
-	case a.p >= threshold:
-		out.Verdict = VerdictPage
-	case second >= 0 && a.p+out.RunnerUpScore >= minPair && out.RunnerUpScore >= minSecond:
-		out.Verdict = VerdictChoice
+	case a.ev < evidence, a.kind >= 0 && known < minUrgentFeatures:
+		return VerdictNone
+	case a.p < threshold:
+		if hasB && a.p+b.p >= minPair && b.p >= minSecond {
+			return VerdictChoice
+		}
+		return VerdictNone
+	case a.kind < 0 && hasB && b.kind >= 0 && b.p >= minUrgentSecond && b.ev >= minUrgentEvidence:
+		// Recall first: a page about something else, with danger close
+		// behind, becomes the one question, which carries the help numbers.
+		return VerdictChoice
 	}
-	// Recall first: a page about something else, with danger close behind,
-	// becomes the one question, which carries the help numbers.
-	if out.Verdict == VerdictPage && a.kind < 0 && second >= 0 && nodes[second].kind >= 0 &&
-		out.RunnerUpScore >= minUrgentSecond && nodes[second].ev >= minUrgentEvidence {
-		out.Verdict = VerdictChoice
-	}
-	return out
+	return VerdictPage
 }
 
 // understood answers a sentence the reader understood: the page, or the
@@ -147,11 +176,9 @@ func (e *Engine) understood(st State, rd Reading) Result {
 		}
 	}
 	res := e.open(st, rd.Node, rd.Kind)
-	if res.Signal == SignalDistress || e.pack.Nodes[rd.Node].Urgent {
-		// Read, not typed as a keyword: the help numbers come first, in
-		// case the page is not the one she needs.
-		res.State.Screen.Note = content.NoteHelpLine
-	}
+	// Read, not typed as a keyword: the help numbers come first, in case
+	// the page is not the one she needs.
+	res.State.Screen.Note = content.NoteHelpLine
 	return res
 }
 
@@ -163,6 +190,9 @@ func (e *Engine) open(st State, node, kind int) Result {
 	res := Result{State: e.jump(st, node)}
 	if kind < 0 {
 		kind = e.distressKind(node)
+	}
+	if e.numberless[node] {
+		res.State.Screen.Note = content.NoteHelpLine
 	}
 	if k := kind; k >= 0 {
 		res.Signal, res.Distress = SignalDistress, e.pack.Distress[k].ID
@@ -190,4 +220,38 @@ func (e *Engine) chosen(st State, n int, in Input) Result {
 		return e.open(st, b, -1)
 	}
 	return e.miss(st, in.Channel)
+}
+
+// numberless marks the urgent pages whose first page shows no phone
+// number on at least one channel.
+func numberless(p *content.Pack) []bool {
+	out := make([]bool, len(p.Nodes))
+	for _, n := range p.Nodes {
+		if !n.Urgent {
+			continue
+		}
+		for _, ch := range content.Channels {
+			s := content.Screen{Kind: content.ScreenNode, Arg: uint16(n.Index)}
+			if !hasPhoneNumber(p.Page(s, 0, ch, 0).Text) {
+				out[n.Index] = true
+			}
+		}
+	}
+	return out
+}
+
+// hasPhoneNumber reports whether a text has a run of three digits or more.
+func hasPhoneNumber(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			run++
+			if run >= 3 {
+				return true
+			}
+			continue
+		}
+		run = 0
+	}
+	return false
 }

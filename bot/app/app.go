@@ -272,11 +272,21 @@ func (a *App) newValidator() (*twilio.Validator, error) {
 	return twilio.NewRotatingValidator(tw.AuthToken, tw.AuthTokenPrevious, base)
 }
 
+// contentSwitches names the content pack's switches the configuration
+// turns on: what the pack tells people about Twilio's records follows
+// SENDA_TWILIO_ERASE.
+func (a *App) contentSwitches() []string {
+	if a.cfg.Erase {
+		return []string{content.SwitchTwilioErase}
+	}
+	return nil
+}
+
 func (a *App) newConversation(prefix string) error {
 	pack := a.deps.Pack
 	if pack == nil {
 		var err error
-		if pack, err = conversation.LoadPack(a.cfg.ContentDir, a.log); err != nil {
+		if pack, err = conversation.LoadPack(a.cfg.ContentDir, a.log, a.contentSwitches()...); err != nil {
 			return err
 		}
 	}
@@ -295,7 +305,7 @@ func (a *App) newConversation(prefix string) error {
 	}
 	c, err := conversation.New(a.rdb, a.hasher, a.subs, a.metrics, a.log, pack, conversation.Settings{
 		Prefix: prefix, SessionTTL: cmp.Or(a.deps.SessionTTL, a.cfg.SessionTTL), DefaultLang: a.cfg.DefaultLang, LangByNumber: a.cfg.LangByNumber,
-		Subscriptions: a.cfg.Broadcast.Subscriptions(), ContentDir: a.cfg.ContentDir,
+		Subscriptions: a.cfg.Broadcast.Subscriptions(), ContentDir: a.cfg.ContentDir, Switches: a.contentSwitches(),
 	}, opts...)
 	if err != nil {
 		return err

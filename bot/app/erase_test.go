@@ -257,3 +257,21 @@ func TestEraseBroadcastMessages(t *testing.T) {
 		t.Errorf("delivered = %d, want 2: erasure must not stop the counting", got.Delivered)
 	}
 }
+
+// issue 14, item 10: the privacy page says what Twilio keeps as
+// SENDA_TWILIO_ERASE makes it true.
+func TestPrivacyPageFollowsErase(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		ts, _ := eraseService(t, on)
+		s := ts.sms("+502 5550-2099")
+		s.say(t, "hola")
+		got := s.say(t, "historial") + s.say(t, "mas") // the sentence is on the SMS page after
+		want, never := "guarda registros", "que los borre"
+		if on {
+			want, never = never, want
+		}
+		if !strings.Contains(got, want) || strings.Contains(got, never) {
+			t.Errorf("SENDA_TWILIO_ERASE on=%v: the privacy page says\n%s\nwant %q", on, got, want)
+		}
+	}
+}

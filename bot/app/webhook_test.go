@@ -79,17 +79,18 @@ func TestWebhookConversation(t *testing.T) {
 	ts := newTestService(t, testConfig(), Deps{})
 	s := ts.sms("+502 5550-2001")
 	steps := []struct{ in, want string }{
-		{"hola", "nadie lee tus mensajes"},
-		{"mas", "1 Salud\n"},
+		{"hola", "nadie lee esto"},
+		{"mas", "4 Seguridad\n"},
 		{"2", "4 PrEP"},
-		{"4", "Senda 1/4"},
-		{"más", "Senda 2/4"},
-		{"MAAAS!", "Senda 3/4"},
-		{"mas", "Senda 4/4"},
+		{"4", "Senda 1/5"},
+		{"más", "Senda 2/5"},
+		{"MAAAS!", "Senda 3/5"},
+		{"mas", "Senda 4/5"},
+		{"mas", "Senda 5/5"},
 		{"mas", "No hay mas."},
 		{"0", "1 Revision de ITS"},
 		{"volver", "9 Avisos"},
-		{"DERECHOS", "2 PDH"},
+		{"DERECHOS", "3 PDH"},
 		{"patata", "No entendi"},
 		{"ENGLISH", "Your rights and legal help"},
 		{"xyz", "Sorry, pick a number"},
@@ -318,7 +319,7 @@ func TestSessionExpiresAndStartsOver(t *testing.T) {
 	}
 	// "1" in the sexual health menu would be STI testing; after expiry the
 	// conversation starts over with the welcome.
-	if got := s.say(t, "1"); !strings.Contains(got, "nadie lee tus mensajes") {
+	if got := s.say(t, "1"); !strings.Contains(got, "nadie lee esto") {
 		t.Fatalf("after expiry got\n%s\nwant the welcome of a new conversation", got)
 	}
 }

@@ -208,6 +208,7 @@ func (c *Console) Register(g *echo.Group) {
 	g.GET("/estadisticas.csv", c.statsCSV, signed...)
 	g.GET("/contenido", c.contentPage, signed...)
 	g.POST("/contenido", c.simulate, signed...)
+	g.POST("/contenido/frase", c.readPhrase, signed...)
 	g.GET("/registro", c.auditPage, signed...)
 	g.GET("/reportes", c.reportsPage, signed...)
 	g.GET("/reportes/:id", c.reportPage, signed...)

@@ -668,3 +668,14 @@ func TestWorkersCheck(t *testing.T) {
 		t.Errorf("one worker reading: %+v", c)
 	}
 }
+
+// issue 14, item 11: Inicio says how many numbers shown to people nobody
+// at the NGO confirmed by a call (the default pack records no call yet).
+func TestHomeCountsUncalledNumbers(t *testing.T) {
+	e := setup(t)
+	c := e.client()
+	e.signIn(c)
+	if home := e.do(c, "GET", "/admin/", nil); !strings.Contains(home.body, "6 números sin confirmar por llamada") {
+		t.Errorf("Inicio lacks the uncalled numbers:\n%s", home.body)
+	}
+}

@@ -23,12 +23,15 @@ type homeData struct {
 	Date    string
 	Unread  bool // the figures could not be read
 	Channel template.HTML
+	// Uncalled counts the numbers people can be shown that nobody at the
+	// NGO rang in the last 180 days: the launch gate (docs/GUIA.md).
+	Uncalled int
 }
 
 func (c *Console) home(ec echo.Context) error {
 	ctx := ec.Request().Context()
 	v := c.view(ec, "home")
-	d := homeData{Date: formatDate(c.now(), c.opts.Location, v.Lang)}
+	d := homeData{Date: formatDate(c.now(), c.opts.Location, v.Lang), Uncalled: len(c.opts.Pack().Uncalled(c.now(), content.LaunchAge))}
 	if c.opts.Health != nil {
 		d.Checks = c.opts.Health.Check(ctx)
 	}
@@ -203,6 +206,7 @@ type nodeRow struct {
 
 type contentData struct {
 	Sim      simView
+	Phrase   *phraseView // the phrase tester's answer, when one was asked
 	Errors   []string
 	Warnings []string
 	Checked  bool
@@ -216,13 +220,13 @@ type contentData struct {
 const staleAfter = 180 * 24 * time.Hour
 
 func (c *Console) contentPage(ec echo.Context) error {
-	return c.renderContent(ec, http.StatusOK, simView{Channel: "whatsapp"})
+	return c.renderContent(ec, http.StatusOK, simView{Channel: "whatsapp"}, nil)
 }
 
-func (c *Console) renderContent(ec echo.Context, status int, sim simView) error {
+func (c *Console) renderContent(ec echo.Context, status int, sim simView, phrase *phraseView) error {
 	v := c.view(ec, "content")
 	p := c.opts.Pack()
-	d := contentData{Sim: sim, Graph: menuGraph(p, langIndex(p, v.Lang)), Langs: p.Languages}
+	d := contentData{Sim: sim, Phrase: phrase, Graph: menuGraph(p, langIndex(p, v.Lang)), Langs: p.Languages}
 	if c.opts.Check != nil {
 		if r := c.opts.Check(); r != nil {
 			d.Checked = true

@@ -73,7 +73,7 @@ func (c *Console) simulate(ec echo.Context) error {
 	}
 	sim := simView{Channel: ch.String(), Lang: ec.FormValue("lang")}
 	if ec.FormValue("action") == "restart" {
-		return c.renderContent(ec, http.StatusOK, sim)
+		return c.renderContent(ec, http.StatusOK, sim, nil)
 	}
 	var carry simCarry
 	st, isNew := flows.State{}, true
@@ -120,5 +120,5 @@ func (c *Console) simulate(ec echo.Context) error {
 	}
 	b, _ := json.Marshal(carry)
 	sim.Lines, sim.Carry = carry.Lines, c.sign(b)
-	return c.renderContent(ec, http.StatusOK, sim)
+	return c.renderContent(ec, http.StatusOK, sim, nil)
 }

@@ -107,7 +107,7 @@ func TestTryLaterSpeaksTheConversationsLanguage(t *testing.T) {
 	var logs bytes.Buffer
 	c := replica(t, rdb, "lang:", metrics.New(), &logs)
 	ctx := context.Background()
-	if got := c.Handle(ctx, Inbound{From: "+50255500051", To: "+14155550100", Body: "HI", SID: "SM1"}).Text; !strings.Contains(got, "nobody reads your messages") {
+	if got := c.Handle(ctx, Inbound{From: "+50255500051", To: "+14155550100", Body: "HI", SID: "SM1"}).Text; !strings.Contains(got, "nobody reads this") {
 		t.Fatalf("the English number answered\n%s", got)
 	}
 	hook.Set(faults.Rule{}) // every call fails

@@ -55,6 +55,10 @@ type Settings struct {
 	// ContentDir is where Reload loads the pack from; empty means the
 	// embedded pack, which cannot change.
 	ContentDir string
+	// Switches names the content pack's switches that are on, fed from
+	// the configuration (content.SwitchTwilioErase when SENDA_TWILIO_ERASE
+	// is on), so a reloaded pack says the same as the first.
+	Switches []string
 }
 
 // Option changes how a Conversation is built (tests use them as seams).
@@ -292,17 +296,17 @@ func (c *Conversation) apply(ctx context.Context, p *content.Pack, id ident.Send
 }
 
 // LoadPack loads the pack in dir, or the embedded default pack when dir is
-// empty, and logs its warnings.
-func LoadPack(dir string, log *slog.Logger) (*content.Pack, error) {
+// empty, with the switches named in on, and logs its warnings.
+func LoadPack(dir string, log *slog.Logger, on ...string) (*content.Pack, error) {
 	var (
 		p      *content.Pack
 		report *content.Report
 		err    error
 	)
 	if dir == "" {
-		p, report, err = content.Default()
+		p, report, err = content.Default(on...)
 	} else {
-		p, report, err = content.LoadDir(dir)
+		p, report, err = content.LoadDir(dir, on...)
 	}
 	if err != nil {
 		return nil, err
@@ -334,7 +338,7 @@ func (c *Conversation) Reload() error {
 	}
 	c.reloadMu.Lock()
 	defer c.reloadMu.Unlock()
-	p, err := LoadPack(c.set.ContentDir, c.log)
+	p, err := LoadPack(c.set.ContentDir, c.log, c.set.Switches...)
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}

@@ -44,7 +44,7 @@ func TestHandleAnswersAndRepeatsForARepeatedSid(t *testing.T) {
 		c, _ := newTestConversation(t, Settings{}, WithCacheSize(cache))
 		ctx := context.Background()
 		home := c.Handle(ctx, Inbound{From: "+50255500001", To: "+50220000000", Body: "HOLA", SID: "SM1"})
-		if !strings.Contains(home.Text, "nadie lee tus mensajes") {
+		if !strings.Contains(home.Text, "nadie lee esto") {
 			t.Fatalf("cache %d: HOLA answered\n%s\nwant the welcome", cache, home.Text)
 		}
 		health := c.Handle(ctx, Inbound{From: "+50255500001", Body: "1", SID: "SM2"})
@@ -59,7 +59,7 @@ func TestSettingsPickTheStartingLanguage(t *testing.T) {
 	t.Parallel()
 	c, _ := newTestConversation(t, Settings{LangByNumber: map[string]string{"whatsapp:+14155238886": "en"}})
 	got := c.Handle(context.Background(), Inbound{From: "whatsapp:+50255500002", To: "whatsapp:+14155238886", Body: "HI", SID: "SM1"})
-	if !strings.Contains(got.Text, "Choose a number") {
+	if !strings.Contains(got.Text, "Senda does not charge you") {
 		t.Fatalf("a number set to English answered\n%s", got.Text)
 	}
 	if _, err := New(nil, nil, nil, nil, nil, c.Pack(), Settings{DefaultLang: "fr"}); err == nil || !strings.Contains(err.Error(), `"fr" is not a language`) {
@@ -186,7 +186,7 @@ func TestSessionOfThePreviousLayoutContinues(t *testing.T) {
 	if got := c.Handle(ctx, Inbound{From: from, Body: "2", SID: "SM2"}).Text; got != health {
 		t.Fatalf("a retry over a value of the previous layout answered\n%s\nwant\n%s", got, health)
 	}
-	if got := c.Handle(ctx, Inbound{From: from, Body: "0", SID: "SM3"}).Text; strings.Contains(got, "nadie lee tus mensajes") {
+	if got := c.Handle(ctx, Inbound{From: from, Body: "0", SID: "SM3"}).Text; strings.Contains(got, "nadie lee esto") {
 		t.Fatalf("a conversation of the previous layout restarted:\n%s", got)
 	}
 }

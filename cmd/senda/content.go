@@ -12,19 +12,26 @@ import (
 
 	"github.com/senda-org/senda/bot/config"
 	"github.com/senda-org/senda/content"
+	"github.com/senda-org/senda/flows"
 )
 
 const contentUsage = `Usage:
-  senda content check [-q] [--stale 180d] [DIR]
+  senda content check [-q] [--stale 180d] [--launch] [--date YYYY-MM-DD] [DIR]
   senda content export --lang kaq [--format csv|po] [DIR]
   senda content import --lang kaq [--format csv|po] FILE [DIR]
 
-check prints every error and warning as file:line, then for every language
+check prints every error and warning as file:line, runs the phrase tests of
+tests.yaml (each phrase and the page it must reach) and names each failure,
+then for every language
 a table of what each node's reply costs per channel (characters of the
 longest page, encoding, pages and SMS segments), which languages people are
 offered, and the facts that must be confirmed before launch. With --stale it
 also lists the facts in facts.yaml nobody has checked for that long, and
-fails when there are any. Exits 1 when the pack has errors.
+fails when there are any. With --launch it lists every phone number people
+can be shown that the NGO has not rung within 180 days (called: in
+facts.yaml) and fails while there is one: Senda is not ready to launch.
+--date checks as of that day instead of today. Exits 1 when the pack has
+errors.
 
 export writes every text of the pack, with its Spanish source and the
 language's translation and status (missing, draft, reviewed, outdated), to
@@ -52,6 +59,8 @@ func runContent(args []string, stdout, stderr io.Writer, getenv config.Lookup) e
 	fs.Usage = func() { fmt.Fprint(stderr, contentUsage) }
 	quiet := fs.Bool("q", false, "check: print only errors and warnings, no tables")
 	stale := fs.String("stale", "", "check: list facts not checked for this long (180d, 26w), and fail if there are any")
+	launch := fs.Bool("launch", false, "check: fail while a number people see was not confirmed by a call within 180 days")
+	date := fs.String("date", "", "check: the day to check as of (YYYY-MM-DD; default today)")
 	lang := fs.String("lang", "", "export, import: the language code, e.g. kaq")
 	format := fs.String("format", "", "export, import: csv or po (import: default from the file name)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -84,7 +93,7 @@ func runContent(args []string, stdout, stderr io.Writer, getenv config.Lookup) e
 	}
 	pack, report, name, err := loadContent(dir)
 	if args[0] == "check" {
-		return contentCheck(pack, report, name, err, *quiet, *stale, stdout, stderr)
+		return contentCheck(pack, report, name, err, checkOptions{quiet: *quiet, stale: *stale, launch: *launch, date: *date}, stdout, stderr)
 	}
 	if err != nil {
 		return err
@@ -103,22 +112,43 @@ func runContent(args []string, stdout, stderr io.Writer, getenv config.Lookup) e
 	return contentImport(pack, dir, *lang, *format, fs.Arg(0), stdout, stderr)
 }
 
-// loadContent loads dir, or the embedded pack when dir is empty.
+// loadContent loads dir, or the embedded pack when dir is empty, checking
+// both sides of every switch.
 func loadContent(dir string) (*content.Pack, *content.Report, string, error) {
 	if dir == "" {
-		p, r, err := content.Default()
+		p, r, err := content.Check(content.DefaultFS(), content.DefaultName)
 		return p, r, content.DefaultName + " (embedded)", err
 	}
-	p, r, err := content.LoadDir(dir)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		p, r, err := content.LoadDir(dir) // says what is wrong with dir
+		return p, r, dir, err
+	}
+	p, r, err := content.Check(os.DirFS(dir), dir)
 	return p, r, dir, err
 }
 
-func contentCheck(pack *content.Pack, report *content.Report, name string, err error, quiet bool, stale string, stdout, stderr io.Writer) error {
+// checkOptions are the flags of `senda content check`.
+type checkOptions struct {
+	quiet  bool
+	stale  string // an age, or "" for no list of stale facts
+	launch bool
+	date   string // YYYY-MM-DD, or "" for today
+}
+
+func contentCheck(pack *content.Pack, report *content.Report, name string, err error, opts checkOptions, stdout, stderr io.Writer) error {
 	var age time.Duration
-	if stale != "" {
+	if opts.stale != "" {
 		var perr error
-		if age, perr = content.ParseAge(stale); perr != nil {
+		if age, perr = content.ParseAge(opts.stale); perr != nil {
 			fmt.Fprintf(stderr, "senda content check: --stale: %v\n", perr)
+			return errUsage
+		}
+	}
+	now := time.Now()
+	if opts.date != "" {
+		var perr error
+		if now, perr = time.Parse(time.DateOnly, opts.date); perr != nil {
+			fmt.Fprintf(stderr, "senda content check: --date %q: write the day as YYYY-MM-DD\n", opts.date)
 			return errUsage
 		}
 	}
@@ -133,13 +163,42 @@ func contentCheck(pack *content.Pack, report *content.Report, name string, err e
 		fmt.Fprintf(stdout, "\n%s: %d error(s), %d warning(s)\n", name, len(report.Errors()), len(report.Warnings()))
 		return errReported
 	}
-	nStale := pack.WriteSummary(stdout, content.SummaryOptions{Figures: !quiet, Now: time.Now(), StaleAge: age})
+	nStale := pack.WriteSummary(stdout, content.SummaryOptions{Figures: !opts.quiet, Now: now, StaleAge: age})
+	nUncalled := 0
+	if opts.launch {
+		nUncalled = pack.WriteLaunch(stdout, now)
+	}
 	fmt.Fprintf(stdout, "\n%s: ok, %d nodes, %d topics, %d languages, %d facts, %d warning(s)\n", name, len(pack.Nodes), len(pack.Topics), len(pack.Languages), len(pack.Facts), len(report.Warnings()))
+	if failed := phraseTests(pack, stdout); failed > 0 {
+		return errReported
+	}
 	if nStale > 0 {
-		fmt.Fprintf(stdout, "%d fact(s) not checked within %s: ring or look them up again, then update checked and checked_by in facts.yaml\n", nStale, stale)
+		fmt.Fprintf(stdout, "%d fact(s) not checked within %s: ring or look them up again, then update checked and checked_by in facts.yaml\n", nStale, opts.stale)
+	}
+	if nUncalled > 0 {
+		fmt.Fprintf(stdout, "not ready to launch: %d number(s) not confirmed by a call / no listo para lanzar: %d número(s) sin confirmar por llamada\n", nUncalled, nUncalled)
+	}
+	if nStale > 0 || nUncalled > 0 {
 		return errReported
 	}
 	return nil
+}
+
+// phraseTests runs the pack's tests.yaml through the engine, names each
+// failure and returns how many failed.
+func phraseTests(pack *content.Pack, stdout io.Writer) int {
+	if len(pack.Tests) == 0 {
+		return 0
+	}
+	failed := 0
+	for _, r := range flows.New(pack, flows.Options{}).RunPhraseTests() {
+		if !r.Pass {
+			failed++
+			fmt.Fprintln(stdout, r)
+		}
+	}
+	fmt.Fprintf(stdout, "%d of %d phrase tests (tests.yaml) pass / pruebas de frases que pasan\n", len(pack.Tests)-failed, len(pack.Tests))
+	return failed
 }
 
 func contentExport(pack *content.Pack, lang, format string, stdout, stderr io.Writer) error {

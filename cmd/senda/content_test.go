@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -27,6 +28,10 @@ func TestContentCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(facts, []byte(strings.Replace(string(data), "checked: 2026-11-20", "checked: 2020-01-01", 1)), 0o644)
+	failing := copyPack(t)
+	os.WriteFile(filepath.Join(failing, "tests.yaml"), []byte("tests:\n  - {phrase: \"me muero de risa\", page: crisis}\n  - {phrase: \"donde me regalan condones\", page: sexual_condones}\n"), 0o644)
+	called := copyPack(t)
+	os.WriteFile(filepath.Join(called, "facts.yaml"), regexp.MustCompile(`(?m)^(    value: "\d+"\n)`).ReplaceAll(data, []byte("${1}    called: 2026-12-01\n")), 0o644)
 
 	cases := []struct {
 		name       string
@@ -36,10 +41,20 @@ func TestContentCommands(t *testing.T) {
 		wantStderr string
 	}{
 		{name: "check shows every language", args: []string{"content", "check", dir}, code: exitOK,
-			wantStdout: []string{"Replies in es", "Replies in en", "Replies in kaq", "kaq Kaqchikel: 0 of", "not offered yet", "mp_mujeres (1572)"}},
+			wantStdout: []string{"phrase tests (tests.yaml) pass", "Replies in es", "Replies in en", "Replies in kaq", "kaq Kaqchikel: 0 of", "not offered yet", "mp_mujeres (1572)"}},
 		{name: "stale facts fail the check", args: []string{"content", "check", "-q", "--stale", "180d", stale}, code: exitError,
 			wantStdout: []string{"Not checked for more than 180 days", "policia (110), checked 2020-01-01", "1 fact(s) not checked within 180d"}},
+		{name: "a phrase test that fails is named", args: []string{"content", "check", "-q", failing}, code: exitError,
+			wantStdout: []string{`tests.yaml:2: "me muero de risa" reached none, want crisis`, "1 of 2 phrase tests (tests.yaml) pass"}},
 		{name: "no stale facts", args: []string{"content", "check", "-q", "--stale", "100000d", dir}, code: exitOK},
+		{name: "no number rung: not ready to launch", args: []string{"content", "check", "-q", "--launch", "--date", "2026-12-07", dir}, code: exitError,
+			wantStdout: []string{"policia (110), never rung", "bomberos_vol (122)", "bomberos_mun (123)", "pdh (1555)", "mp_extorsion (1574)", "mp_mujeres (1572)",
+				"6 number(s) not confirmed by a call", "no listo para lanzar"}},
+		{name: "every number rung: ready to launch", args: []string{"content", "check", "-q", "--launch", "--date", "2026-12-07", called}, code: exitOK,
+			wantStdout: []string{"every number people see was confirmed by a call in the last 180 days"}},
+		{name: "rung too long ago", args: []string{"content", "check", "-q", "--launch", "--date", "2027-07-01", called}, code: exitError,
+			wantStdout: []string{"pdh (1555), last rung / última llamada 2026-12-01"}},
+		{name: "a bad date", args: []string{"content", "check", "--launch", "--date", "mañana", dir}, code: exitUsage, wantStderr: "write the day as YYYY-MM-DD"},
 		{name: "a bad age", args: []string{"content", "check", "--stale", "soon", dir}, code: exitUsage, wantStderr: "write it as days"},
 		{name: "export csv", args: []string{"content", "export", "--lang", "kaq", dir}, code: exitOK,
 			wantStdout: []string{"key,status,source,translation", "node.emergencia.text,missing,"}},

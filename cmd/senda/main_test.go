@@ -77,11 +77,11 @@ func TestChatScripted(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{
-		"> HOLA\n  Senda 1/2\n  Hola. Aqui tienes informacion.",
-		"> 4\n  Senda 1/4",
-		"> MAS\n  Senda 2/4",
+		"> HOLA\n  Senda 1/2\n  Hola. Senda no te cobra.",
+		"> 4\n  Senda 1/5",
+		"> MAS\n  Senda 2/5",
 		"> 0\n  Senda\n  Prevencion y pruebas:",
-		"> qué?\n  Senda\n  No entendi.",
+		"> qué?\n  Senda 1/2\n  No entendi. Elige un numero:\n  Bomberos 122/123 - PDH 1555 - Policia 110",
 		"> ENGLISH\n  Senda\n  Prevention and tests:",
 		"> SALIR\n  Senda\n  Done: we erased",
 	} {
@@ -90,7 +90,7 @@ func TestChatScripted(t *testing.T) {
 		}
 	}
 	code, out, _ = runCmd(t, nil, "good morning\n", "chat", "--channel", "whatsapp", "--lang", "en")
-	if code != exitOK || !strings.Contains(out, "Choose a number") {
+	if code != exitOK || !strings.Contains(out, "Senda does not charge you") {
 		t.Fatalf("chat --lang en --channel whatsapp: exit %d\n%s", code, out)
 	}
 	if code, _, stderr := runCmd(t, nil, "", "chat", "--lang", "fr"); code != exitError || !strings.Contains(stderr, `"fr" is not a language`) {
@@ -129,7 +129,7 @@ func TestServeAnswersAndStops(t *testing.T) {
 	var body bytes.Buffer
 	body.ReadFrom(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(body.String(), "nadie lee tus mensajes") {
+	if resp.StatusCode != 200 || !strings.Contains(body.String(), "nadie lee esto") {
 		t.Fatalf("serve replied %d: %s", resp.StatusCode, body.String())
 	}
 	cancel()
