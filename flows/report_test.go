@@ -205,15 +205,26 @@ func TestDraftUnderAnotherKeyIsStale(t *testing.T) {
 }
 
 // Every question of a report is one SMS page in every offered language, so
-// no MAS is needed between AVISAR and the receipt.
+// no MAS is needed between AVISAR and the receipt. A question asked again
+// after an answer not understood also carries the help numbers (never a
+// dead end): it may take a second page, each page still one segment.
 func TestReportQuestionsFitOnePage(t *testing.T) {
 	t.Parallel()
 	p := defaultPack(t)
 	screens := []content.Screen{{Kind: content.ScreenReportSent}, {Kind: content.ScreenReportDropped},
 		{Kind: content.ScreenReportLimit}, {Kind: content.ScreenReportOff}}
 	for step := uint16(1); step < content.ReportStepConfirm; step++ {
-		screens = append(screens, content.Screen{Kind: content.ScreenReport, Arg: step},
-			content.Screen{Kind: content.ScreenReport, Arg: step, Note: content.NoteUnknown})
+		screens = append(screens, content.Screen{Kind: content.ScreenReport, Arg: step})
+		miss := content.Screen{Kind: content.ScreenReport, Arg: step, Note: content.NoteUnknown}
+		for lang := range p.Languages {
+			pages := p.Pages(miss, lang, content.SMS)
+			if len(pages) > 2 || !strings.Contains(pages[0].Text, "1555") {
+				t.Errorf("%s in %s: %d SMS pages, the first without the help numbers: %q", miss, p.Languages[lang].Code, len(pages), pages[0].Text)
+			}
+			for _, pg := range pages {
+				oneSegment(t, pg.Text)
+			}
+		}
 	}
 	for lang, l := range p.Languages {
 		if !l.Offered && lang != 0 {
