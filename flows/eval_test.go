@@ -33,6 +33,12 @@ import (
 // Floors are per directory, in corpusFloors. A directory not in the table
 // is held to defaultFloors, the figures the issue asks for. Floors catch a
 // regression; they are never the exact figures.
+//
+// A held-out set: put distress.tsv and ordinary.tsv (same format) in a new
+// directory, e.g. testdata/understanding/heldout/, written by someone who
+// has not seen the examples, synonyms, reader or tune set. It is run and
+// held to defaultFloors at once; to set its own floors, add a line to
+// corpusFloors ("heldout": {help: …, right: …, alarms: …, topics: …}).
 
 // floors are the least each headline figure may be (alarms: the most).
 type floors struct {
@@ -221,6 +227,9 @@ func TestUnderstandingCorpora(t *testing.T) {
 	// Mid-menu: the person has chosen an option of the main menu.
 	mid := e.Step(e.Start(0), flows.Input{Text: "1", Channel: content.SMS}).State
 	for _, dir := range dirs {
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			continue
+		}
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
 			msgs := readCorpusDir(t, p, dir)

@@ -104,7 +104,7 @@ func (r *reader) samples(p *content.Pack) []sample {
 		if ex.Lang >= 0 && p.Languages[ex.Lang].Code == "en" {
 			lang = langEN
 		}
-		feats := r.featuresLang(content.Normalize(ex.Text), lang, true, nil)
+		feats, _ := r.featuresLang(content.Normalize(ex.Text), lang, true, nil)
 		out = append(out, sample{feats, ci})
 		for _, f := range feats {
 			if _, ok := r.rows[f]; !ok {
@@ -143,14 +143,16 @@ func (r *reader) train(samples []sample) {
 	}
 }
 
-// features returns the features of a normalized message.
-func (r *reader) features(norm string, buf []uint64) []uint64 {
+// features returns the features of a normalized message, and how many
+// words (stopwords left out) it has.
+func (r *reader) features(norm string, buf []uint64) ([]uint64, int) {
 	return r.featuresLang(norm, -1, false, buf)
 }
 
-// featuresLang returns a message's features, deduplicated; lang -1 means
-// guess it. learn keeps the stems, so messages reuse them.
-func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) []uint64 {
+// featuresLang returns a message's features, deduplicated, and its words
+// without stopwords; lang -1 means guess it. learn keeps the stems, so
+// messages reuse them.
+func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) ([]uint64, int) {
 	var wbuf [maxWords]string
 	words := r.expand(norm, wbuf[:0])
 	if lang < 0 {
@@ -199,8 +201,11 @@ func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) [
 		if !t.negated && len(t.word) >= 5 {
 			add("p", t.word[:4])
 		}
+		if !t.negated && len(s) >= 4 {
+			add("s", sounds(s))
+		}
 	}
-	return out
+	return out, len(toks)
 }
 
 func (r *reader) stem(w string, lang int, learn bool) string {
@@ -217,6 +222,7 @@ func (r *reader) stem(w string, lang int, learn bool) string {
 // reading is what the reader makes of a message: each class's
 // probability, in the order of the classes.
 type reading struct {
+	words  int // the message's words, stopwords left out
 	known  int // features the reader has seen in examples
 	scores []scored
 }
@@ -234,8 +240,8 @@ func (r *reader) read(norm string) reading {
 	if len(r.classes) == 0 || norm == "" {
 		return reading{}
 	}
-	var fbuf [4 * maxWords]uint64
-	feats := r.features(norm, fbuf[:0])
+	var fbuf [6 * maxWords]uint64
+	feats, words := r.features(norm, fbuf[:0])
 	nc := len(r.classes)
 	var sbuf [128]float64
 	sums := sbuf[:0]
@@ -264,7 +270,7 @@ func (r *reader) read(norm string) reading {
 	for _, s := range sums {
 		top = max(top, s)
 	}
-	out := reading{known: known, scores: make([]scored, nc)}
+	out := reading{words: words, known: known, scores: make([]scored, nc)}
 	total := 0.0
 	for c := range sums {
 		out.scores[c].evidence = sums[c] - bg

@@ -84,3 +84,15 @@ func TestStemRestoresTheAccentSnowballNeeds(t *testing.T) {
 		t.Error("a number is not a word to stem")
 	}
 }
+
+func TestSounds(t *testing.T) {
+	t.Parallel()
+	for a, b := range map[string]string{"biolaron": "violaron", "nesesito": "necesito", "kiero": "quiero", "ablar": "hablar", "jente": "gente"} {
+		if sounds(a) != sounds(b) {
+			t.Errorf("sounds(%q) = %q, sounds(%q) = %q", a, sounds(a), b, sounds(b))
+		}
+	}
+	if sounds("pego") == sounds("pago") {
+		t.Error("pego and pago sound alike")
+	}
+}

@@ -274,3 +274,36 @@ func underAge(words []string) int {
 // maxWords bounds the words read in one message; what matters is said
 // early, and a message longer than this is rare.
 const maxWords = 64
+
+// sounds folds the spellings Spanish writers mix up because they sound
+// alike (b/v, s/z/soft c, k/qu/hard c, j/soft g, silent h), so "biolaron"
+// and "nesesito" meet "violaron" and "necesito".
+func sounds(w string) string {
+	var b strings.Builder
+	b.Grow(len(w))
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		var next byte
+		if i+1 < len(w) {
+			next = w[i+1]
+		}
+		soft := next == 'e' || next == 'i'
+		switch {
+		case c == 'v':
+			c = 'b'
+		case c == 'z', c == 'c' && soft, c == 'x':
+			c = 's'
+		case c == 'q' && next == 'u':
+			c = 'k'
+			i++ // the u of qu is not said
+		case c == 'c' && next != 'h':
+			c = 'k'
+		case c == 'g' && soft:
+			c = 'j'
+		case c == 'h' && (i == 0 || w[i-1] != 'c'):
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

@@ -61,9 +61,10 @@ const (
 	// minUrgentSecond is how likely danger must be, behind another page,
 	// for the question between the two to be asked instead of the page.
 	minUrgentSecond = 0.05
-	// minUrgentFeatures: one word alone ("pelo", "pago") never opens a page
-	// of danger by reading; the pack's urgent keywords, typed exactly, do.
-	minUrgentFeatures = 2
+	// minUrgentWords: one word alone ("cuchillo", "pago") never opens a
+	// page of danger by reading; the pack's urgent keywords, typed exactly,
+	// do.
+	minUrgentWords = 2
 )
 
 // Understand reads a sentence as Step does once commands, numbers and
@@ -93,7 +94,7 @@ func (e *Engine) understand(norm string) Reading {
 		b = nodes[second]
 		out.RunnerUp, out.RunnerUpScore = b.node, b.p
 	}
-	out.Verdict = verdict(a, b, second >= 0, rd.known)
+	out.Verdict = verdict(a, b, second >= 0, rd.words)
 	return out
 }
 
@@ -142,15 +143,22 @@ func topTwo(nodes []nodeScore) (first, second int) {
 }
 
 // verdict decides between the page a, the question between a and b, and
-// not understood. known is how many of the message's features the reader
-// has seen.
-func verdict(a, b nodeScore, hasB bool, known int) Verdict {
+// not understood. words is how many words the message has, stopwords left
+// out.
+func verdict(a, b nodeScore, hasB bool, words int) Verdict {
 	threshold, evidence := minPage, minEvidence
 	if a.kind >= 0 {
 		threshold, evidence = minUrgent, minUrgentEvidence
 	}
 	switch {
-	case a.ev < evidence, a.kind >= 0 && known < minUrgentFeatures:
+	case a.ev < evidence:
+		return VerdictNone
+	case a.kind >= 0 && words < minUrgentWords:
+		// One word alone ("cuchillo") is a question at most, never the
+		// page: the page would show on her lock screen for a kitchen tool.
+		if hasB {
+			return VerdictChoice
+		}
 		return VerdictNone
 	case a.p < threshold:
 		if hasB && a.p+b.p >= minPair && b.p >= minSecond {
