@@ -52,6 +52,14 @@ var defaultFloors = floors{help: 0.98, right: 0.80, alarms: 0.03, topics: 0.75}
 // directory to other floors, add a line.
 var corpusFloors = map[string]floors{
 	"tune": {help: 0.98, right: 0.83, alarms: 0.045, topics: 0.80},
+	// Round 1 (2026-12-07): written by a helper that never saw the reader,
+	// examples, synonyms or tune set, from a one-line description of each
+	// page and of who writes; measured once, after tuning ended, worst of the
+	// four ways: help 96.7 %, right 69.6 %, alarms 9.0 %, topics 66.9 %.
+	// Below the figures: these floors only stop a regression. The
+	// reader is never changed for a miss here; a new round needs a new set
+	// (this one stays as a regression set).
+	"heldout": {help: 0.96, right: 0.68, alarms: 0.10, topics: 0.65},
 }
 
 type labelled struct {
