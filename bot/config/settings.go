@@ -59,6 +59,7 @@ func Settings() []Setting {
 		{Name: "SENDA_WAIT_REPLICAS", Default: "0"},
 		{Name: "SENDA_OPTOUT_DIR", Default: "none: no opt-out journal"},
 		{Name: "SENDA_OPTOUT_DAYS", Default: strconv.Itoa(DefaultOptOutDays)},
+		{Name: "SENDA_REPORT_DAYS", Default: strconv.Itoa(DefaultReportDays)},
 		{Name: "SENDA_TWILIO_ERASE", Default: "on in production with Twilio's REST credentials, else off"},
 		{Name: "SENDA_TWILIO_ERASE_RPS", Default: strconv.Itoa(DefaultEraseRPS)},
 		{Name: "SENDA_ADMIN_URL", Client: true, Default: "http://localhost:8080"},
