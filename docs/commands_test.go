@@ -13,9 +13,7 @@ import (
 
 // pendingFlags are documented flags that another branch adds; each leaves
 // this list when that branch is merged.
-var pendingFlags = map[string]string{
-	"content check --launch": "i14-pages: the facts to confirm by calling before launch",
-}
+var pendingFlags = map[string]string{}
 
 // sendaCall finds a call of the senda program where a command starts (a
 // line, or after ; & | or a parenthesis): `senda`, `./senda`,
