@@ -156,7 +156,11 @@ func verdict(a, b nodeScore, hasB bool, words int) Verdict {
 	case a.kind >= 0 && words < minUrgentWords:
 		// One word alone ("cuchillo") is a question at most, never the
 		// page: the page would show on her lock screen for a kitchen tool.
-		if hasB {
+		// The question needs a second page that is a real alternative:
+		// otherwise a word that merely shares a stem with danger ("pato",
+		// "patada") would be offered danger; not understood carries the
+		// help numbers anyway.
+		if hasB && b.p >= minSecond {
 			return VerdictChoice
 		}
 		return VerdictNone
