@@ -41,21 +41,7 @@ func TestBroadcastDeadWorkerProcessIsTakenOverQuickly(t *testing.T) {
 		ts.sms(fmt.Sprintf("+5025559%04d", i)).optIn(t, "1")
 	}
 	fake.Hang(nil, 3) // Twilio creates the first three messages and never answers
-	child := exec.Command(bin, "worker")
-	child.Env = []string{
-		"SENDA_ENV=development", "SENDA_REDIS_URL=" + srv.URL(), "SENDA_HASH_KEY=" + testHashKey,
-		"SENDA_SUBSCRIBER_KEY=" + base64.StdEncoding.EncodeToString(key),
-		"TWILIO_ACCOUNT_SID=" + fake.AccountSID, "TWILIO_AUTH_TOKEN=" + fake.AuthToken,
-		"SENDA_TWILIO_API_BASE=" + fake.URL, "SENDA_TWILIO_FROM=" + testSMSFrom,
-		"SENDA_TWILIO_MPS=1000", "SENDA_WORKERS=3", "SENDA_ADMIN_TOKENS=ngo:" + testAdminToken,
-		"SENDA_QUIET_HOURS=", // none: the test must not depend on the hour
-	}
-	var childLog strings.Builder
-	child.Stdout, child.Stderr = &childLog, &childLog
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	child, childLog := startChildWorker(t, bin, srv.URL(), key, fake.AccountSID, fake.AuthToken, fake.URL)
 	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso importante."}})
 	eventually(t, 15*time.Second, "the child worker stuck on three sends", func() bool { return len(fake.Messages()) >= 3 })
 	time.Sleep(300 * time.Millisecond) // it reads its next deliveries and heartbeats them
@@ -92,21 +78,7 @@ func TestBroadcastAttemptCutOffByAKillIsResentWithinSeconds(t *testing.T) {
 		ts.sms(fmt.Sprintf("+5025558%04d", i)).optIn(t, "1")
 	}
 	fake.SetLatency(time.Minute) // every create waits: none is created before the kill
-	child := exec.Command(bin, "worker")
-	child.Env = []string{
-		"SENDA_ENV=development", "SENDA_REDIS_URL=" + srv.URL(), "SENDA_HASH_KEY=" + testHashKey,
-		"SENDA_SUBSCRIBER_KEY=" + base64.StdEncoding.EncodeToString(key), "SENDA_PUBLIC_URL=" + testPublicURL,
-		"TWILIO_ACCOUNT_SID=" + fake.AccountSID, "TWILIO_AUTH_TOKEN=" + fake.AuthToken,
-		"SENDA_TWILIO_API_BASE=" + fake.URL, "SENDA_TWILIO_FROM=" + testSMSFrom,
-		"SENDA_TWILIO_MPS=1000", "SENDA_WORKERS=3", "SENDA_ADMIN_TOKENS=ngo:" + testAdminToken,
-		"SENDA_QUIET_HOURS=", // none: the test must not depend on the hour
-	}
-	var childLog strings.Builder
-	child.Stdout, child.Stderr = &childLog, &childLog
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	child, childLog := startChildWorker(t, bin, srv.URL(), key, fake.AccountSID, fake.AuthToken, fake.URL, "SENDA_PUBLIC_URL="+testPublicURL)
 	st := ts.createBroadcast(t, broadcast.Request{Topic: "salud", Text: map[string]string{"es": "Aviso importante."}})
 	eventually(t, 15*time.Second, "three sends on their way to Twilio", func() bool { return fake.Requests() >= 3 })
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
@@ -125,4 +97,28 @@ func TestBroadcastAttemptCutOffByAKillIsResentWithinSeconds(t *testing.T) {
 		t.Fatalf("figures after the worker died: %+v\nchild log:\n%s", final, childLog.String())
 	}
 	oncePerRecipient(t, fake, n)
+}
+
+// startChildWorker starts `senda worker` against the Redis at redisURL and
+// the fake Twilio, with no quiet hours (the test must not depend on the
+// hour) and extra settings; it is killed when the test ends. The log
+// collects what it prints.
+func startChildWorker(t *testing.T, bin, redisURL string, key []byte, sid, token, api string, extra ...string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	child := exec.Command(bin, "worker")
+	child.Env = append([]string{
+		"SENDA_ENV=development", "SENDA_REDIS_URL=" + redisURL, "SENDA_HASH_KEY=" + testHashKey,
+		"SENDA_SUBSCRIBER_KEY=" + base64.StdEncoding.EncodeToString(key),
+		"TWILIO_ACCOUNT_SID=" + sid, "TWILIO_AUTH_TOKEN=" + token,
+		"SENDA_TWILIO_API_BASE=" + api, "SENDA_TWILIO_FROM=" + testSMSFrom,
+		"SENDA_TWILIO_MPS=1000", "SENDA_WORKERS=3", "SENDA_ADMIN_TOKENS=ngo:" + testAdminToken,
+		"SENDA_QUIET_HOURS=",
+	}, extra...)
+	log := &strings.Builder{}
+	child.Stdout, child.Stderr = log, log
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	return child, log
 }
