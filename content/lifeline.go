@@ -20,6 +20,41 @@ func (p *Pack) Lifeline(lang int) []string {
 	return append(lines(p.Text("lifeline", lang)), p.contactLines(lang)...)
 }
 
+// helpLineFor is the help line an urgent page reached by reading a sentence
+// shows after its lock-screen lines: none when the page already gives every
+// number the line has (the emergency page), so an SMS page is not spent
+// saying them twice.
+func (p *Pack) helpLineFor(n *Node, lang int) []string {
+	line := p.Lifeline(lang)
+	have := PhoneNumbers(n.Body[lang])
+	for _, num := range PhoneNumbers(strings.Join(line, "\n")) {
+		if !slices.Contains(have, num) {
+			return line
+		}
+	}
+	return nil
+}
+
+// PhoneNumbers returns the runs of three digits or more in a text, in
+// order: the phone numbers a reply shows.
+func PhoneNumbers(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= 3 {
+			out = append(out, s[start:i])
+		}
+		start = -1
+	}
+	return out
+}
+
 // afterLockScreen puts extra lines after the first lines of a text that a
 // locked phone shows, so those stay the text's own neutral lines (the help
 // line names the police).

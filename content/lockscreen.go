@@ -60,7 +60,10 @@ func (l *loader) checkLockScreens() {
 	screens := []Screen{{Kind: ScreenWelcome}, {Kind: ScreenNode, Arg: uint16(p.Start)}}
 	for _, n := range p.Nodes {
 		if n.Urgent && n.Index != p.Start {
-			screens = append(screens, Screen{Kind: ScreenNode, Arg: uint16(n.Index)})
+			// Typed as a keyword, and reached by reading a sentence (with
+			// the help line): both must fit.
+			screens = append(screens, Screen{Kind: ScreenNode, Arg: uint16(n.Index)},
+				Screen{Kind: ScreenNode, Arg: uint16(n.Index), Note: NoteHelpLine})
 		}
 	}
 	for _, s := range screens {
@@ -69,10 +72,10 @@ func (l *loader) checkLockScreens() {
 		for lang := range p.Languages {
 			for _, ch := range Channels {
 				pages := p.Pages(s, lang, ch)
-				if len(pages) == 0 || seen[pages[0].Text] {
+				if len(pages) == 0 || seen[pages[0].Text+"\x00"+ch.String()] {
 					continue // a language falling back to another says the same
 				}
-				seen[pages[0].Text] = true
+				seen[pages[0].Text+"\x00"+ch.String()] = true
 				for _, first := range firstLines(pages[0].Text, lockScreenLines) {
 					if w := lockScreenWord(first); w != "" {
 						l.report.errorf(file, line, "%s (%s, %s): %q shows %q on a locked phone; keep the first %d lines after the header neutral and move it lower",
@@ -80,10 +83,18 @@ func (l *loader) checkLockScreens() {
 					}
 				}
 				if ch == SMS && s.Kind == ScreenNode && s.Arg != uint16(p.Start) && len(pages) > MaxUrgentSMSPages {
-					l.report.errorf(file, line, "%s (%s, sms) is urgent and takes %d SMS pages; at most %d: shorten it",
-						what, p.Languages[lang].Code, len(pages), MaxUrgentSMSPages)
+					l.report.errorf(file, line, "%s (%s, sms%s) is urgent and takes %d SMS pages; at most %d: shorten it",
+						what, p.Languages[lang].Code, helpLineWhen(s), len(pages), MaxUrgentSMSPages)
 				}
 			}
 		}
 	}
+}
+
+// helpLineWhen names, in a check's message, the help line a screen adds.
+func helpLineWhen(s Screen) string {
+	if s.Note == NoteHelpLine {
+		return ", with the help line when reached by a sentence / con la línea de ayuda"
+	}
+	return ""
 }

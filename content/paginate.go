@@ -43,7 +43,7 @@ func paginate(lines []string, header, more string, budget int, measure func(stri
 			pages = append(pages[:n-2], append(prev, last...))
 		}
 	}
-	pages = balance(pages, room, measure)
+	pages = balance(keepHeadings(pages, room, measure), room, measure)
 	if len(pages) == 1 {
 		return []string{header + "\n" + strings.Join(pages[0], "\n")}, ""
 	}
@@ -77,6 +77,25 @@ func contentLen(lines []string, measure func(string) int) int {
 		n += measure(strings.TrimSpace(l))
 	}
 	return n
+}
+
+// keepHeadings moves a line ending in a colon ("Apoyo psicológico:") from
+// the end of a page to the start of the next, so it stays with the lines
+// it introduces, when the next page has room and the page keeps enough.
+func keepHeadings(pages [][]string, room int, measure func(string) int) [][]string {
+	for i := 1; i < len(pages); i++ {
+		prev := pages[i-1]
+		if len(prev) < 2 || !strings.HasSuffix(strings.TrimSpace(prev[len(prev)-1]), ":") {
+			continue
+		}
+		heading, rest := prev[len(prev)-1], prev[:len(prev)-1]
+		next := append([]string{heading}, pages[i]...)
+		if contentLen(rest, measure) < MinPageContent || measure(strings.Join(next, "\n")) > room {
+			continue
+		}
+		pages[i-1], pages[i] = rest, next
+	}
+	return pages
 }
 
 // balance moves lines from the end of a page to the start of the next one

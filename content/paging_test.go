@@ -115,3 +115,32 @@ func TestPagingKeepsNumbersWhole(t *testing.T) {
 		}
 	}
 }
+
+// A page reached by reading a sentence shows the help line after its
+// lock-screen lines, unless it already gives every number the line has:
+// the emergency page is not made a page longer to say them twice.
+func TestHelpLineOnlyWhereNumbersAreMissing(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
+	for _, c := range []struct {
+		id   string
+		want bool
+	}{{"emergencia", false}, {"despues_violacion", true}, {"condon_roto", true}, {"policia", true}, {"menor", true}} {
+		plain := nodeScreen(t, p, c.id)
+		read := plain
+		read.Note = content.NoteHelpLine
+		for _, ch := range content.Channels {
+			got := p.Page(read, 0, ch, 0).Text
+			// 122 and 110 are on none of these first pages but by the help line.
+			if c.want && !(strings.Contains(got, "122") && strings.Contains(got, "110")) {
+				t.Errorf("%s on %s: no help line:\n%s", c.id, ch, got)
+			}
+			if !c.want && got != p.Page(plain, 0, ch, 0).Text {
+				t.Errorf("%s on %s: the page read differs from the page typed though it needs no help line:\n%s", c.id, ch, got)
+			}
+		}
+	}
+	if got := content.PhoneNumbers("Bomberos 122/123 · PDH 1555 · 24 horas · 5 días · 1574."); strings.Join(got, ",") != "122,123,1555,1574" {
+		t.Errorf("PhoneNumbers = %q", got)
+	}
+}

@@ -183,8 +183,9 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 	switch s.Kind {
 	case ScreenNode:
 		if s.Note == NoteHelpLine {
-			blocks := p.nodeBlocks(p.Nodes[s.Arg], lang, nil)
-			blocks[0] = p.afterLockScreen(blocks[0], p.Lifeline(lang))
+			n := p.Nodes[s.Arg]
+			blocks := p.nodeBlocks(n, lang, nil)
+			blocks[0] = p.afterLockScreen(blocks[0], p.helpLineFor(n, lang))
 			return blocks
 		}
 		return p.nodeBlocks(p.Nodes[s.Arg], lang, note)

@@ -244,26 +244,10 @@ func numberless(p *content.Pack) []bool {
 		}
 		for _, ch := range content.Channels {
 			s := content.Screen{Kind: content.ScreenNode, Arg: uint16(n.Index)}
-			if !hasPhoneNumber(p.Page(s, 0, ch, 0).Text) {
+			if len(content.PhoneNumbers(p.Page(s, 0, ch, 0).Text)) == 0 {
 				out[n.Index] = true
 			}
 		}
 	}
 	return out
-}
-
-// hasPhoneNumber reports whether a text has a run of three digits or more.
-func hasPhoneNumber(s string) bool {
-	run := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			run++
-			if run >= 3 {
-				return true
-			}
-			continue
-		}
-		run = 0
-	}
-	return false
 }

@@ -90,7 +90,8 @@ func TestWelcome(t *testing.T) {
 }
 
 // urgent is the test pack's urgent page reached by reading a sentence:
-// the help numbers come first.
+// the help numbers come first, unless the page gives them all itself (as
+// this one does: "Llama al 110").
 func urgent() want { return node("urgente").withNote(content.NoteHelpLine) }
 
 // Distress in the test pack: the urgent page at once, the signal and kind
@@ -98,7 +99,7 @@ func urgent() want { return node("urgente").withNote(content.NoteHelpLine) }
 func TestDistressStep(t *testing.T) {
 	t.Parallel()
 	rules := []rule{
-		{name: "distress as the first message", msgs: []string{"me pegaron"}, want: urgent().withReply("Numeros de ayuda", "Lo siento")},
+		{name: "distress as the first message", msgs: []string{"me pegaron"}, want: urgent().withReply("110", "Lo siento")},
 		{name: "distress mid-menu", msgs: []string{"hola", "1", "1", "Socorroo!! me pegaron"}, want: urgent()},
 		{name: "distress after misses", msgs: []string{"hola", "x", "y", "necesito que me ayuden, me pegaron"}, want: urgent()},
 		{name: "distress while a topic is asked", subs: true, msgs: []string{"hola", "alta", "1", "me pegaron"}, want: urgent()},
