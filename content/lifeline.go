@@ -26,13 +26,10 @@ func (p *Pack) Lifeline(lang int) []string {
 // saying them twice.
 func (p *Pack) helpLineFor(n *Node, lang int) []string {
 	line := p.Lifeline(lang)
-	have := PhoneNumbers(n.Body[lang])
-	for _, num := range PhoneNumbers(strings.Join(line, "\n")) {
-		if !slices.Contains(have, num) {
-			return line
-		}
+	if hasAll(n.Body[lang], PhoneNumbers(strings.Join(line, "\n"))) {
+		return nil
 	}
-	return nil
+	return line
 }
 
 // PhoneNumbers returns the runs of three digits or more in a text, in
@@ -59,10 +56,15 @@ func PhoneNumbers(s string) []string {
 // locked phone shows, so those stay the text's own neutral lines (the help
 // line names the police).
 func (p *Pack) afterLockScreen(text, extra []string) []string {
+	return insertLines(text, extra, lockScreenLines)
+}
+
+// insertLines puts extra lines after the first k lines of a text.
+func insertLines(text, extra []string, k int) []string {
 	if len(extra) == 0 {
 		return text
 	}
-	n := min(lockScreenLines, len(text))
+	n := min(k, len(text))
 	return slices.Concat(text[:n:n], extra, text[n:])
 }
 

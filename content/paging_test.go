@@ -144,3 +144,22 @@ func TestHelpLineOnlyWhereNumbersAreMissing(t *testing.T) {
 		t.Errorf("PhoneNumbers = %q", got)
 	}
 }
+
+// Every page reached by reading a sentence shows the help numbers on its
+// first SMS page, whatever its first lines: the page may not be the one
+// she needs.
+func TestHelpLineOnTheFirstSMSPage(t *testing.T) {
+	t.Parallel()
+	p := loadDefault(t)
+	for _, n := range p.Nodes {
+		s := content.Screen{Kind: content.ScreenNode, Arg: uint16(n.Index), Note: content.NoteHelpLine}
+		for lang := range p.Languages {
+			first := p.Page(s, lang, content.SMS, 0).Text
+			for _, num := range []string{"122", "1555", "110"} {
+				if !strings.Contains(first, num) {
+					t.Errorf("%s (%s) read from a sentence: the first SMS page lacks %s:\n%s", n.ID, p.Languages[lang].Code, num, first)
+				}
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -183,10 +184,7 @@ func (p *Pack) blocks(s Screen, lang int) [][]string {
 	switch s.Kind {
 	case ScreenNode:
 		if s.Note == NoteHelpLine {
-			n := p.Nodes[s.Arg]
-			blocks := p.nodeBlocks(n, lang, nil)
-			blocks[0] = p.afterLockScreen(blocks[0], p.helpLineFor(n, lang))
-			return blocks
+			return p.helpLineBlocks(p.Nodes[s.Arg], lang, lockScreenLines)
 		}
 		return p.nodeBlocks(p.Nodes[s.Arg], lang, note)
 	case ScreenWelcome:
@@ -422,7 +420,39 @@ func (l *loader) locate(s Screen) (file string, line int, what string) {
 
 // renderScreen paginates one screen for one language and channel.
 func (p *Pack) renderScreen(s Screen, lang int, ch Channel) ([]Page, string) {
-	return p.renderBlocks(p.blocks(s, lang), lang, ch)
+	pages, problem := p.renderBlocks(p.blocks(s, lang), lang, ch)
+	if s.Kind != ScreenNode || s.Note != NoteHelpLine {
+		return pages, problem
+	}
+	// A page reached by reading a sentence may not be the one she needs:
+	// the help line must be on the first SMS page. When the page's first
+	// lines are long, it goes after fewer of them (on an urgent page the
+	// lock-screen check then says the first lines are not neutral).
+	n := p.Nodes[s.Arg]
+	want := PhoneNumbers(strings.Join(p.helpLineFor(n, lang), "\n"))
+	for k := lockScreenLines - 1; k >= 0 && !hasAll(pages[0].Text, want); k-- {
+		pages, problem = p.renderBlocks(p.helpLineBlocks(n, lang, k), lang, ch)
+	}
+	return pages, problem
+}
+
+// helpLineBlocks is a node reached by reading a sentence: its blocks with
+// the help line after its first k lines.
+func (p *Pack) helpLineBlocks(n *Node, lang, k int) [][]string {
+	blocks := p.nodeBlocks(n, lang, nil)
+	blocks[0] = insertLines(blocks[0], p.helpLineFor(n, lang), k)
+	return blocks
+}
+
+// hasAll reports whether text shows every one of the numbers.
+func hasAll(text string, numbers []string) bool {
+	have := PhoneNumbers(text)
+	for _, n := range numbers {
+		if !slices.Contains(have, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // renderBlocks paginates blocks of lines for one language and channel.

@@ -243,7 +243,7 @@ func TestUnderstandingCorpora(t *testing.T) {
 			msgs := readCorpusDir(t, p, dir)
 			worst := floors{help: 1, right: 1, topics: 1}
 			for i, w := range ways {
-				tl := evaluate(t, e, mid, w, msgs, i == 0 && os.Getenv("SENDA_EVAL_MISSES") != "")
+				tl := evaluate(t, e, mid, w, msgs, w.ch == content.SMS && w.first && os.Getenv("SENDA_EVAL_MISSES") != "")
 				f := tl.figures()
 				t.Logf("%s %-18s help %5.1f %% (%d/%d)  right %5.1f %% (%d/%d)  alarms %4.1f %% (%d/%d)  topics %5.1f %% (%d/%d)",
 					name, w, 100*f.help, tl.help, tl.distress, 100*f.right, tl.right, tl.distress,
