@@ -132,7 +132,7 @@ type Options struct {
 
 // New returns an engine for a pack.
 func New(p *content.Pack, opts Options) *Engine {
-	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: newReader(p), sealer: opts.Reports, numberless: numberless(p)}
+	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: readerFor(p), sealer: opts.Reports, numberless: numberless(p)}
 }
 
 // Pack returns the engine's content pack.

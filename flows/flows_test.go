@@ -290,9 +290,20 @@ func TestUnknownInput(t *testing.T) {
 		{name: "a miss on a later page", msgs: []string{"cursos", "mas", "zzz"}, want: node("largo").withNote(content.NoteUnknown).withMisses(1).withPage(1)},
 		{name: "SI outside a question is not understood", msgs: []string{"hola", "si"}, want: node("inicio").withNote(content.NoteUnknown).withMisses(1)},
 		{name: "NO outside a question is not understood", msgs: []string{"hola", "1", "no"}, want: node("salud").withNote(content.NoteUnknown).withMisses(1)},
-		{name: "a sentence is not a command", msgs: []string{"hola", "quiero salir de aqui"}, want: node("inicio").withNote(content.NoteUnknown).withMisses(1)},
 	}
 	runRules(t, rules)
+}
+
+// A command word inside a sentence is not the command: "quiero salir de
+// aqui" does not erase the conversation (what the reader makes of the
+// sentence is the reader's tests' business).
+func TestSentenceIsNotACommand(t *testing.T) {
+	t.Parallel()
+	c := newConv(t, flows.New(testPack(t), flows.Options{}), content.WhatsApp)
+	res := c.run("hola", "quiero salir de aqui")
+	if res.State.Screen.Kind == content.ScreenErased || res.Effect.Kind == flows.EffectErase {
+		t.Errorf("a sentence with SALIR in it erased the conversation: %v, effect %v", res.State.Screen, res.Effect)
+	}
 }
 
 // An expired or erased conversation arrives with Input.New: it starts over

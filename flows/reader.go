@@ -11,15 +11,15 @@ import (
 )
 
 // reader reads a sentence and says which page it is about: a multinomial
-// naive Bayes classifier over stems, pairs of stems and word beginnings,
-// trained on the pack's example messages when the engine is built (one
-// pass, a few milliseconds). Each page with examples, each kind of
+// logistic regression over stems, pairs of stems and of words, word
+// beginnings and sound-alikes, trained on the pack's example messages when
+// the engine is built (logistic.go). Each page with examples, each kind of
 // distress, and "none" (ordinary messages with no page) is a class.
 //
-// Naive Bayes suits the few examples a pack has: every feature's weight is
-// counted, not searched for, and a word that never came with a page speaks
-// against it, so an ordinary message that shares one word with danger
-// ("me pegó la gripe") goes where its other words lead.
+// A word that never came with a page speaks against it, and a word every
+// kind of message shares ("calle", "ayuda") learns a small weight, so an
+// ordinary message that shares one word with danger ("me pegó la gripe")
+// goes where its other words lead.
 type reader struct {
 	synonyms map[string]string
 	idioms   map[string]bool
@@ -27,17 +27,14 @@ type reader struct {
 	// to the most words one has, so other words cost one lookup.
 	phrases map[string]int
 	classes []class
-	// logp holds log P(feature | class), row per feature, a column per class.
-	logp []float32
-	// logbg holds log P(feature) in all examples together: the background
-	// a page's words must stand out from.
-	logbg []float32
-	// idf weighs each feature by how rare it is among the examples, so
-	// words every page shares ("me", "necesito") count for little.
-	idf   []float32
-	rows  map[uint64]int32
-	stems [2]map[string]string // stems of the examples' words, by language
-	seed  maphash.Seed
+	rows    map[uint64]int32     // each feature's row in weights
+	stems   [2]map[string]string // stems of the examples' words, by language
+	seed    maphash.Seed
+	tu      tuning
+	// weights and bias are the logistic regression's: a weight per feature
+	// (row) and class (column), and a bias per class.
+	weights, bias []float32
+	none          int // the class of no page, or -1
 }
 
 // class is what a reading can lead to.
@@ -46,17 +43,15 @@ type class struct {
 	kind int // a kind of distress, or -1
 }
 
-// smoothing is naive Bayes' additive smoothing: the count every feature is
-// given in every class.
-const smoothing = 0.03
-
-// temperature flattens naive Bayes' overconfident scores into
-// probabilities that thresholds can be set on.
-const temperature = 3.0
-
 func newReader(p *content.Pack) *reader {
+	return newTunedReader(p, defaultTuning)
+}
+
+// newTunedReader trains a reader with other numbers than the default's:
+// what the tests that search them use.
+func newTunedReader(p *content.Pack, tu tuning) *reader {
 	u := p.Understanding
-	r := &reader{synonyms: map[string]string{}, idioms: map[string]bool{}, phrases: map[string]int{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
+	r := &reader{tu: tu, synonyms: map[string]string{}, idioms: map[string]bool{}, phrases: map[string]int{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
 	r.stems[langES], r.stems[langEN] = map[string]string{}, map[string]string{}
 	for _, i := range u.Idioms {
 		r.idioms[spellPhrase(i)] = true
@@ -67,8 +62,9 @@ func newReader(p *content.Pack) *reader {
 		r.notePhrase(spellPhrase(from))
 	}
 	if len(u.Examples) > 0 {
-		r.train(r.samples(p))
+		r.trainLogistic(r.samples(p))
 	}
+	r.none = slices.IndexFunc(r.classes, func(c class) bool { return c.node < 0 })
 	return r
 }
 
@@ -113,34 +109,6 @@ func (r *reader) samples(p *content.Pack) []sample {
 		}
 	}
 	return out
-}
-
-// train counts features per class once and turns the counts into
-// smoothed log probabilities, the background's, and each feature's idf.
-func (r *reader) train(samples []sample) {
-	nc, nf := len(r.classes), len(r.rows)
-	counts := make([]float64, nf*nc)
-	totals := make([]float64, nc)
-	df := make([]float64, nf)
-	all := 0.0
-	for _, s := range samples {
-		for _, f := range s.feats {
-			counts[int(r.rows[f])*nc+s.c]++
-			df[r.rows[f]]++
-		}
-		totals[s.c] += float64(len(s.feats))
-		all += float64(len(s.feats))
-	}
-	r.logp = make([]float32, nf*nc)
-	r.logbg = make([]float32, nf)
-	r.idf = make([]float32, nf)
-	for row := range nf {
-		r.idf[row] = float32(math.Log(float64(len(samples)) / df[row]))
-		r.logbg[row] = float32(math.Log((df[row] + smoothing) / (all + smoothing*float64(nf))))
-		for c := range nc {
-			r.logp[row*nc+c] = float32(math.Log((counts[row*nc+c] + smoothing) / (totals[c] + smoothing*float64(nf))))
-		}
-	}
 }
 
 // features returns the features of a normalized message, and how many
@@ -235,50 +203,49 @@ type scored struct {
 	p, evidence float64
 }
 
-// read scores a normalized message against every class.
+// read scores a normalized message against every class. A class's
+// evidence is its log-odds against no page (against the mean of all
+// classes when the pack has no ordinary examples).
 func (r *reader) read(norm string) reading {
 	if len(r.classes) == 0 || norm == "" {
 		return reading{}
 	}
 	var fbuf [6 * maxWords]uint64
 	feats, words := r.features(norm, fbuf[:0])
-	nc := len(r.classes)
-	var sbuf [128]float64
-	sums := sbuf[:0]
-	if nc > len(sbuf) {
-		sums = make([]float64, 0, nc)
-	}
-	sums = sums[:nc]
-	known := 0
-	bg := 0.0
+	var rbuf [6 * maxWords]int
+	rows := rbuf[:0]
 	for _, f := range feats {
-		row, ok := r.rows[f]
-		if !ok {
-			continue
-		}
-		known++
-		w := float64(r.idf[row])
-		bg += w * float64(r.logbg[row])
-		for c, lp := range r.logp[int(row)*nc : int(row+1)*nc] {
-			sums[c] += w * float64(lp)
+		if row, ok := r.rows[f]; ok {
+			rows = append(rows, int(row))
 		}
 	}
-	if known == 0 {
+	if len(rows) == 0 {
 		return reading{}
 	}
-	top := math.Inf(-1)
-	for _, s := range sums {
-		top = max(top, s)
+	nc := len(r.classes)
+	var zbuf [128]float64
+	z := zbuf[:0]
+	if nc > len(zbuf) {
+		z = make([]float64, 0, nc)
 	}
-	out := reading{words: words, known: known, scores: make([]scored, nc)}
-	total := 0.0
-	for c := range sums {
-		out.scores[c].evidence = sums[c] - bg
-		sums[c] = math.Exp((sums[c] - top) / temperature)
-		total += sums[c]
+	z = z[:nc]
+	r.logits(rows, float32(1/math.Sqrt(float64(len(rows)))), z)
+	base := 0.0
+	if r.none >= 0 {
+		base = z[r.none]
+	} else {
+		for _, v := range z {
+			base += v / float64(nc)
+		}
 	}
-	for c, s := range sums {
-		out.scores[c].class, out.scores[c].p = r.classes[c], s/total
+	out := reading{words: words, known: len(rows), scores: make([]scored, nc)}
+	for c := range z {
+		out.scores[c].evidence = z[c] - base
+		z[c] /= r.tu.Temperature
+	}
+	softmax(z)
+	for c := range z {
+		out.scores[c].class, out.scores[c].p = r.classes[c], z[c]
 	}
 	return out
 }

@@ -45,28 +45,6 @@ type Reading struct {
 	Evidence float64
 }
 
-// Thresholds. Pages of a kind of distress are shown at a lower
-// probability than other pages (recall first: a help number shown for
-// nothing costs less than one missed), but never on a message whose
-// words the reader has not seen with them.
-const (
-	minPage   = 0.55 // a page is shown at this probability or more
-	minUrgent = 0.35 // a distress page at this or more
-	minPair   = 0.55 // two pages together at least this likely are offered as a choice
-	minSecond = 0.15 // and the second at least this
-	// minEvidence is how much better than all the examples together a
-	// page must explain a message: one word shared with it is not enough.
-	minEvidence       = 5.0
-	minUrgentEvidence = 6.0
-	// minUrgentSecond is how likely danger must be, behind another page,
-	// for the question between the two to be asked instead of the page.
-	minUrgentSecond = 0.05
-	// minUrgentWords: one word alone ("cuchillo", "pago") never opens a
-	// page of danger by reading; the pack's urgent keywords, typed exactly,
-	// do.
-	minUrgentWords = 2
-)
-
 // Understand reads a sentence as Step does once commands, numbers and
 // keywords have not matched.
 func (e *Engine) Understand(text string) Reading {
@@ -94,7 +72,7 @@ func (e *Engine) understand(norm string) Reading {
 		b = nodes[second]
 		out.RunnerUp, out.RunnerUpScore = b.node, b.p
 	}
-	out.Verdict = verdict(a, b, second >= 0, rd.words)
+	out.Verdict = e.reader.tu.verdict(a, b, second >= 0, rd.words)
 	return out
 }
 
@@ -145,31 +123,31 @@ func topTwo(nodes []nodeScore) (first, second int) {
 // verdict decides between the page a, the question between a and b, and
 // not understood. words is how many words the message has, stopwords left
 // out.
-func verdict(a, b nodeScore, hasB bool, words int) Verdict {
-	threshold, evidence := minPage, minEvidence
+func (t tuning) verdict(a, b nodeScore, hasB bool, words int) Verdict {
+	threshold, evidence := t.MinPage, t.MinEvidence
 	if a.kind >= 0 {
-		threshold, evidence = minUrgent, minUrgentEvidence
+		threshold, evidence = t.MinUrgent, t.MinUrgentEvidence
 	}
 	switch {
 	case a.ev < evidence:
 		return VerdictNone
-	case a.kind >= 0 && words < minUrgentWords:
+	case a.kind >= 0 && words < t.MinUrgentWords:
 		// One word alone ("cuchillo") is a question at most, never the
 		// page: the page would show on her lock screen for a kitchen tool.
 		// The question needs a second page that is a real alternative:
 		// otherwise a word that merely shares a stem with danger ("pato",
 		// "patada") would be offered danger; not understood carries the
 		// help numbers anyway.
-		if hasB && b.p >= minSecond {
+		if hasB && b.p >= t.MinSecond {
 			return VerdictChoice
 		}
 		return VerdictNone
 	case a.p < threshold:
-		if hasB && a.p+b.p >= minPair && b.p >= minSecond {
+		if hasB && a.p+b.p >= t.MinPair && b.p >= t.MinSecond {
 			return VerdictChoice
 		}
 		return VerdictNone
-	case a.kind < 0 && hasB && b.kind >= 0 && b.p >= minUrgentSecond && b.ev >= minUrgentEvidence:
+	case a.kind < 0 && hasB && b.kind >= 0 && b.p >= t.MinUrgentSecond && b.ev >= t.MinUrgentEvidence:
 		// Recall first: a page about something else, with danger close
 		// behind, becomes the one question, which carries the help numbers.
 		return VerdictChoice
