@@ -59,7 +59,13 @@ var corpusFloors = map[string]floors{
 	// Below the figures: these floors only stop a regression. The
 	// reader is never changed for a miss here; a new round needs a new set
 	// (this one stays as a regression set).
-	"heldout": {help: 0.96, right: 0.68, alarms: 0.10, topics: 0.65},
+	// After round 2 (logistic regression): help 100 %, right 84.1 %,
+	// alarms 4.9 %, topics 75.3 %.
+	"heldout": {help: 0.98, right: 0.80, alarms: 0.07, topics: 0.72},
+	// Round 2: written by another helper the same way, measured once after
+	// round 2's tuning ended: help 100 %, right 77.5 %, alarms 2.9 %, topics
+	// 79.4 %. The right-page figure is below the 80 %.
+	"heldout2": {help: 0.98, right: 0.75, alarms: 0.045, topics: 0.76},
 }
 
 type labelled struct {
