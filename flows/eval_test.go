@@ -152,9 +152,9 @@ func send(e *flows.Engine, mid flows.State, w way, msg string) outcome {
 // tally counts one way's figures.
 type tally struct {
 	distress, help, right, ordinary, alarms, topical, topics int
-	// per page: messages labelled with it, those that reached it, and
-	// messages that reached it
-	want, hit, got map[string]int
+	// per page: messages labelled with it, those that reached it (or were
+	// offered it), messages shown it, and those of them labelled with it
+	want, hit, got, gotRight map[string]int
 }
 
 func (t *tally) rate(n, d int) float64 {
@@ -179,7 +179,7 @@ func isUrgent(p *content.Pack, id string) bool {
 
 func evaluate(t *testing.T, e *flows.Engine, mid flows.State, w way, msgs []labelled, logMisses bool) *tally {
 	p := e.Pack()
-	tl := &tally{want: map[string]int{}, hit: map[string]int{}, got: map[string]int{}}
+	tl := &tally{want: map[string]int{}, hit: map[string]int{}, got: map[string]int{}, gotRight: map[string]int{}}
 	for _, m := range msgs {
 		o := send(e, mid, w, m.msg)
 		right := o.shown != "" && slices.Contains(m.labels, o.shown)
@@ -192,6 +192,9 @@ func evaluate(t *testing.T, e *flows.Engine, mid flows.State, w way, msgs []labe
 		}
 		if o.shown != "" {
 			tl.got[o.shown]++
+			if right {
+				tl.gotRight[o.shown]++
+			}
 		}
 		miss := ""
 		if m.distress {
@@ -299,7 +302,7 @@ func logPerPage(t *testing.T, tl *tally) {
 	var b strings.Builder
 	for _, id := range ids {
 		fmt.Fprintf(&b, "\n  %-20s recall %5.1f %% (%d/%d)  precision %5.1f %% (of %d shown)", id,
-			100*tl.rate(tl.hit[id], tl.want[id]), tl.hit[id], tl.want[id], 100*tl.rate(tl.hit[id], tl.got[id]), tl.got[id])
+			100*tl.rate(tl.hit[id], tl.want[id]), tl.hit[id], tl.want[id], 100*tl.rate(tl.gotRight[id], tl.got[id]), tl.got[id])
 	}
 	t.Logf("per page (whatsapp/first; recall counts a one-tap question offering it):%s", b.String())
 }
