@@ -51,7 +51,7 @@ var defaultFloors = floors{help: 0.98, right: 0.80, alarms: 0.03, topics: 0.75}
 // corpusFloors are the floors per corpus directory. To hold a new
 // directory to other floors, add a line.
 var corpusFloors = map[string]floors{
-	"tune": {help: 0.98, right: 0.80, alarms: 0.03, topics: 0.80},
+	"tune": {help: 0.98, right: 0.84, alarms: 0.03, topics: 0.78},
 	// Round 1 (2026-12-07): written by a helper that never saw the reader,
 	// examples, synonyms or tune set, from a one-line description of each
 	// page and of who writes; measured once, after tuning ended, worst of the

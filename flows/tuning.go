@@ -40,17 +40,17 @@ type tuning struct {
 
 // defaultTuning is the reader's numbers.
 var defaultTuning = tuning{
-	Temperature:       0.5,
-	MinPage:           0.65,
-	MinUrgent:         0.45,
+	Temperature:       1,
+	MinPage:           0.45,
+	MinUrgent:         0.3,
 	MinPair:           0.55,
 	MinSecond:         0.15,
 	MinEvidence:       0,
 	MinUrgentEvidence: 1,
 	MinUrgentSecond:   0.05,
 	MinUrgentWords:    2,
-	Epochs:            10,
+	Epochs:            30,
 	Rate:              0.3,
-	L2:                1e-5,
+	L2:                1e-6,
 	Balance:           1,
 }

@@ -37,8 +37,10 @@ func TestSearchTuning(t *testing.T) {
 				alarms: max(worst.alarms, f.alarms), topics: min(worst.topics, f.topics)}
 		}
 		// The score is the smallest margin to issue 15's targets (80 % right,
-		// 3 % alarms at most, 75 % topics), so no figure is bought with another.
-		results = append(results, result{tu, worst, min(worst.right-0.80, worst.topics-0.75, 0.03-worst.alarms)})
+		// 3 % alarms at most, 75 % topics), so no figure is bought with
+		// another, each moved by what new writers cost before (round 2: 5
+		// points of right and topics, 1 of alarms).
+		results = append(results, result{tu, worst, min(worst.right-0.85, worst.topics-0.80, 0.02-worst.alarms)})
 	}
 	for _, train := range trainings() {
 		base := flows.Retuned(p, train)
@@ -55,9 +57,9 @@ func TestSearchTuning(t *testing.T) {
 // trainings are the numbers that need the reader trained again.
 func trainings() []flows.Tuning {
 	var out []flows.Tuning
-	for _, epochs := range []int{10, 20} {
-		for _, l2 := range []float64{1e-6, 1e-5, 1e-4} {
-			for _, balance := range []float64{0, 0.5, 1} {
+	for _, epochs := range []int{10, 20, 30} {
+		for _, l2 := range []float64{1e-6, 1e-5} {
+			for _, balance := range []float64{0.5, 1} {
 				tu := flows.DefaultTuning
 				tu.Epochs, tu.L2, tu.Balance = epochs, l2, balance
 				out = append(out, tu)
@@ -71,9 +73,9 @@ func trainings() []flows.Tuning {
 func thresholds(train flows.Tuning) []flows.Tuning {
 	var out []flows.Tuning
 	for _, temp := range []float64{0.5, 1} {
-		for _, mu := range []float64{0.3, 0.45, 0.6} {
+		for _, mu := range []float64{0.3, 0.45} {
 			for _, mp := range []float64{0.45, 0.55, 0.65} {
-				for _, mue := range []float64{0, 1, 2} {
+				for _, mue := range []float64{1, 2, 3} {
 					tu := train
 					tu.Temperature, tu.MinUrgent, tu.MinPage, tu.MinUrgentEvidence = temp, mu, mp, mue
 					out = append(out, tu)
