@@ -96,3 +96,16 @@ func TestSounds(t *testing.T) {
 		t.Error("pego and pago sound alike")
 	}
 }
+
+// BenchmarkTrainReader is the cost of training the default pack's reader,
+// paid once per pack when an engine is first built for it (readerFor).
+func BenchmarkTrainReader(b *testing.B) {
+	p, _, err := content.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		newReader(p)
+	}
+}
