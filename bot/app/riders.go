@@ -53,6 +53,8 @@ type eraseRider struct {
 
 func (e eraseRider) Lua() string { return e.r.Lua() }
 
+func (e eraseRider) Shape() (keys, args int) { return e.r.Shape() }
+
 func (e eraseRider) Args(m conversation.Ride) ([]string, []any) { return e.r.Args(m.SID, m.Now) }
 
 func (e eraseRider) Queue(ctx context.Context, pipe redis.Pipeliner, m conversation.Ride) {

@@ -15,10 +15,16 @@ import (
 type Rider interface {
 	// Lua returns a fragment the session script runs right after it stored the
 	// step (never when the compare-and-set failed, never for a duplicate).
-	// The fragment reads its keys and arguments from the Lua locals `rk` and
-	// `ra` (1-based tables the script fills from its KEYS/ARGV slices for this
-	// rider), may call redis.call, and must not `return`.
+	// The fragment finds its keys at KEYS[K+1] … KEYS[K+n] and its arguments
+	// at ARGV[A+1] … ARGV[A+m], where n and m are what Shape returns and K
+	// and A are Lua locals the composed script sets for it; it may call
+	// redis.call and must not `return`. It is run inline, once per message:
+	// a fragment that builds tables or defines functions pays for them on
+	// every message.
 	Lua() string
+	// Shape returns how many keys and arguments Args returns: always the
+	// same, so the script's offsets are fixed when it is composed.
+	Shape() (keys, args int)
 	// Args returns the fragment's keys and arguments for one message.
 	Args(m Ride) (keys []string, args []any)
 	// Queue adds the same writes as plain commands. It is used instead of the

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/senda-org/senda/bot/metrics"
+	"github.com/senda-org/senda/bot/redistest"
 	"github.com/senda-org/senda/bot/redistest/faults"
 )
 
@@ -18,9 +19,11 @@ import (
 type countRider struct{ counter, stream string }
 
 func (r countRider) Lua() string {
-	return `redis.call('INCR', rk[1])
-redis.call('XADD', rk[2], '*', 'sid', ra[1], 'screen', ra[2])`
+	return `redis.call('INCR', KEYS[K + 1])
+redis.call('XADD', KEYS[K + 2], '*', 'sid', ARGV[A + 1], 'screen', ARGV[A + 2])`
 }
+
+func (r countRider) Shape() (int, int) { return 2, 2 }
 
 func (r countRider) Args(m Ride) ([]string, []any) {
 	return []string{r.counter, r.stream}, []any{m.SID, m.Result.State.Screen.String()}
@@ -35,7 +38,11 @@ func (r countRider) Queue(ctx context.Context, pipe redis.Pipeliner, m Ride) {
 // composed script must find each rider's slice at the right offset.
 type langRider struct{ key string }
 
-func (r langRider) Lua() string { return `redis.call('SET', rk[1], ra[1] .. '/' .. ra[2])` }
+func (r langRider) Lua() string {
+	return `redis.call('SET', KEYS[K + 1], ARGV[A + 1] .. '/' .. ARGV[A + 2])`
+}
+
+func (r langRider) Shape() (int, int) { return 1, 2 }
 
 func (r langRider) Args(m Ride) ([]string, []any) {
 	return []string{r.key}, []any{m.Pack.Languages[m.Result.State.Lang].Code, m.Channel.String()}
@@ -129,7 +136,41 @@ func TestComposedScriptKeepsTheBaseScriptWithoutRiders(t *testing.T) {
 		t.Fatal("without riders the session script must be the base script")
 	}
 	s := composeStepScript([]Rider{countRider{}, langRider{}})
-	if !strings.HasSuffix(s, "return {1}\n") || strings.Count(s, "do\n") != 2 || !strings.Contains(s, "ARGV[7]") {
+	// The second rider's share starts after the base script's 2 keys and 4
+	// arguments and the first rider's 2 and 2.
+	if !strings.HasSuffix(s, "return 1\n") || strings.Count(s, "do\n") != 2 ||
+		!strings.Contains(s, "local K, A = 2, 4\n") || !strings.Contains(s, "local K, A = 4, 6\n") {
 		t.Fatalf("composed script:\n%s", s)
+	}
+}
+
+// lyingRider says it has one key and one argument but gives two arguments.
+type lyingRider struct{ langRider }
+
+func (r lyingRider) Shape() (int, int) { return 1, 1 }
+
+// TestRiderOutOfShapeStoresNothing: a rider whose Args do not match its
+// Shape would shift every later rider's share, so the step is refused as an
+// error (the person gets "try again later") and nothing is written.
+func TestRiderOutOfShapeStoresNothing(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.Client(t)
+	m := metrics.New()
+	var logs bytes.Buffer
+	lr := lyingRider{langRider{key: prefix + "lang"}}
+	c := replica(t, rdb, prefix, m, &logs, WithRiders(lr))
+	if got := c.Handle(context.Background(), Inbound{From: "+50255500071", Body: "HOLA", SID: "SM1"}).Text; !strings.Contains(got, tryLater) {
+		t.Fatalf("reply %q, want the try-again-later page", got)
+	}
+	if n := rdb.Exists(context.Background(), prefix+"lang").Val(); n != 0 {
+		t.Fatal("the rider's fragment ran")
+	}
+	if !strings.Contains(logs.String(), "its shape is 1 and 1") {
+		t.Fatalf("log does not name the shape:\n%s", logs.String())
+	}
+	var out bytes.Buffer
+	m.Write(&out)
+	if !strings.Contains(out.String(), "\nsenda_webhook_errors_total 1\n") {
+		t.Fatalf("not counted as an error:\n%s", grepLines(out.String(), "errors"))
 	}
 }

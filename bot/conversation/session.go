@@ -62,14 +62,17 @@ const (
 // the only truth and the cache only saves the read. Riders' writes go in the
 // same script (or, on Redis Cluster, in one pipeline right after it).
 type sessionStore struct {
-	rdb     redis.UniversalClient
-	keys    rkey.Space
-	ttl     time.Duration
-	cache   *stateCache
-	now     func() time.Time
-	script  *redis.Script
-	riders  []Rider
-	cluster bool // riders go in a pipeline after the step, not in the script
+	rdb    redis.UniversalClient
+	keys   rkey.Space
+	ttl    time.Duration
+	cache  *stateCache
+	now    func() time.Time
+	script *redis.Script
+	riders []Rider
+	// nkeys and nargs are the script's keys and arguments per message, the
+	// riders' shares included, so building them never grows a slice.
+	nkeys, nargs int
+	cluster      bool // riders go in a pipeline after the step, not in the script
 	// contended counts compare-and-set conflicts caused by another request
 	// (not by a stale guess from the cache).
 	contended func()
@@ -113,42 +116,53 @@ func newSessionStore(rdb redis.UniversalClient, opts sessionOptions) *sessionSto
 		s.cache = newStateCache(opts.CacheSize)
 	}
 	_, s.cluster = rdb.(*redis.ClusterClient)
+	s.nkeys, s.nargs = baseKeys, baseArgs
 	if s.cluster {
 		s.script = redis.NewScript(composeStepScript(nil))
 	} else {
 		s.script = redis.NewScript(composeStepScript(s.riders))
+		for _, r := range s.riders {
+			k, a := r.Shape()
+			s.nkeys, s.nargs = s.nkeys+k, s.nargs+a
+		}
 	}
 	return s
 }
 
 // composeStepScript is the compare-and-set script followed by each rider's
 // fragment in a block of its own. The base script uses KEYS[1..2] and
-// ARGV[1..4]; then come, per rider, how many keys and arguments it has
-// (ARGV[5], ARGV[6] for the first rider, ARGV[7], ARGV[8] for the second…),
-// then every rider's keys in KEYS and arguments in ARGV, in rider order.
+// ARGV[1..4]; then come every rider's keys in KEYS and arguments in ARGV,
+// in rider order, each rider's share as long as its Shape says, so each
+// block starts by setting the locals K and A to the offsets of its share.
+// The offsets are constants of the script: the script builds no table and
+// reads no count per message.
 func composeStepScript(riders []Rider) string {
 	if len(riders) == 0 {
 		return sessionStepLua
 	}
-	base, ok := strings.CutSuffix(strings.TrimRight(sessionStepLua, "\n"), "return {1}")
+	base, ok := strings.CutSuffix(strings.TrimRight(sessionStepLua, "\n"), "return 1")
 	if !ok {
-		panic("conversation: session_step.lua must end with `return {1}`")
+		panic("conversation: session_step.lua must end with `return 1`")
 	}
 	var b strings.Builder
 	b.WriteString(base)
-	fmt.Fprintf(&b, "local senda_ko, senda_ao = 2, %d\n", 4+2*len(riders))
-	for i, r := range riders {
-		fmt.Fprintf(&b, "do\n  local senda_nk, senda_na = tonumber(ARGV[%d]), tonumber(ARGV[%d])\n", 5+2*i, 6+2*i)
-		b.WriteString("  local rk, ra = {}, {}\n")
-		b.WriteString("  for i = 1, senda_nk do rk[i] = KEYS[senda_ko + i] end\n")
-		b.WriteString("  for i = 1, senda_na do ra[i] = ARGV[senda_ao + i] end\n")
-		b.WriteString("  senda_ko, senda_ao = senda_ko + senda_nk, senda_ao + senda_na\n")
-		b.WriteString(r.Lua())
+	k, a := baseKeys, baseArgs
+	for _, r := range riders {
+		fmt.Fprintf(&b, "do\nlocal K, A = %d, %d\n", k, a)
+		b.WriteString(strings.TrimRight(r.Lua(), "\n"))
 		b.WriteString("\nend\n")
+		nk, na := r.Shape()
+		k, a = k+nk, a+na
 	}
-	b.WriteString("return {1}\n")
+	b.WriteString("return 1\n")
 	return b.String()
 }
+
+// The session script's own keys and arguments, before the riders' shares.
+const (
+	baseKeys = 2
+	baseArgs = 4
+)
 
 // outcome is what a step did.
 type outcome struct {
@@ -337,42 +351,37 @@ func encodeSession(eng *flows.Engine, msg uint64, prev storedSession, res flows.
 }
 
 func (s *sessionStore) compareAndSet(ctx context.Context, r stepRequest, expected, value string) (bool, string, error) {
-	// Room for the riders' counts and a few keys and arguments each, so
-	// appending them does not grow the slices on every message.
-	n := len(s.riders)
-	keys := append(make([]string, 0, 2+2*n), s.keys.Session(r.id), s.keys.Subscriber(r.id))
-	hour := s.now().Unix() / 3600
-	args := append(make([]any, 0, 4+10*n), expected, value, s.ttl.Milliseconds(), hour)
-	if !s.cluster && n > 0 {
-		counts := len(args)
-		for range s.riders {
-			args = append(args, 0, 0)
-		}
-		for i, rd := range s.riders {
+	keys := make([]string, 0, s.nkeys)
+	keys = append(keys, s.keys.Session(r.id), s.keys.Subscriber(r.id))
+	args := make([]any, 0, s.nargs)
+	args = append(args, expected, value, s.ttl.Milliseconds(), s.now().Unix()/3600)
+	if !s.cluster {
+		for _, rd := range s.riders {
 			k, a := rd.Args(r.ride)
+			if nk, na := rd.Shape(); len(k) != nk || len(a) != na {
+				return false, "", fmt.Errorf("session: rider %T gave %d keys and %d arguments, its shape is %d and %d", rd, len(k), len(a), nk, na)
+			}
 			keys = append(keys, k...)
 			args = append(args, a...)
-			args[counts+2*i], args[counts+2*i+1] = len(k), len(a)
 		}
 	}
-	res, err := s.script.Run(ctx, s.rdb, keys, args...).Slice()
+	res, err := s.script.Run(ctx, s.rdb, keys, args...).Result()
 	if err != nil {
 		return false, "", fmt.Errorf("session: store: %w", err)
 	}
-	if len(res) == 0 {
-		return false, "", errors.New("session: store: empty reply from script")
-	}
-	if ok, _ := res[0].(int64); ok == 1 {
+	switch v := res.(type) {
+	case int64:
+		if v != 1 {
+			return false, "", fmt.Errorf("session: store: unexpected reply %d", v)
+		}
 		if s.cluster && len(s.riders) > 0 {
 			s.queueRiders(ctx, r.ride)
 		}
 		return true, "", nil
+	case string:
+		return false, v, nil
 	}
-	if len(res) < 2 {
-		return false, "", errors.New("session: store: conflict without current value")
-	}
-	current, _ := res[1].(string)
-	return false, current, nil
+	return false, "", fmt.Errorf("session: store: unexpected reply of type %T", res)
 }
 
 // queueRiders sends the riders' writes as one pipeline, on Redis Cluster

@@ -205,8 +205,8 @@ func (q *Queue) Figures(ctx context.Context) (Figures, error) {
 // Rider queues an inbound message's erasure inside the webhook's session
 // step, so the webhook still costs one Redis round trip. Its Lua fragment
 // follows the riders contract (bot/conversation's session script runs it
-// after it stored the step, with the locals rk and ra); Queue adds the same
-// entry to a pipeline on Redis Cluster.
+// after it stored the step, its key at KEYS[K+1] and arguments at
+// ARGV[A+1…]); Queue adds the same entry to a pipeline on Redis Cluster.
 //
 // Its Args and Queue take the message's SID and time rather than
 // conversation.Ride, so this package need not import bot/conversation; a
@@ -219,13 +219,17 @@ type Rider struct {
 // Rider returns the queue's rider for the webhook.
 func (q *Queue) Rider() Rider { return Rider{q: q, keys: []string{q.keys.EraseQueue()}} }
 
-// riderLua XADDs the SID: rk[1] the stream; ra[1] SID, ra[2] now (ms).
-// Nothing else: no MINID trimming (the workers trim), no not-before time or
-// attempt count (derived from the time and the queue's delay).
-const riderLua = `redis.call('XADD', rk[1], '*', '` + fieldSID + `', ra[1], '` + fieldFirst + `', ra[2])`
+// riderLua XADDs the SID: KEYS[K+1] the stream; ARGV[A+1] SID, ARGV[A+2]
+// now (ms). Nothing else: no MINID trimming (the workers trim), no
+// not-before time or attempt count (derived from the time and the queue's
+// delay).
+const riderLua = `redis.call('XADD', KEYS[K + 1], '*', '` + fieldSID + `', ARGV[A + 1], '` + fieldFirst + `', ARGV[A + 2])`
 
 // Lua returns the fragment the session script runs.
 func (Rider) Lua() string { return riderLua }
+
+// Shape returns how many keys and arguments Args returns: one and two.
+func (Rider) Shape() (keys, args int) { return 1, 2 }
 
 // Args returns the fragment's keys and arguments for one message.
 func (r Rider) Args(sid string, now time.Time) ([]string, []any) {

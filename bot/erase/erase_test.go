@@ -211,7 +211,8 @@ func TestCallbacksQueueOnce(t *testing.T) {
 }
 
 // TestRiderFragment runs the rider's fragment the way the riders contract
-// composes it into the session script (rk and ra from KEYS and ARGV), and
+// composes it into the session script (its share of KEYS and ARGV after
+// the session's own, at offsets K and A), and
 // its Queue on a pipeline; both entries are erased.
 func TestRiderFragment(t *testing.T) {
 	e := setup(t)
@@ -222,7 +223,12 @@ func TestRiderFragment(t *testing.T) {
 	if len(keys) != 1 || len(args) != 2 {
 		t.Fatalf("Args = %v %v, want one key and two arguments", keys, args)
 	}
-	script := redis.NewScript("local rk = {KEYS[1]}\nlocal ra = {ARGV[1], ARGV[2]}\ndo\n" + r.Lua() + "\nend\nreturn 1")
+	if k, n := r.Shape(); k != len(keys) || n != len(args) {
+		t.Fatalf("Shape = %d, %d; Args gave %d keys and %d arguments", k, n, len(keys), len(args))
+	}
+	script := redis.NewScript("do\nlocal K, A = 1, 3\n" + r.Lua() + "\nend\nreturn 1")
+	keys = append([]string{e.keys.EraseQueue() + ":unused"}, keys...)
+	args = append([]any{"x", "y", "z"}, args...)
 	if err := script.Run(ctx, e.rdb, keys, args...).Err(); err != nil {
 		t.Fatalf("fragment: %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/senda-org/senda/bot/broadcast"
-	"github.com/senda-org/senda/bot/twilio"
 )
 
 // handleStatus reads a status callback and hands it to the erasure queue
@@ -27,15 +26,15 @@ func (s *Server) handleStatus(c echo.Context) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 	id := c.QueryParam(broadcast.CallbackParamBroadcast)
-	sid := twilio.Get(params, "MessageSid")
-	status := twilio.Get(params, "MessageStatus")
+	sid := params.Get("MessageSid")
+	status := params.Get("MessageStatus")
 	if id == "" || sid == "" || status == "" {
 		return errStatusFields
 	}
-	code, _ := strconv.Atoi(twilio.Get(params, "ErrorCode"))
+	code, _ := strconv.Atoi(params.Get("ErrorCode"))
 	err = s.Broadcasts.HandleStatus(c.Request().Context(), s.Hasher, broadcast.StatusReport{
 		Broadcast: id, Tag: c.QueryParam(broadcast.CallbackParamTag), MessageSID: sid, Status: status, ErrorCode: code,
-		To: twilio.Get(params, "To"),
+		To: params.Get("To"),
 	})
 	if err != nil {
 		return err

@@ -13,9 +13,9 @@ import (
 // erase.Final). A reply's callback is then answered (done): nothing else is
 // kept of it. A broadcast's callback goes on to be counted even when
 // queueing failed (Twilio does not send it again).
-func (s *Server) eraseOnStatus(c echo.Context, params []twilio.Param) (done bool, err error) {
+func (s *Server) eraseOnStatus(c echo.Context, params twilio.Form) (done bool, err error) {
 	reply := c.QueryParam("r") != ""
-	sid, status := twilio.Get(params, "MessageSid"), twilio.Get(params, "MessageStatus")
+	sid, status := params.Get("MessageSid"), params.Get("MessageStatus")
 	if reply && (sid == "" || status == "") {
 		return true, errReplyStatus
 	}

@@ -17,36 +17,36 @@ import (
 )
 
 // readSigned reads a form body of at most MaxWebhookBody bytes, checks its
-// Twilio signature, and returns its fields sorted by key.
-func (s *Server) readSigned(c echo.Context) ([]twilio.Param, error) {
+// Twilio signature, and returns its fields.
+func (s *Server) readSigned(c echo.Context) (twilio.Form, error) {
 	req := c.Request()
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != echo.MIMEApplicationForm {
-			return nil, errWebhookMediaType
+			return twilio.Form{}, errWebhookMediaType
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, MaxWebhookBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, errWebhookTooLarge
+			return twilio.Form{}, errWebhookTooLarge
 		}
-		return nil, errWebhookUnreadable
+		return twilio.Form{}, errWebhookUnreadable
 	}
-	params, err := twilio.ParseForm(body)
+	form, err := twilio.ParseForm(body)
 	if err != nil {
-		return nil, errWebhookMalformed
+		return twilio.Form{}, errWebhookMalformed
 	}
 	if s.Validator == nil {
-		return params, nil
+		return form, nil
 	}
-	tok := s.Validator.Match(req.URL.RequestURI(), params, req.Header.Get(twilio.Header))
+	tok := s.Validator.Match(req.URL.RequestURI(), form, req.Header.Get(twilio.Header))
 	if tok == twilio.TokenNone {
 		s.Metrics.Count("webhook_forbidden_total")
-		return nil, errWebhookSignature
+		return twilio.Form{}, errWebhookSignature
 	}
 	s.Metrics.Add("webhook_signatures_total", "token", tok.String(), 1)
-	return params, nil
+	return form, nil
 }
 
 // handleMessage answers one inbound message: verify, read, hand it to the
@@ -54,18 +54,18 @@ func (s *Server) readSigned(c echo.Context) ([]twilio.Param, error) {
 func (s *Server) handleMessage(c echo.Context) error {
 	start := time.Now()
 	defer func() { s.Metrics.Observe("webhook_duration_seconds", time.Since(start)) }()
-	params, err := s.readSigned(c)
+	form, err := s.readSigned(c)
 	if err != nil {
 		return err
 	}
 	msg := conversation.Inbound{
-		From: twilio.Get(params, "From"),
-		To:   twilio.Get(params, "To"),
-		Body: twilio.Get(params, "Body"),
-		SID:  twilio.Get(params, "MessageSid"),
+		From: form.Get("From"),
+		To:   form.Get("To"),
+		Body: form.Get("Body"),
+		SID:  form.Get("MessageSid"),
 		// Only the count of attachments is read; their URLs are never
 		// followed or kept. A malformed count is taken as none.
-		Media: numMedia(twilio.Get(params, "NumMedia")),
+		Media: numMedia(form.Get("NumMedia")),
 	}
 	if msg.From == "" || msg.SID == "" {
 		return errMessageFields

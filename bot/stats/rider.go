@@ -50,15 +50,13 @@ type Rider struct {
 	Distress []string
 }
 
-// riderCall runs TallyLua's tally() on the rider's two keys and its
-// arguments, which the composing script hands over as rk and ra.
-const riderCall = "\ntally(rk[1], rk[2], ra, 1)\n"
-
 // Lua returns the fragment the session script runs after it stored the
-// step: TallyLua (a local function, so it stays inside the do … end the
-// composer puts around it) and the call of tally on rk and ra. It does not
-// return.
-func (r Rider) Lua() string { return TallyLua + riderCall }
+// step: TallyLua, which reads its keys and arguments at KEYS[K+1…] and
+// ARGV[A+1…] and does not return.
+func (r Rider) Lua() string { return TallyLua }
+
+// Shape returns how many keys and arguments Args returns: two and five.
+func (r Rider) Shape() (keys, args int) { return ScriptKeyCount, ScriptArgCount }
 
 // Args returns the fragment's two keys (the day's counters and its
 // HyperLogLog of people) and its arguments for one step.

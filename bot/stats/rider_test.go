@@ -15,35 +15,33 @@ import (
 	"github.com/senda-org/senda/flows"
 )
 
+// fragment is one rider's Lua and the shape of its share of KEYS and ARGV.
+type fragment struct {
+	lua    string
+	nk, na int
+}
+
 // composeRiders builds a session script the way the Rider contract
-// (bot/conversation/rider.go) says bot/conversation composes it: the base compare-and-set, then each rider's
-// fragment inside do … end, with rk and ra filled from KEYS and ARGV at
-// offsets that move past each rider's share. Each rider's counts of keys
-// and arguments ride in ARGV just before its arguments.
-func composeRiders(fragments ...string) *redis.Script {
+// (bot/conversation/rider.go) says bot/conversation composes it: the base
+// compare-and-set on KEYS[1] with ARGV[1..2], then each rider's fragment
+// inside do … end, with K and A set to the offsets of its share of KEYS and
+// ARGV, which follow the base script's and each other in rider order.
+func composeRiders(riders ...fragment) *redis.Script {
 	s := `local cur = redis.call('GET', KEYS[1]) or ''
 if cur ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', 60000)
-local ki, ai = 2, 3
 `
-	for _, f := range fragments {
-		s += `do
-  local nk, na = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
-  ai = ai + 2
-  local rk, ra = {}, {}
-  for x = 1, nk do rk[x] = KEYS[ki + x - 1] end
-  for x = 1, na do ra[x] = ARGV[ai + x - 1] end
-  ki, ai = ki + nk, ai + na
-` + f + `
-end
-`
+	k, a := 1, 2
+	for _, f := range riders {
+		s += "do\nlocal K, A = " + strconv.Itoa(k) + ", " + strconv.Itoa(a) + "\n" + f.lua + "\nend\n"
+		k, a = k+f.nk, a+f.na
 	}
 	return redis.NewScript(s + "return 1")
 }
 
 // markLua is a second rider's fragment: it sets its one key to its one
 // argument, proving the stats rider leaves the next rider its own share.
-const markLua = "redis.call('SET', rk[1], ra[1], 'PX', 60000)"
+var markLua = fragment{"redis.call('SET', KEYS[K + 1], ARGV[A + 1], 'PX', 60000)", 1, 1}
 
 func TestRiderInTheSessionScript(t *testing.T) {
 	f := setup(t)
@@ -52,7 +50,8 @@ func TestRiderInTheSessionScript(t *testing.T) {
 	}
 	ctx := context.Background()
 	rider := stats.Rider{Recorder: f.rec}
-	script := composeRiders(rider.Lua(), markLua)
+	nk, na := rider.Shape()
+	script := composeRiders(fragment{rider.Lua(), nk, na}, markLua)
 	pack := f.eng.Pack()
 	step := func(number, text, expected, value string) int64 {
 		t.Helper()
@@ -60,10 +59,13 @@ func TestRiderInTheSessionScript(t *testing.T) {
 		in := flows.Input{Text: text, Channel: content.SMS, New: true}
 		ride := stats.StepRide{Now: f.now, Sender: id, Channel: content.SMS, Pack: pack, Input: in, Result: f.eng.Step(flows.State{}, in)}
 		rk, ra := rider.Args(ride)
+		if len(rk) != nk || len(ra) != na {
+			t.Fatalf("Args gave %d keys and %d arguments, Shape says %d and %d", len(rk), len(ra), nk, na)
+		}
 		keys := append([]string{f.prefix + "{" + id.String() + "}:s"}, rk...)
 		keys = append(keys, f.prefix+"mark")
-		args := append([]any{expected, value, len(rk), len(ra)}, ra...)
-		args = append(args, 1, 1, "after-"+value)
+		args := append([]any{expected, value}, ra...)
+		args = append(args, "after-"+value)
 		n, err := script.Run(ctx, f.rdb, keys, args...).Int64()
 		if err != nil {
 			t.Fatal(err)
@@ -131,7 +133,8 @@ func BenchmarkRiderInScript(b *testing.B) {
 	for _, with := range []bool{false, true} {
 		name, script := "alone", composeRiders()
 		if with {
-			name, script = "with-stats-rider", composeRiders(rider.Lua())
+			nk, na := rider.Shape()
+			name, script = "with-stats-rider", composeRiders(fragment{rider.Lua(), nk, na})
 		}
 		script.Load(ctx, rdb)
 		b.Run(name, func(b *testing.B) {
@@ -144,7 +147,7 @@ func BenchmarkRiderInScript(b *testing.B) {
 				if with {
 					rk, ra := rider.Args(stats.StepRide{Now: time.Now(), Sender: id, Channel: content.WhatsApp, Pack: p, Input: in, Result: res})
 					keys = append(keys, rk...)
-					args = append(append(args, len(rk), len(ra)), ra...)
+					args = append(args, ra...)
 				}
 				if err := script.EvalSha(ctx, rdb, keys, args...).Err(); err != nil {
 					b.Fatal(err)

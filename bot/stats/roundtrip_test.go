@@ -163,12 +163,14 @@ func BenchmarkStep(b *testing.B) {
 func casWithTally() *redis.Script {
 	b := make([]byte, 8)
 	rand.Read(b)
-	return redis.NewScript(stats.TallyLua + `
--- ` + hex.EncodeToString(b) + `
+	return redis.NewScript(`-- ` + hex.EncodeToString(b) + `
 local cur = redis.call('GET', KEYS[1]) or ''
 if cur ~= ARGV[1] then return {0, cur} end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-if KEYS[2] then tally(KEYS[2], KEYS[3], ARGV, 4) end
+if KEYS[2] then
+local K, A = 1, 3
+` + stats.TallyLua + `
+end
 return {1}`)
 }
 
@@ -209,8 +211,12 @@ func TestCountedInsideTheScript(t *testing.T) {
 	if s, p := counter.single.Load(), counter.pipelines.Load(); s != 1 || p != 0 {
 		t.Errorf("a step with its figures cost %d commands and %d pipelines; want one command", s, p)
 	}
+	// An opt-in and an opt-out count in fields of their own; a step with no
+	// person adds no one.
+	run("c", "d", stats.Event{Person: id, Channel: "whatsapp", Lang: "es", OptIn: "vacunas", OptOut: stats.AllTopics})
+	run("d", "e", stats.Event{Channel: "sms", Lang: "es"})
 	h := rdb.HGetAll(ctx, rec.DayKey(ymd(now))).Val()
-	want := map[string]string{"x:whatsapp:es:salud:SALUD:": "1", "x:whatsapp:es:::": "1"}
+	want := map[string]string{"x:whatsapp:es:salud:SALUD:": "1", "x:whatsapp:es:::": "2", "i:vacunas": "1", "o:all": "1", "x:sms:es:::": "1"}
 	if len(h) != len(want) {
 		t.Errorf("figures = %v, want %v", h, want)
 	}
@@ -225,6 +231,34 @@ func TestCountedInsideTheScript(t *testing.T) {
 	for _, k := range []string{rec.DayKey(ymd(now)), rec.PeopleKey(ymd(now))} {
 		if ttl := rdb.TTL(ctx, k).Val(); ttl < 399*24*time.Hour {
 			t.Errorf("%s TTL = %v, want about 400 days", k, ttl)
+		}
+	}
+}
+
+// TestScriptArgsFollowTheDay: ScriptArgs keeps the last day's keys, and a
+// message on either side of midnight in the line's zone (forward, and back
+// again, as clocks of replicas differ) gets its own day's keys and expiry.
+func TestScriptArgsFollowTheDay(t *testing.T) {
+	loc, err := time.LoadLocation("America/Guatemala")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := stats.New(nil, stats.Options{Prefix: "senda:", Location: loc})
+	before := time.Date(2026, 12, 7, 23, 59, 59, 0, loc)
+	after := before.Add(2 * time.Second)
+	for _, tm := range []time.Time{before, before, after, after, before} {
+		keys, args := rec.ScriptArgs(tm, stats.Event{Channel: "sms"})
+		day := ymd(tm)
+		if len(keys) != stats.ScriptKeyCount || len(args) != stats.ScriptArgCount {
+			t.Fatalf("ScriptArgs gave %d keys and %d arguments", len(keys), len(args))
+		}
+		if keys[0] != rec.DayKey(day) || keys[1] != rec.PeopleKey(day) {
+			t.Errorf("at %v: keys %v, want the keys of %s", tm, keys, day)
+		}
+		y, m, d := tm.Date()
+		want := time.Date(y, m, d+1, 0, 0, 0, 0, loc).Add(stats.Retention).Unix()
+		if x := args[1].(int64); x != 0 && x != want {
+			t.Errorf("at %v: expires at %d, want %d", tm, x, want)
 		}
 	}
 }

@@ -35,14 +35,14 @@
 // of two ways.
 //
 // On a single Redis or Sentinel (InScript reports true), inside the script:
-// TallyLua is a Lua fragment defining tally(); the session script is built
-// as TallyLua followed by its own text, calls tally() right after it stores
-// the state, and gets the two day keys and the arguments from ScriptArgs
-// appended to its KEYS and ARGV:
+// TallyLua is a Lua fragment the session script runs inline right after it
+// stores the state, with the two day keys and the five arguments from
+// ScriptArgs appended to its KEYS and ARGV and the locals K and A set to
+// where they start:
 //
 //	keys, args := recorder.ScriptArgs(now, stats.FromStep(pack, in, res, id, distress))
 //	sessionStep.Run(ctx, rdb, append(sessionKeys, keys...), append(sessionArgs, args...)...)
-//	-- in the script, after SET or DEL:  if KEYS[3] then tally(KEYS[3], KEYS[4], ARGV, 5) end
+//	-- in the script, after SET or DEL:  do local K, A = 2, 4 <TallyLua> end
 //
 // The message still costs one command; the figures count only a step that
 // was stored, so a retried step or a duplicate counts once without more
@@ -104,9 +104,9 @@ import (
 	"github.com/senda-org/senda/flows"
 )
 
-// TallyLua is a Lua fragment defining tally(hash, hll, argv, j), which
-// counts one step in the day's figures from inside the script that stores
-// the step; ScriptArgs gives its keys and arguments. See the package
+// TallyLua is a Lua fragment that counts one step in the day's figures from
+// inside the script that stores the step; ScriptArgs gives its keys and
+// arguments, which it reads at KEYS[K+1…] and ARGV[A+1…]. See the package
 // comment for when to use it rather than Tally.
 //
 //go:embed scripts/tally.lua
@@ -174,6 +174,20 @@ type Event struct {
 // HINCRBY a message; the reader adds them up by part), and opt-ins and
 // opt-outs have fields of their own.
 func (e Event) fields() map[string]int64 {
+	msg, in, out := e.counters()
+	f := map[string]int64{msg: 1}
+	if in != "" {
+		f[in] = 1
+	}
+	if out != "" {
+		f[out] = 1
+	}
+	return f
+}
+
+// counters are the event's counter fields: the message's, and an opt-in's
+// and an opt-out's or "".
+func (e Event) counters() (msg, optIn, optOut string) {
 	id := func(s string) string {
 		if isID(s) {
 			return s
@@ -184,14 +198,14 @@ func (e Event) fields() map[string]int64 {
 	if e.Distress {
 		distress = "d"
 	}
-	f := map[string]int64{pMessage + id(e.Channel) + ":" + id(e.Lang) + ":" + id(e.Node) + ":" + id(strings.ToUpper(e.Keyword)) + ":" + distress: 1}
+	msg = pMessage + id(e.Channel) + ":" + id(e.Lang) + ":" + id(e.Node) + ":" + id(strings.ToUpper(e.Keyword)) + ":" + distress
 	if t := id(e.OptIn); t != "" {
-		f[pOptIn+t] = 1
+		optIn = pOptIn + t
 	}
 	if t := id(e.OptOut); t != "" {
-		f[pOptOut+t] = 1
+		optOut = pOptOut + t
 	}
-	return f
+	return msg, optIn, optOut
 }
 
 // FromStep describes what a conversation step showed, for Queue: the
@@ -250,6 +264,8 @@ type Recorder struct {
 	// so a failed pipeline cannot leave a day without one for long.
 	writes  atomic.Uint64
 	lastDay atomic.Pointer[string]
+	// cur is the day of the last ScriptArgs.
+	cur atomic.Pointer[recorderDay]
 }
 
 // expireEvery is how often, besides the first write of a day, a message
@@ -360,28 +376,55 @@ func (t *Tally) queue(ctx context.Context, pipe redis.Pipeliner, want map[string
 	t.applied = want
 }
 
-// ScriptArgs returns the two keys and the arguments that make the TallyLua
-// fragment count e as a message received at t: append them to the storing
-// script's KEYS and ARGV and call tally at their positions. Use it only
-// where one script may touch keys of any hash slot (a single Redis or
-// Sentinel, not Cluster; see InScript).
+// ScriptArgs returns the two keys and the five arguments that make the
+// TallyLua fragment count e as a message received at t: append them to the
+// storing script's KEYS and ARGV and set K and A to where they start. Use it
+// only where one script may touch keys of any hash slot (a single Redis or
+// Sentinel, not Cluster; see InScript). The keys slice is shared by every
+// message of a day: callers copy it and never change it.
 func (r *Recorder) ScriptArgs(t time.Time, e Event) (keys []string, args []any) {
-	day, exp := r.day(t)
+	d := r.dayOf(t)
 	person := ""
 	if e.Person != (ident.SenderID{}) {
 		person = e.Person.String()
 	}
 	expireAt := int64(0)
-	if r.needExpiry(day) {
-		expireAt = exp.Unix()
+	if r.needExpiry(d.day) {
+		expireAt = d.expires.Unix()
 	}
-	fields := e.fields()
-	args = make([]any, 0, 2+len(fields))
-	args = append(args, person, expireAt)
-	for f := range fields { // each field counts 1
-		args = append(args, f)
+	msg, in, out := e.counters()
+	return d.keys, []any{person, expireAt, msg, in, out}
+}
+
+// ScriptKeyCount and ScriptArgCount are how many keys and arguments
+// ScriptArgs returns, always.
+const (
+	ScriptKeyCount = 2
+	ScriptArgCount = 5
+)
+
+// recorderDay is one day of the recorder's zone, with its keys, kept so
+// that a message need not format its day and keys again.
+type recorderDay struct {
+	start, end int64 // Unix seconds: the day is [start, end)
+	day        string
+	expires    time.Time
+	keys       []string // DayKey, PeopleKey
+}
+
+// dayOf returns t's day, from the last one used when t falls in it.
+func (r *Recorder) dayOf(t time.Time) *recorderDay {
+	u := t.Unix()
+	if d := r.cur.Load(); d != nil && d.start <= u && u < d.end {
+		return d
 	}
-	return []string{r.DayKey(day), r.PeopleKey(day)}, args
+	lt := t.In(r.loc)
+	start := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, r.loc)
+	day, expires := r.day(t)
+	d := &recorderDay{start: start.Unix(), end: start.AddDate(0, 0, 1).Unix(), day: day, expires: expires,
+		keys: []string{r.DayKey(day), r.PeopleKey(day)}}
+	r.cur.Store(d)
+	return d
 }
 
 // InScript reports whether the figures can be counted inside the storing

@@ -1,7 +1,7 @@
 // Package twilio is everything Senda knows about Twilio, in one place:
 //
 //   - signature.go checks X-Twilio-Signature on webhooks and status callbacks
-//     (NewValidator, ParseForm, Get) and signs requests for tests (Sign);
+//     (NewValidator, ParseForm, Form.Get) and signs requests for tests (Sign);
 //   - config.go is every Twilio setting in one Config, which bot/config
 //     fills and the app hands over whole; the REST credentials are chosen
 //     there once (an API key, else the auth token);

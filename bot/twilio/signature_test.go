@@ -456,6 +456,53 @@ func TestTooManyParams(t *testing.T) {
 	}
 }
 
+// Param is one field of a form, decoded, for comparing forms in tests.
+type Param struct{ Key, Value string }
+
+// decoded lists a form's fields in key order, each value as Get reads it.
+func decoded(f Form) []Param {
+	out := make([]Param, 0, len(f.fields))
+	for _, p := range f.fields {
+		out = append(out, Param{p.key, f.Get(p.key)})
+	}
+	return out
+}
+
+// checkDecoding fails t unless ParseForm reads body as url.ParseQuery
+// does: the same keys, each with its first value, decoded the same, both
+// by Get and into the signed string, and the same bodies rejected.
+func checkDecoding(t *testing.T, body string) {
+	t.Helper()
+	want, werr := url.ParseQuery(body)
+	form, err := ParseForm([]byte(body))
+	if (err != nil) != (werr != nil) {
+		t.Fatalf("ParseForm(%.80q) error %v, url.ParseQuery error %v", body, err, werr)
+	}
+	if err != nil {
+		return
+	}
+	if len(form.fields) != len(want) {
+		t.Fatalf("ParseForm(%.80q) has %d keys, url.ParseQuery %d", body, len(form.fields), len(want))
+	}
+	var signed []byte
+	for _, p := range form.fields {
+		w, ok := want[p.key]
+		if !ok || form.Get(p.key) != w[0] {
+			t.Fatalf("ParseForm(%.80q): %q = %q, url.ParseQuery %q", body, p.key, form.Get(p.key), w)
+		}
+		signed = append(append(signed, p.key...), w[0]...)
+	}
+	if got := appendSigned(nil, "", "", form); string(got) != string(signed) {
+		t.Fatalf("ParseForm(%.80q) signs %q, want %q", body, got, signed)
+	}
+}
+
+func TestDecodingLikeURLParseQuery(t *testing.T) {
+	for _, body := range append(corpusBodies, "a=%41%2b%2B+%7e&b=%e2%82%ac&%41=x&c=%", "a=%4", "a=%4g", "a=%%41", "a=+++&b=%20%20") {
+		checkDecoding(t, body)
+	}
+}
+
 func TestParseForm(t *testing.T) {
 	tests := []struct {
 		body    string
@@ -484,10 +531,10 @@ func TestParseForm(t *testing.T) {
 		{strings.Repeat("&", 10000), nil, true},
 	}
 	for _, tt := range tests {
-		got, err := ParseForm([]byte(tt.body))
+		form, err := ParseForm([]byte(tt.body))
 		if tt.wantErr {
 			if err == nil {
-				t.Errorf("ParseForm(%.40q) = %v, want error", tt.body, got)
+				t.Errorf("ParseForm(%.40q) = %v, want error", tt.body, decoded(form))
 			}
 			continue
 		}
@@ -495,7 +542,7 @@ func TestParseForm(t *testing.T) {
 			t.Errorf("ParseForm(%.40q): %v", tt.body, err)
 			continue
 		}
-		if !slices.Equal(got, tt.want) {
+		if got := decoded(form); !slices.Equal(got, tt.want) {
 			t.Errorf("ParseForm(%.40q) = %q, want %q", tt.body, got, tt.want)
 		}
 	}
@@ -523,12 +570,12 @@ func TestGet(t *testing.T) {
 		{"zzz", ""},
 	}
 	for _, tt := range tests {
-		if got := Get(params, tt.key); got != tt.want {
+		if got := params.Get(tt.key); got != tt.want {
 			t.Errorf("Get(%q) = %q, want %q", tt.key, got, tt.want)
 		}
 	}
-	if got := Get(nil, "From"); got != "" {
-		t.Errorf("Get(nil) = %q", got)
+	if got := (Form{}).Get("From"); got != "" {
+		t.Errorf("Form{}.Get = %q", got)
 	}
 }
 
@@ -630,6 +677,7 @@ func FuzzAgreement(f *testing.F) {
 			sig = sig[:len(sig)-2] + "x" + sig[len(sig)-1:]
 		}
 		checkAgreement(t, "fuzz", tok, public, uri, []byte(body), sig)
+		checkDecoding(t, body)
 		// The fast path's premise: a plain URI after a plain base is what
 		// url.Parse and url.URL.String make of it, host included.
 		if base := strings.TrimSuffix(public, "/"); plainBase(base) && plainURI(uri) {
@@ -664,6 +712,31 @@ func BenchmarkValidate(b *testing.B) {
 		params, err := ParseForm(body)
 		if err != nil || !v.Valid(benchURI, params, sig) {
 			b.Fatal("rejected")
+		}
+	}
+}
+
+// BenchmarkWebhookForm is what the webhook does with a body: parse it,
+// check its signature and read the five fields Senda uses (From, To, Body,
+// MessageSid, NumMedia) out of about twenty.
+func BenchmarkWebhookForm(b *testing.B) {
+	sig := Sign(benchToken, benchPublic+benchURI, signForm(benchBody))
+	body := []byte(benchBody)
+	v, err := NewValidator(benchToken, benchPublic)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		form, err := ParseForm(body)
+		if err != nil || !v.Valid(benchURI, form, sig) {
+			b.Fatal("rejected")
+		}
+		for _, k := range []string{"From", "To", "Body", "MessageSid", "NumMedia"} {
+			if form.Get(k) == "" {
+				b.Fatal("missing ", k)
+			}
 		}
 	}
 }

@@ -5,14 +5,16 @@
 -- ARGV[2]  the new value ("" deletes the session: SALIR / BORRAR)
 -- ARGV[3]  idle time to live in milliseconds
 -- ARGV[4]  the hour of this message (Unix time / 3600), for WhatsApp's 24-hour window
--- ARGV[5…]  riders' key and argument counts, then their keys (KEYS[3…]) and
---           arguments: see composeStepScript, which appends each rider's
---           fragment before the final `return {1}` (which must stay last).
--- Returns {1} when the write happened, or {0, current} when the stored value
--- was not what the caller computed from; the caller steps again from current.
+-- KEYS[3…], ARGV[5…]  the riders' keys and arguments, rider after rider: see
+--           composeStepScript, which appends each rider's fragment before
+--           the final `return 1` (which must stay last).
+-- Returns 1 when the write happened, or the stored value (a string, "" for
+-- none) when it was not what the caller computed from; the caller steps
+-- again from it. An integer or a string, not a table: a reply table is one
+-- more Lua table built, converted and collected per message.
 local cur = redis.call('GET', KEYS[1]) or ''
 if cur ~= ARGV[1] then
-  return {0, cur}
+  return cur
 end
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
@@ -22,4 +24,4 @@ end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HSET', KEYS[2], 'h', ARGV[4])
 end
-return {1}
+return 1
