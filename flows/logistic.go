@@ -84,16 +84,25 @@ func classWeights(samples []sample, nc int, balance float64) []float32 {
 const minGradient = 1e-3
 
 // logits writes each class's score for a message's feature rows, each
-// feature worth x, into z.
+// feature worth x, into z. The weights are summed in float32, row by row,
+// and scaled once: the inner loop is one addition per class.
 func (r *reader) logits(rows []int, x float32, z []float64) {
 	nc := len(r.classes)
-	for c := range nc {
-		z[c] = float64(r.bias[c])
+	var abuf [128]float32
+	acc := abuf[:0]
+	if nc > len(abuf) {
+		acc = make([]float32, 0, nc)
 	}
+	acc = acc[:nc]
 	for _, row := range rows {
-		for c, w := range r.weights[row*nc : (row+1)*nc] {
-			z[c] += float64(x * w)
+		w := r.weights[row*nc : (row+1)*nc]
+		w = w[:len(acc)]
+		for c, v := range w {
+			acc[c] += v
 		}
+	}
+	for c := range z {
+		z[c] = float64(r.bias[c]) + float64(x*acc[c])
 	}
 }
 

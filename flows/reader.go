@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"hash/maphash"
 	"maps"
 	"math"
 	"slices"
@@ -29,7 +28,6 @@ type reader struct {
 	classes []class
 	rows    map[uint64]int32     // each feature's row in weights
 	stems   [2]map[string]string // stems of the examples' words, by language
-	seed    maphash.Seed
 	tu      tuning
 	// weights and bias are the logistic regression's: a weight per feature
 	// (row) and class (column), and a bias per class.
@@ -51,7 +49,7 @@ func newReader(p *content.Pack) *reader {
 // what the tests that search them use.
 func newTunedReader(p *content.Pack, tu tuning) *reader {
 	u := p.Understanding
-	r := &reader{tu: tu, synonyms: map[string]string{}, idioms: map[string]bool{}, phrases: map[string]int{}, rows: map[uint64]int32{}, seed: maphash.MakeSeed()}
+	r := &reader{tu: tu, synonyms: map[string]string{}, idioms: map[string]bool{}, phrases: map[string]int{}, rows: map[uint64]int32{}}
 	r.stems[langES], r.stems[langEN] = map[string]string{}, map[string]string{}
 	for _, i := range u.Idioms {
 		r.idioms[spellPhrase(i)] = true
@@ -111,6 +109,21 @@ func (r *reader) samples(p *content.Pack) []sample {
 	return out
 }
 
+// featureHash is a feature's name as a number: FNV-1a over its parts,
+// each followed by a zero byte, so ("ab", "c") is not ("a", "bc").
+func featureHash(parts ...string) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, p := range parts {
+		for i := 0; i < len(p); i++ {
+			h ^= uint64(p[i])
+			h *= prime
+		}
+		h *= prime // the zero byte: xor with 0 changes nothing
+	}
+	return h
+}
+
 // features returns the features of a normalized message, and how many
 // words (stopwords left out) it has.
 func (r *reader) features(norm string, buf []uint64) ([]uint64, int) {
@@ -129,18 +142,7 @@ func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) (
 	var tbuf [maxWords]token
 	toks := marks(words, tbuf[:0])
 	out := buf[:0]
-	add := func(parts ...string) {
-		var h maphash.Hash
-		h.SetSeed(r.seed)
-		for _, p := range parts {
-			h.WriteString(p)
-			h.WriteByte(0)
-		}
-		f := h.Sum64()
-		if !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
+	add := func(parts ...string) { out = append(out, featureHash(parts...)) }
 	age := ""
 	if i := underAge(words); i >= 0 {
 		age = words[i]
@@ -173,7 +175,11 @@ func (r *reader) featuresLang(norm string, lang int, learn bool, buf []uint64) (
 			add("s", sounds(s))
 		}
 	}
-	return out, len(toks)
+	// Each feature once, however often its word comes: sorting is
+	// O(n log n) where checking each new one against the rest was O(n²),
+	// the cost of a long message.
+	slices.Sort(out)
+	return slices.Compact(out), len(toks)
 }
 
 func (r *reader) stem(w string, lang int, learn bool) string {

@@ -197,7 +197,7 @@ func language(words []string) int {
 // stem returns a word's Snowball stem. Normalize took the accents off;
 // -cion gets its accent back, which the Spanish stemmer needs.
 func stem(w string, lang int) string {
-	if _, err := strconv.Atoi(w); err == nil || len(w) < 3 {
+	if isNumber(w) || len(w) < 3 {
 		return w
 	}
 	if lang == langEN {
@@ -240,8 +240,15 @@ func marks(words []string, out []token) []token {
 const numberFeature = "#n"
 
 func isNumber(w string) bool {
-	_, err := strconv.Atoi(w)
-	return err == nil
+	if w == "" {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ageFeature is the feature a first-person age under 18 adds ("tengo 15
@@ -254,8 +261,10 @@ var ageUnits = map[string]bool{"anos": true, "ano": true, "anitos": true, "years
 // of herself ("tengo 15", "soy de 16 años", "i am 15"), or -1.
 func underAge(words []string) int {
 	for i, w := range words {
-		n, err := strconv.Atoi(w)
-		if err != nil || n < 10 || n > 17 {
+		if len(w) != 2 || !isNumber(w) {
+			continue
+		}
+		if n, _ := strconv.Atoi(w); n < 10 || n > 17 {
 			continue
 		}
 		if i+1 < len(words) && !ageUnits[words[i+1]] {
