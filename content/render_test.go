@@ -433,6 +433,11 @@ func TestStats(t *testing.T) {
 	if st.SMS.Pages != len(smsPages) || st.SMS.Pages < 3 {
 		t.Errorf("SMS pages %d, want %d (at least 3)", st.SMS.Pages, len(smsPages))
 	}
+	read := nodeScreen(t, p, "cursos")
+	read.Note = content.NoteHelpLine
+	if n := len(p.Pages(read, 0, content.SMS)); st.SMSPagesRead != n || n < st.SMS.Pages {
+		t.Errorf("SMS pages when read %d, want %d (at least the %d typed)", st.SMSPagesRead, n, st.SMS.Pages)
+	}
 	// Every SMS page is one GSM-7 segment, so segments = pages.
 	if st.SMS.Encoding != content.GSM7 || st.SMS.Segments != st.SMS.Pages || st.SMS.MaxChars > 160 || st.SMS.MaxChars < 100 {
 		t.Errorf("SMS stats %+v, want GSM-7, one segment a page, pages of 100-160 characters", st.SMS)

@@ -12,7 +12,9 @@ func (p *Pack) StatsIn(lang int) []NodeStats {
 	out := make([]NodeStats, len(p.Nodes))
 	for i, n := range p.Nodes {
 		s := Screen{Kind: ScreenNode, Arg: uint16(i)}
-		out[i] = NodeStats{ID: n.ID, SMS: measurePages(p.Pages(s, lang, SMS)), WhatsApp: measurePages(p.Pages(s, lang, WhatsApp))}
+		read := Screen{Kind: ScreenNode, Arg: uint16(i), Note: NoteHelpLine}
+		out[i] = NodeStats{ID: n.ID, SMS: measurePages(p.Pages(s, lang, SMS)), WhatsApp: measurePages(p.Pages(s, lang, WhatsApp)),
+			SMSPagesRead: len(p.Pages(read, lang, SMS))}
 	}
 	return out
 }
@@ -32,13 +34,13 @@ type SummaryOptions struct {
 func (p *Pack) WriteSummary(w io.Writer, opts SummaryOptions) int {
 	if opts.Figures {
 		for lang, l := range p.Languages {
-			fmt.Fprintf(w, "\nReplies in %s (SMS: %d segment(s) of GSM-7 per page after transliteration; WhatsApp: text as written, shown as if sent by SMS):\n",
+			fmt.Fprintf(w, "\nReplies in %s (SMS: %d segment(s) of GSM-7 per page after transliteration; read: SMS pages when a sentence leads there, with the help line; WhatsApp: text as written, shown as if sent by SMS):\n",
 				l.Code, p.SMS.Segments)
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "node\tsms chars\tsms enc\tsms pages\tsms segs\twa chars\twa enc\twa msgs\twa segs as sms\t")
+			fmt.Fprintln(tw, "node\tsms chars\tsms enc\tsms pages\tread\tsms segs\twa chars\twa enc\twa msgs\twa segs as sms\t")
 			for _, s := range p.StatsIn(lang) {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%s\t%d\t%d\t\n", s.ID,
-					s.SMS.MaxChars, s.SMS.Encoding, s.SMS.Pages, s.SMS.Segments,
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%d\t\n", s.ID,
+					s.SMS.MaxChars, s.SMS.Encoding, s.SMS.Pages, s.SMSPagesRead, s.SMS.Segments,
 					s.WhatsApp.MaxChars, s.WhatsApp.Encoding, s.WhatsApp.Pages, s.WhatsApp.Segments)
 			}
 			tw.Flush()

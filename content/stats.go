@@ -13,6 +13,9 @@ type NodeStats struct {
 	ID       string
 	SMS      ChannelStats
 	WhatsApp ChannelStats
+	// SMSPagesRead is how many SMS pages the node takes when a sentence
+	// leads to it: with the help line, unless it gives every help number.
+	SMSPagesRead int
 }
 
 // Stats measures every node's reply in the default language, in node order.
