@@ -209,10 +209,11 @@ type scored struct {
 	p, evidence float64
 }
 
-// read scores a normalized message against every class. A class's
-// evidence is its log-odds against no page (against the mean of all
-// classes when the pack has no ordinary examples).
-func (r *reader) read(norm string) reading {
+// read scores a normalized message against every class, into buf when it
+// is large enough (the caller's, so a message leaves no garbage). A
+// class's evidence is its log-odds against no page (against the mean of
+// all classes when the pack has no ordinary examples).
+func (r *reader) read(norm string, buf []scored) reading {
 	if len(r.classes) == 0 || norm == "" {
 		return reading{}
 	}
@@ -244,7 +245,10 @@ func (r *reader) read(norm string) reading {
 			base += v / float64(nc)
 		}
 	}
-	out := reading{words: words, known: len(rows), scores: make([]scored, nc)}
+	if cap(buf) < nc {
+		buf = make([]scored, 0, nc)
+	}
+	out := reading{words: words, known: len(rows), scores: buf[:nc]}
 	for c := range z {
 		out.scores[c].evidence = z[c] - base
 		z[c] /= r.tu.Temperature

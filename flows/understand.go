@@ -53,7 +53,8 @@ func (e *Engine) Understand(text string) Reading {
 
 func (e *Engine) understand(norm string) Reading {
 	out := Reading{Node: -1, Kind: -1, RunnerUp: -1}
-	rd := e.reader.read(norm)
+	var sbuf [64]scored
+	rd := e.reader.read(norm, sbuf[:0])
 	if rd.known == 0 {
 		out.None = 1
 		return out
