@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/senda-org/senda/content"
@@ -116,6 +117,35 @@ func TestDefaultPackOptOutWords(t *testing.T) {
 				if res.Effect.Kind != flows.EffectUnsubscribeAll || res.State.Screen.Kind != content.ScreenUnsubscribed {
 					t.Errorf("%s (lang %d, new=%v): %+v, want unsubscribed with EffectUnsubscribeAll", w, lang, isNew, res)
 				}
+			}
+		}
+	}
+}
+
+// Issue 14 items 2 and 5: when the police are the danger, reached by a
+// sentence as by the keyword, the numbers for that (PDH 1555, MP 1574)
+// come before any 110; an under-18 is not sent to the police first.
+func TestDefaultPackPoliceNumbersFirstWhenRead(t *testing.T) {
+	t.Parallel()
+	p := defaultPack(t)
+	e := flows.New(p, flows.Options{})
+	for _, c := range []struct{ msg, page, first string }{
+		{"los chontes me quieren cobrar para dejarme trabajar", "policia", "1574"},
+		{"tengo 15 años y un señor me paga", "menor", "1555"},
+	} {
+		for _, ch := range content.Channels {
+			res := e.Step(flows.State{}, flows.Input{Text: c.msg, Channel: ch, New: true})
+			if got := p.Nodes[res.State.Screen.Arg].ID; res.State.Screen.Kind != content.ScreenNode || got != c.page {
+				t.Fatalf("%q on %s reached %s, want %s", c.msg, ch, res.State.Screen, c.page)
+			}
+			var all strings.Builder
+			for _, pg := range p.Pages(res.State.Screen, 0, ch) {
+				all.WriteString(pg.Text + "\n")
+			}
+			text := all.String()
+			first, police := strings.Index(text, c.first), strings.Index(text, "110")
+			if first < 0 || (police >= 0 && police < first) {
+				t.Errorf("%s read on %s: %s at %d, 110 at %d; want %s first:\n%s", c.page, ch, c.first, first, police, c.first, text)
 			}
 		}
 	}

@@ -168,8 +168,13 @@ func (e *Engine) understood(st State, rd Reading) Result {
 	}
 	res := e.open(st, rd.Node, rd.Kind)
 	// Read, not typed as a keyword: the help numbers come first, in case
-	// the page is not the one she needs.
-	res.State.Screen.Note = content.NoteHelpLine
+	// the page is not the one she needs. An urgent page whose first page
+	// gives help numbers of its own has them already (open adds the line
+	// to those that do not): on the police page the line would put 110
+	// before the numbers for when the police are the danger.
+	if !e.pack.Nodes[rd.Node].Urgent {
+		res.State.Screen.Note = content.NoteHelpLine
+	}
 	return res
 }
 

@@ -90,9 +90,9 @@ func TestWelcome(t *testing.T) {
 }
 
 // urgent is the test pack's urgent page reached by reading a sentence:
-// the help numbers come first, unless the page gives them all itself (as
-// this one does: "Llama al 110").
-func urgent() want { return node("urgente").withNote(content.NoteHelpLine) }
+// without the help line, because its first page gives a help number of
+// its own ("Llama al 110").
+func urgent() want { return node("urgente") }
 
 // Distress in the test pack: the urgent page at once, the signal and kind
 // for the caller's counts, and back leads up the menu.
