@@ -32,6 +32,40 @@ func (p *Pack) helpLineFor(n *Node, lang int) []string {
 	return line
 }
 
+// NeedsHelpLine reports whether an urgent page is shown with the help
+// line: when its first page, on some channel, shows no phone number of its
+// own. The engine adds the line to those pages, typed or read from a
+// sentence, and the lock-screen check counts their pages with it.
+func (p *Pack) NeedsHelpLine(node int) bool {
+	n := p.Nodes[node]
+	if !n.Urgent {
+		return false
+	}
+	for _, ch := range Channels {
+		s := Screen{Kind: ScreenNode, Arg: uint16(node)}
+		if !hasPhoneNumber(p.Page(s, 0, ch, 0).Text) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPhoneNumber reports whether a text has a run of three digits or
+// more, as PhoneNumbers finds them, without allocating.
+func hasPhoneNumber(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			run = 0
+			continue
+		}
+		if run++; run >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
 // PhoneNumbers returns the runs of three digits or more in a text, in
 // order: the phone numbers a reply shows.
 func PhoneNumbers(s string) []string {

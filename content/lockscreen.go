@@ -60,10 +60,11 @@ func (l *loader) checkLockScreens() {
 	screens := []Screen{{Kind: ScreenWelcome}, {Kind: ScreenNode, Arg: uint16(p.Start)}}
 	for _, n := range p.Nodes {
 		if n.Urgent && n.Index != p.Start {
-			// Typed as a keyword, and reached by reading a sentence (with
-			// the help line): both must fit.
-			screens = append(screens, Screen{Kind: ScreenNode, Arg: uint16(n.Index)},
-				Screen{Kind: ScreenNode, Arg: uint16(n.Index), Note: NoteHelpLine})
+			screens = append(screens, Screen{Kind: ScreenNode, Arg: uint16(n.Index)})
+			if p.NeedsHelpLine(n.Index) {
+				// Shown with the help line: that form must fit too.
+				screens = append(screens, Screen{Kind: ScreenNode, Arg: uint16(n.Index), Note: NoteHelpLine})
+			}
 		}
 	}
 	for _, s := range screens {

@@ -114,10 +114,6 @@ type Engine struct {
 	subscriptions bool
 	reader        *reader
 	sealer        Sealer // seals report drafts in the state; nil: no reports
-	// numberless marks the urgent pages whose first page, on some
-	// channel, shows no phone number: opened by a word, they show the help
-	// numbers first.
-	numberless []bool
 }
 
 // Options configure an Engine.
@@ -132,7 +128,7 @@ type Options struct {
 
 // New returns an engine for a pack.
 func New(p *content.Pack, opts Options) *Engine {
-	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: readerFor(p), sealer: opts.Reports, numberless: numberless(p)}
+	return &Engine{pack: p, subscriptions: opts.Subscriptions, reader: readerFor(p), sealer: opts.Reports}
 }
 
 // Pack returns the engine's content pack.

@@ -89,11 +89,7 @@ const minGradient = 1e-3
 func (r *reader) logits(rows []int, x float32, z []float64) {
 	nc := len(r.classes)
 	var abuf [128]float32
-	acc := abuf[:0]
-	if nc > len(abuf) {
-		acc = make([]float32, 0, nc)
-	}
-	acc = acc[:nc]
+	acc := sized(abuf[:0], nc)
 	for _, row := range rows {
 		w := r.weights[row*nc : (row+1)*nc]
 		w = w[:len(acc)]
@@ -104,6 +100,15 @@ func (r *reader) logits(rows []int, x float32, z []float64) {
 	for c := range z {
 		z[c] = float64(r.bias[c]) + float64(x*acc[c])
 	}
+}
+
+// sized returns buf's first n elements, or a new slice when buf is too
+// small: a caller's stack array serves the usual number of classes.
+func sized[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	return buf[:n]
 }
 
 // softmax turns scores into probabilities, in place.

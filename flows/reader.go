@@ -231,11 +231,7 @@ func (r *reader) read(norm string, buf []scored) reading {
 	}
 	nc := len(r.classes)
 	var zbuf [128]float64
-	z := zbuf[:0]
-	if nc > len(zbuf) {
-		z = make([]float64, 0, nc)
-	}
-	z = z[:nc]
+	z := sized(zbuf[:0], nc)
 	r.logits(rows, float32(1/math.Sqrt(float64(len(rows)))), z)
 	base := 0.0
 	if r.none >= 0 {
@@ -245,10 +241,7 @@ func (r *reader) read(norm string, buf []scored) reading {
 			base += v / float64(nc)
 		}
 	}
-	if cap(buf) < nc {
-		buf = make([]scored, 0, nc)
-	}
-	out := reading{words: words, known: len(rows), scores: buf[:nc]}
+	out := reading{words: words, known: len(rows), scores: sized(buf, nc)}
 	for c := range z {
 		out.scores[c].evidence = z[c] - base
 		z[c] /= r.tu.Temperature

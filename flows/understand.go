@@ -187,7 +187,7 @@ func (e *Engine) open(st State, node, kind int) Result {
 	if kind < 0 {
 		kind = e.distressKind(node)
 	}
-	if e.numberless[node] {
+	if e.pack.NeedsHelpLine(node) {
 		res.State.Screen.Note = content.NoteHelpLine
 	}
 	if k := kind; k >= 0 {
@@ -216,22 +216,4 @@ func (e *Engine) chosen(st State, n int, in Input) Result {
 		return e.open(st, b, -1)
 	}
 	return e.miss(st, in.Channel)
-}
-
-// numberless marks the urgent pages whose first page shows no phone
-// number on at least one channel.
-func numberless(p *content.Pack) []bool {
-	out := make([]bool, len(p.Nodes))
-	for _, n := range p.Nodes {
-		if !n.Urgent {
-			continue
-		}
-		for _, ch := range content.Channels {
-			s := content.Screen{Kind: content.ScreenNode, Arg: uint16(n.Index)}
-			if len(content.PhoneNumbers(p.Page(s, 0, ch, 0).Text)) == 0 {
-				out[n.Index] = true
-			}
-		}
-	}
-	return out
 }
