@@ -32,6 +32,7 @@ import (
 	"github.com/senda-org/senda/bot/hashkey"
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
+	"github.com/senda-org/senda/bot/logx"
 	"github.com/senda-org/senda/bot/metrics"
 	"github.com/senda-org/senda/bot/reports"
 	"github.com/senda-org/senda/bot/rkey"
@@ -297,6 +298,9 @@ func (a *App) newConversation(prefix string) error {
 	if a.deps.CacheSize != 0 {
 		opts = append(opts, conversation.WithCacheSize(a.deps.CacheSize))
 	}
+	if a.stats != nil {
+		opts = append(opts, conversation.WithCounters(statsCounter{a.stats}))
+	}
 	if riders := a.riders(); len(riders) > 0 {
 		opts = append(opts, conversation.WithRiders(riders...))
 	}
@@ -561,6 +565,12 @@ func (a *App) Run(ctx context.Context) error {
 		close(workersDone)
 	}
 
+	statsDone := make(chan struct{})
+	go func() {
+		defer close(statsDone)
+		a.runStats(workCtx)
+	}()
+
 	srv := httpapi.NewHTTPServer(a.Handler(), a.log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -570,11 +580,12 @@ func (a *App) Run(ctx context.Context) error {
 		err = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	return errors.Join(err, a.shutdown(srv, stopWork, workersDone))
+	return errors.Join(err, a.shutdown(srv, stopWork, workersDone, statsDone))
 }
 
-// shutdown stops the HTTP server, then the workers, within ShutdownTimeout.
-func (a *App) shutdown(srv *http.Server, stopWork context.CancelFunc, workersDone <-chan struct{}) error {
+// shutdown stops the HTTP server, then the workers and the figures' last
+// write, within ShutdownTimeout.
+func (a *App) shutdown(srv *http.Server, stopWork context.CancelFunc, workersDone, statsDone <-chan struct{}) error {
 	deadline, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	var err error
@@ -588,14 +599,42 @@ func (a *App) shutdown(srv *http.Server, stopWork context.CancelFunc, workersDon
 	case <-deadline.Done():
 		a.log.Warn("shutdown: broadcast workers did not stop in time; their deliveries in flight were abandoned and are reclaimed by the next worker")
 	}
+	select {
+	case <-statsDone:
+	case <-deadline.Done():
+	}
 	return err
 }
 
-// Close releases Redis and the embedded server, in reverse order of start.
+// runStats writes the daily figures counted in memory once a second
+// (stats.Recorder.Run) until ctx ends, then once more. A write that fails is
+// counted and logged (a repeating failure once per log interval); its
+// figures wait in memory for the next.
+func (a *App) runStats(ctx context.Context) {
+	errlog := logx.NewLimited(a.log, conversation.DefaultErrorLogInterval)
+	defer errlog.Flush()
+	a.stats.Run(ctx, stats.FlushEvery, func(err error) {
+		a.metrics.Count("stats_flush_errors_total")
+		errlog.Warn("write the daily figures; they are kept in memory and written when Redis answers", "err", err)
+	})
+}
+
+// closeFlushTimeout bounds Close's last write of the daily figures.
+const closeFlushTimeout = 2 * time.Second
+
+// Close writes the daily figures still in memory, then releases Redis and
+// the embedded server, in reverse order of start.
 func (a *App) Close() error {
 	var err error
 	if a.conversation != nil {
 		a.conversation.FlushLog()
+	}
+	if a.stats != nil && a.rdb != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeFlushTimeout)
+		if ferr := a.stats.Flush(ctx); ferr != nil {
+			a.log.Warn("the last daily figures could not be written; they are lost", "err", ferr)
+		}
+		cancel()
 	}
 	if a.journal != nil {
 		err = a.journal.Close()

@@ -15,7 +15,7 @@ import (
 
 // newStats builds the recorder of the anonymous daily figures, counted in
 // SENDA_TIMEZONE. It comes before the conversation, whose session step
-// will count them (stats.Rider), and the broadcast store, whose outcomes
+// will count them (statsCounter), and the broadcast store, whose outcomes
 // it counts (setupBroadcasts).
 func (a *App) newStats(prefix string) error {
 	loc, err := a.cfg.Broadcast.Location()

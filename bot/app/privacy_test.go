@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/senda-org/senda/bot/httpapi"
 	"github.com/senda-org/senda/bot/ident"
@@ -68,9 +70,17 @@ func TestPrivacyNothingPersonalIsKept(t *testing.T) {
 		t.Fatal("the Redis failure was not logged; the log scan below would prove nothing about error paths")
 	}
 
+	// The daily figures are written once a second; write them now, so the
+	// scan covers them.
+	if err := ts.stats.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	dump := redistest.Dump(t, ts.rdb, ts.prefix)
 	if len(dump) == 0 {
 		t.Fatal("no keys written; the scan below would prove nothing")
+	}
+	if _, ok := dump[ts.keys.StatsDay(time.Now().In(ts.loc).Format(time.DateOnly))]; !ok {
+		t.Fatal("no daily figures written; the scan below would prove nothing about them")
 	}
 	var stored strings.Builder
 	for k, v := range dump {

@@ -13,33 +13,24 @@ import (
 )
 
 // riders are the writes that ride each message's session step (see
-// conversation.Rider): the anonymous daily figures, and the erasure of the
-// inbound message at Twilio.
+// conversation.Rider): the erasure of the inbound message at Twilio. The
+// daily figures are not one: they are counted in memory (statsCounter) and
+// written once a second.
 func (a *App) riders() []conversation.Rider {
 	var r []conversation.Rider
-	if a.stats != nil {
-		r = append(r, statsRider{stats.Rider{Recorder: a.stats}})
-	}
 	if a.erase != nil {
 		r = append(r, eraseRider{a.erase.Rider(), a.erase, a.metrics})
 	}
 	return r
 }
 
-// statsRider counts a stored step in the day's figures. stats does not
-// import conversation, so this adapts its rider to conversation.Ride.
-type statsRider struct{ stats.Rider }
+// statsCounter counts a stored step in the day's figures, in memory (see
+// stats.Recorder.Count). stats does not import conversation, so this adapts
+// conversation.Ride.
+type statsCounter struct{ rec *stats.Recorder }
 
-func (r statsRider) Args(m conversation.Ride) ([]string, []any) { return r.Rider.Args(stepRide(m)) }
-
-func (r statsRider) Queue(ctx context.Context, pipe redis.Pipeliner, m conversation.Ride) {
-	r.Rider.Queue(ctx, pipe, stepRide(m))
-}
-
-// stepRide is conversation.Ride without the message id, which the figures
-// never need.
-func stepRide(m conversation.Ride) stats.StepRide {
-	return stats.StepRide{Now: m.Now, Sender: m.Sender, Channel: m.Channel, Pack: m.Pack, Input: m.Input, Result: m.Result}
+func (c statsCounter) Count(m conversation.Ride) {
+	c.rec.CountStep(stats.StepRide{Now: m.Now, Sender: m.Sender, Channel: m.Channel, Pack: m.Pack, Input: m.Input, Result: m.Result})
 }
 
 // eraseRider queues an inbound message's erasure at Twilio in the session

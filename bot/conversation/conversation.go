@@ -68,6 +68,7 @@ type options struct {
 	cacheSize int
 	now       func() time.Time
 	riders    []Rider
+	counters  []Counter
 	logEvery  time.Duration
 	former    *ident.Hasher
 	// reports (report.go)
@@ -107,6 +108,7 @@ type Conversation struct {
 	errlog   *logx.Limited // errors that repeat in an outage
 	former   *ident.Hasher // the previous hash key's, during a rotation
 	riders   []Rider
+	counters []Counter
 	reports  *reports.Store // nil: no reports
 	seal     flows.Sealer   // seals report drafts in the state
 	locks    senderLocks
@@ -122,7 +124,7 @@ func New(rdb redis.UniversalClient, hasher *ident.Hasher, subs *subscribers.Stor
 		opt(&o)
 	}
 	c := &Conversation{set: set, hasher: hasher, subs: subs, metrics: m, log: log, now: o.now, former: o.former, riders: o.riders,
-		reports: o.reports, seal: o.reportSeal}
+		counters: o.counters, reports: o.reports, seal: o.reportSeal}
 	if log != nil {
 		c.errlog = logx.NewLimited(log, o.logEvery)
 	}
@@ -205,6 +207,10 @@ func (c *Conversation) Handle(ctx context.Context, msg Inbound) content.Page {
 	} else {
 		countStep(c.metrics, ch, eng.Pack(), out.State)
 		countSignal(c.metrics, out.Signal, out.Distress)
+		ride.Result = out.Result
+		for _, k := range c.counters {
+			k.Count(ride)
+		}
 	}
 	if err := c.apply(ctx, eng.Pack(), id, msg, ch, out); err != nil {
 		c.errlog.Error("apply effect", "channel", ch.String(), "effect", int(out.Effect.Kind), "err", err)

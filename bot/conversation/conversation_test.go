@@ -190,3 +190,34 @@ func TestSessionOfThePreviousLayoutContinues(t *testing.T) {
 		t.Fatalf("a conversation of the previous layout restarted:\n%s", got)
 	}
 }
+
+// stepLog is a Counter that keeps what it heard.
+type stepLog struct{ rides []Ride }
+
+func (l *stepLog) Count(m Ride) { l.rides = append(l.rides, m) }
+
+// TestCountersHearEachStoredStepOnce: a counter hears a stored step with
+// its result, and never a repeated MessageSid or a step that was not stored.
+func TestCountersHearEachStoredStepOnce(t *testing.T) {
+	t.Parallel()
+	heard := &stepLog{}
+	c, _ := newTestConversation(t, Settings{}, WithCounters(heard))
+	ctx := context.Background()
+	c.Handle(ctx, Inbound{From: "+50255500003", Body: "HOLA", SID: "SM1"})
+	c.Handle(ctx, Inbound{From: "+50255500003", Body: "HOLA", SID: "SM1"}) // Twilio's retry
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	c.Handle(gone, Inbound{From: "+50255500003", Body: "SALUD", SID: "SM2"}) // not stored
+	c.Handle(ctx, Inbound{From: "+50255500003", Body: "SALUD", SID: "SM3"})
+	if len(heard.rides) != 2 {
+		t.Fatalf("counters heard %d steps, want 2 (HOLA once, then SALUD)", len(heard.rides))
+	}
+	salud := heard.rides[1]
+	p := c.Pack()
+	if salud.Result.State.Screen.Kind != content.ScreenNode || p.Nodes[salud.Result.State.Screen.Arg].ID != "salud" {
+		t.Errorf("the counter heard the screen %v, want the node salud", salud.Result.State.Screen)
+	}
+	if salud.Sender == (ident.SenderID{}) || salud.Input.Text != "SALUD" || salud.Now.IsZero() {
+		t.Errorf("the counter heard %+v", salud)
+	}
+}

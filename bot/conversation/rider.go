@@ -53,6 +53,19 @@ func WithRiders(r ...Rider) Option {
 	return func(o *options) { o.riders = append(o.riders, r...) }
 }
 
+// Counter hears of every stored step once, in memory, after its round trip:
+// never of a duplicate, never of a step that was not stored. It must not do
+// I/O on the message's path (the daily figures count in memory and write
+// once a second: stats.Recorder.Count); Ride.Result is the stored step.
+type Counter interface {
+	Count(m Ride)
+}
+
+// WithCounters adds counters, told of each stored step in the order given.
+func WithCounters(c ...Counter) Option {
+	return func(o *options) { o.counters = append(o.counters, c...) }
+}
+
 // UnstoredRider is a Rider that also hears of a message whose step could not
 // be stored (Redis failed, the caller hung up, or the conversation kept
 // changing): the person gets the "try again later" page, no fragment ran,

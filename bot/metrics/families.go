@@ -42,7 +42,8 @@ var families = map[string]family{
 	"webhook_signatures_total":           {kindCounter, "token", "Webhook signatures accepted, by the auth token that made them: current, or previous during a rotation (TWILIO_AUTH_TOKEN_PREVIOUS)."},
 	"session_contention_total":           {kindCounter, "", "Session steps computed again because another request changed the same conversation first (not an error)."},
 	"session_contention_exhausted_total": {kindCounter, "", "Messages answered \"try again later\" because their conversation kept changing under every attempt."},
-	"rider_errors_total":                 {kindCounter, "", "Writes riding a stored step (daily figures, erase queue) that failed on Redis Cluster, where they follow the step."},
+	"rider_errors_total":                 {kindCounter, "", "Writes riding a stored step (the erase queue) that failed on Redis Cluster, where they follow the step."},
+	"stats_flush_errors_total":           {kindCounter, "", "Once-a-second writes of the daily figures that failed; their figures wait in memory for the next."},
 	"effect_errors_total":                {kindCounter, "", "Subscribe, unsubscribe or topic look-ups that failed after a conversation step."},
 
 	// Broadcasts.

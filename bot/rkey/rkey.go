@@ -113,6 +113,11 @@ func (s Space) StatsPeople(day string) string { return s.StatsDay(day) + ":p" }
 // the days' counts in a PFCOUNT of several); token makes it one caller's.
 func (s Space) StatsMerge(token string) string { return string(s) + "{stats}:merge:" + token }
 
+// StatsFlushed is the number of the last batch of figures one process
+// wrote (its token is random, drawn when the process starts), so a batch
+// sent again after a lost reply is not counted twice.
+func (s Space) StatsFlushed(token string) string { return string(s) + "{stats}:f:" + token }
+
 // Erasures at Twilio share the hash tag {e}: the queue of message SIDs to
 // delete, the ones waiting for their time, the figures and the pacer's
 // state, so one script can move an entry between them.

@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -183,11 +184,17 @@ func dayCount(start, end time.Time) int {
 }
 
 // Read returns the figures from one day to another, both included ("YYYY-MM-DD";
-// empty means the default range, see Range). It costs one round trip.
+// empty means the default range, see Range). It costs one round trip, and
+// one more when this process has figures not yet written (Flush).
 func (r *Recorder) Read(ctx context.Context, from, to string) (Report, error) {
 	start, end, err := r.Range(from, to)
 	if err != nil {
 		return Report{}, err
+	}
+	// What this process counted and has not written yet goes first, so it
+	// reads its own figures (other processes' are at most FlushEvery old).
+	if err := r.Flush(ctx); err != nil && !errors.Is(err, ErrPeopleDropped) {
+		return Report{}, fmt.Errorf("stats: read: %w", err)
 	}
 	var days []string
 	for d := start; !d.After(end); d = d.AddDate(0, 0, 1) {

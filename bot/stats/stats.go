@@ -28,49 +28,25 @@
 //	i:<topic>, o:<topic>                   opt-ins and opt-outs (o:all: every topic at once)
 //	bs, bf                                 broadcast messages sent (accepted by Twilio) and failed
 //
-// # One round trip with the conversation step
+// # Counted in memory, written once a second
 //
-// The conversation step stores its state with a compare-and-set Lua script
-// on the key <prefix>{<sender>}:s. The figures join that round trip in one
-// of two ways.
+// A conversation step is counted after it was stored (Recorder.Count, from
+// bot/conversation's Counter hook: never a duplicate, never a step that was
+// not stored), in this process's memory, and Run writes what was counted
+// once a second (FlushEvery): one EVALSHA a day's batch, HINCRBY per field
+// and one PFADD for all the people of that second. A message's own round
+// trip carries no figures, which is what it cost most in the session script
+// (see docs/PERFORMANCE.md), and the figures need no second round trip.
 //
-// On a single Redis or Sentinel (InScript reports true), inside the script:
-// TallyLua is a Lua fragment the session script runs inline right after it
-// stores the state, with the two day keys and the five arguments from
-// ScriptArgs appended to its KEYS and ARGV and the locals K and A set to
-// where they start:
-//
-//	keys, args := recorder.ScriptArgs(now, stats.FromStep(pack, in, res, id, distress))
-//	sessionStep.Run(ctx, rdb, append(sessionKeys, keys...), append(sessionArgs, args...)...)
-//	-- in the script, after SET or DEL:  do local K, A = 2, 4 <TallyLua> end
-//
-// The message still costs one command; the figures count only a step that
-// was stored, so a retried step or a duplicate counts once without more
-// work. Measured on deploy/loadtest/run.sh this is the cheaper way.
-//
-// On Redis Cluster a script may only touch keys of one hash slot, and a
-// day's figures cannot share the slot of every sender, so the script cannot
-// write them. There the step sends its EVALSHA and the figures' commands in
-// one go-redis pipeline (Tally):
-//
-//	tally := recorder.Begin(now)          // once per inbound message
-//	pipe := rdb.Pipeline()
-//	cas := sessionStep.EvalSha(ctx, pipe, keys, args...)
-//	tally.Queue(ctx, pipe, stats.FromStep(pack, in, res, id, distress))
-//	_, err := pipe.Exec(ctx)              // one network round trip per node
-//
-// go-redis splits a Cluster pipeline per node and sends the parts at the
-// same time, so the message still waits for one round trip, and each
-// command stays within a slot. Because the figures are queued before the
-// script's answer is known, a Tally remembers what it has added: when the
-// compare-and-set fails and the step is computed again, the next Queue
-// adds only the difference (a visit that the new step no longer makes is
-// taken back in the same pipeline as the retry). When the step ends without
-// storing anything (it gave up, or found the message was a duplicate),
-// Withdraw takes back what was added; that costs a round trip only on those
-// rare paths. PFADD is idempotent and needs no taking back. If a pipeline
-// fails on the network the figures of that one message may be off by one;
-// they are figures, not a ledger.
+// The price is plain: a process killed with SIGKILL loses the figures of
+// its last second; the figures in Redis lag the conversation by up to a
+// second (Read flushes this process's first, so a process reads its own);
+// and while Redis cannot be reached they wait in memory (each day's people
+// up to MaxPendingPeople) and are sent when it answers again. Each batch
+// has a number, and the script that writes it remembers the process's last
+// (rkey.Space.StatsFlushed), so a batch sent again after a lost reply is
+// counted once. All of a day's keys share the {stats} hash tag, so the
+// same script runs on Redis Cluster.
 //
 // Outside the conversation, Recorder.Broadcast counts broadcast outcomes
 // and Recorder.Subscription opt-ins and opt-outs made another way (for
@@ -90,7 +66,6 @@ package stats
 import (
 	"context"
 	"crypto/rand"
-	_ "embed"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -103,14 +78,6 @@ import (
 	"github.com/senda-org/senda/content"
 	"github.com/senda-org/senda/flows"
 )
-
-// TallyLua is a Lua fragment that counts one step in the day's figures from
-// inside the script that stores the step; ScriptArgs gives its keys and
-// arguments, which it reads at KEYS[K+1…] and ARGV[A+1…]. See the package
-// comment for when to use it rather than Tally.
-//
-//go:embed scripts/tally.lua
-var TallyLua string
 
 // Retention is how long a day's figures are kept after the day ends.
 const Retention = 400 * 24 * time.Hour
@@ -169,22 +136,6 @@ type Event struct {
 	OptOut   string         // the topic unsubscribed from, or AllTopics
 }
 
-// fields turns an event into counter increments: one field names the
-// message's channel, language, node, keyword and distress together (one
-// HINCRBY a message; the reader adds them up by part), and opt-ins and
-// opt-outs have fields of their own.
-func (e Event) fields() map[string]int64 {
-	msg, in, out := e.counters()
-	f := map[string]int64{msg: 1}
-	if in != "" {
-		f[in] = 1
-	}
-	if out != "" {
-		f[out] = 1
-	}
-	return f
-}
-
 // counters are the event's counter fields: the message's, and an opt-in's
 // and an opt-out's or "".
 func (e Event) counters() (msg, optIn, optOut string) {
@@ -208,7 +159,7 @@ func (e Event) counters() (msg, optIn, optOut string) {
 	return msg, optIn, optOut
 }
 
-// FromStep describes what a conversation step showed, for Queue: the
+// FromStep describes what a conversation step showed, for Count: the
 // channel and language, the node shown (its first page, without a note
 // saying the input was not understood), whether the message was a keyword,
 // a distress page, and a subscription effect. distress names the nodes
@@ -252,38 +203,21 @@ type Options struct {
 	Now      func() time.Time // the clock; time.Now when nil
 }
 
-// Recorder writes and reads the daily figures.
+// Recorder counts, writes and reads the daily figures. It is safe for
+// concurrent use.
 type Recorder struct {
 	rdb    redis.UniversalClient
 	prefix string
 	loc    *time.Location
 	now    func() time.Time
-
-	// Setting the expiry costs two commands; a message sets it when it is
-	// this process's first of its day, and one in expireEvery after that,
-	// so a failed pipeline cannot leave a day without one for long.
-	writes  atomic.Uint64
-	lastDay atomic.Pointer[string]
-	// cur is the day of the last ScriptArgs.
+	// cur is the day of the last Count.
 	cur atomic.Pointer[recorderDay]
-}
-
-// expireEvery is how often, besides the first write of a day, a message
-// sets its day's expiry again.
-const expireEvery = 64
-
-// needExpiry reports whether this write should set its day's expiry.
-func (r *Recorder) needExpiry(day string) bool {
-	if last := r.lastDay.Load(); last == nil || *last != day {
-		r.lastDay.Store(&day)
-		return true
-	}
-	return r.writes.Add(1)%expireEvery == 0
+	pending
 }
 
 // New returns a Recorder.
 func New(rdb redis.UniversalClient, opts Options) *Recorder {
-	r := &Recorder{rdb: rdb, prefix: opts.Prefix, loc: opts.Location, now: opts.Now}
+	r := &Recorder{rdb: rdb, prefix: opts.Prefix, loc: opts.Location, now: opts.Now, pending: newPending()}
 	if r.loc == nil {
 		r.loc = time.UTC
 	}
@@ -317,99 +251,12 @@ func (r *Recorder) day(t time.Time) (string, time.Time) {
 	return t.Format(time.DateOnly), end.Add(Retention)
 }
 
-// Tally is one inbound message's contribution to the day's figures, kept
-// so a retried step adds only what changed. It is not safe for concurrent
-// use; one message has one Tally.
-type Tally struct {
-	r       *Recorder
-	day     string
-	expires time.Time
-	applied map[string]int64
-	person  bool
-	expire  bool // this message sets the day's expiry
-}
-
-// Begin starts the tally of one inbound message received at t.
-func (r *Recorder) Begin(t time.Time) *Tally {
-	day, exp := r.day(t)
-	return &Tally{r: r, day: day, expires: exp, applied: map[string]int64{}}
-}
-
-// Queue appends to pipe the commands that make the day's figures count e
-// instead of whatever this tally queued before. The first call also adds
-// the person to the day's HyperLogLog and, on the process's first message
-// of the day and one in 64 after it, sets the keys' expiry (EXPIREAT is
-// absolute, so setting it again changes nothing).
-func (t *Tally) Queue(ctx context.Context, pipe redis.Pipeliner, e Event) {
-	t.queue(ctx, pipe, e.fields())
-	if !t.person && e.Person != (ident.SenderID{}) {
-		pipe.PFAdd(ctx, t.r.PeopleKey(t.day), e.Person.String())
-		if t.expire {
-			pipe.ExpireAt(ctx, t.r.PeopleKey(t.day), t.expires)
-		}
-		t.person = true
-	}
-}
-
-func (t *Tally) queue(ctx context.Context, pipe redis.Pipeliner, want map[string]int64) {
-	key := t.r.DayKey(t.day)
-	first := len(t.applied) == 0
-	changed := false
-	for f, n := range want {
-		if d := n - t.applied[f]; d != 0 {
-			pipe.HIncrBy(ctx, key, f, d)
-			changed = true
-		}
-	}
-	for f, n := range t.applied {
-		if _, ok := want[f]; !ok && n != 0 {
-			pipe.HIncrBy(ctx, key, f, -n)
-			changed = true
-		}
-	}
-	if first && changed {
-		t.expire = t.r.needExpiry(t.day)
-		if t.expire {
-			pipe.ExpireAt(ctx, key, t.expires)
-		}
-	}
-	t.applied = want
-}
-
-// ScriptArgs returns the two keys and the five arguments that make the
-// TallyLua fragment count e as a message received at t: append them to the
-// storing script's KEYS and ARGV and set K and A to where they start. Use it
-// only where one script may touch keys of any hash slot (a single Redis or
-// Sentinel, not Cluster; see InScript). The keys slice is shared by every
-// message of a day: callers copy it and never change it.
-func (r *Recorder) ScriptArgs(t time.Time, e Event) (keys []string, args []any) {
-	d := r.dayOf(t)
-	person := ""
-	if e.Person != (ident.SenderID{}) {
-		person = e.Person.String()
-	}
-	expireAt := int64(0)
-	if r.needExpiry(d.day) {
-		expireAt = d.expires.Unix()
-	}
-	msg, in, out := e.counters()
-	return d.keys, []any{person, expireAt, msg, in, out}
-}
-
-// ScriptKeyCount and ScriptArgCount are how many keys and arguments
-// ScriptArgs returns, always.
-const (
-	ScriptKeyCount = 2
-	ScriptArgCount = 5
-)
-
-// recorderDay is one day of the recorder's zone, with its keys, kept so
-// that a message need not format its day and keys again.
+// recorderDay is one day of the recorder's zone, kept so that a message
+// need not work out its day again.
 type recorderDay struct {
 	start, end int64 // Unix seconds: the day is [start, end)
 	day        string
 	expires    time.Time
-	keys       []string // DayKey, PeopleKey
 }
 
 // dayOf returns t's day, from the last one used when t falls in it.
@@ -421,44 +268,9 @@ func (r *Recorder) dayOf(t time.Time) *recorderDay {
 	lt := t.In(r.loc)
 	start := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, r.loc)
 	day, expires := r.day(t)
-	d := &recorderDay{start: start.Unix(), end: start.AddDate(0, 0, 1).Unix(), day: day, expires: expires,
-		keys: []string{r.DayKey(day), r.PeopleKey(day)}}
+	d := &recorderDay{start: start.Unix(), end: start.AddDate(0, 0, 1).Unix(), day: day, expires: expires}
 	r.cur.Store(d)
 	return d
-}
-
-// InScript reports whether the figures can be counted inside the storing
-// script (TallyLua and ScriptArgs): on a single Redis or Sentinel, yes; on
-// Cluster, where a script touches one hash slot only, no: use Tally.
-func InScript(rdb redis.UniversalClient) bool {
-	_, cluster := rdb.(*redis.ClusterClient)
-	return !cluster
-}
-
-// Withdraw takes back what the tally added, in a round trip of its own,
-// when the step stored nothing after all (it gave up, or the message was a
-// duplicate). It does nothing, and costs nothing, when nothing was added.
-func (t *Tally) Withdraw(ctx context.Context) error {
-	if len(t.applied) == 0 {
-		return nil
-	}
-	pipe := t.r.rdb.Pipeline()
-	t.queue(ctx, pipe, map[string]int64{})
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("stats: withdraw: %w", err)
-	}
-	return nil
-}
-
-// Record adds one event in a round trip of its own, for callers with no
-// pipeline to join (such as `senda chat`).
-func (r *Recorder) Record(ctx context.Context, e Event) error {
-	pipe := r.rdb.Pipeline()
-	r.Begin(r.now()).Queue(ctx, pipe, e)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("stats: record: %w", err)
-	}
-	return nil
 }
 
 // QueueBroadcast appends to pipe the counting of broadcast messages sent

@@ -65,20 +65,13 @@ func setup(t *testing.T) *fixture {
 }
 
 // say runs one message of a new conversation through the engine and counts
-// it the way the conversation step does: queued in the same pipeline as a
-// write of the session.
+// it the way the conversation step does once the step is stored.
 func (f *fixture) say(t *testing.T, number, text string, at time.Time) {
 	t.Helper()
-	ctx := context.Background()
 	id := f.hasher.Sender(content.WhatsApp, number)
 	in := flows.Input{Text: text, Channel: content.WhatsApp, New: true}
 	res := f.eng.Step(flows.State{}, in)
-	pipe := f.rdb.Pipeline()
-	pipe.Set(ctx, f.prefix+"{"+id.String()+"}:s", "state", time.Minute) // stands in for the session script
-	f.rec.Begin(at).Queue(ctx, pipe, stats.FromStep(f.eng.Pack(), in, res, id, stats.DefaultDistressNodes))
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f.rec.Count(at, stats.FromStep(f.eng.Pack(), in, res, id, stats.DefaultDistressNodes))
 }
 
 func TestEightAndThree(t *testing.T) {
@@ -158,49 +151,11 @@ func TestEightAndThree(t *testing.T) {
 	}
 }
 
-func TestTallyRetryAndWithdraw(t *testing.T) {
-	f := setup(t)
-	ctx := context.Background()
-	id := f.hasher.Sender(content.SMS, "+50255550000")
-	tally := f.rec.Begin(f.now)
-	for _, node := range []string{"salud", "sexual", "sexual"} { // a retried step shows another node
-		pipe := f.rdb.Pipeline()
-		tally.Queue(ctx, pipe, stats.Event{Person: id, Channel: "sms", Lang: "es", Node: node})
-		if _, err := pipe.Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h := f.rdb.HGetAll(ctx, f.rec.DayKey(ymd(f.now))).Val()
-	want := map[string]string{"x:sms:es:salud::": "0", "x:sms:es:sexual::": "1"}
-	if len(h) != len(want) {
-		t.Errorf("fields = %v, want %v", h, want)
-	}
-	for k, v := range want {
-		if h[k] != v {
-			t.Errorf("%s = %q, want %q (all: %v)", k, h[k], v, h)
-		}
-	}
-	if ttl := f.rdb.TTL(ctx, f.rec.DayKey(ymd(f.now))).Val(); ttl < 399*24*time.Hour {
-		t.Errorf("day key TTL = %v, want about 400 days", ttl)
-	}
-	if ttl := f.rdb.TTL(ctx, f.rec.PeopleKey(ymd(f.now))).Val(); ttl < 399*24*time.Hour {
-		t.Errorf("people key TTL = %v, want about 400 days", ttl)
-	}
-	if err := tally.Withdraw(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range f.rdb.HGetAll(ctx, f.rec.DayKey(ymd(f.now))).Val() {
-		if v != "0" {
-			t.Errorf("after Withdraw %s = %s, want 0", k, v)
-		}
-	}
-}
-
 func TestFreeTextNeverBecomesAField(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	err := f.rec.Record(ctx, stats.Event{Channel: "sms", Node: "hola me llamo Ana +50255551234", Keyword: "mi número es 5555", OptIn: "a b"})
-	if err != nil {
+	f.rec.Count(f.now, stats.Event{Channel: "sms", Node: "hola me llamo Ana +50255551234", Keyword: "mi número es 5555", OptIn: "a b"})
+	if err := f.rec.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for k := range f.rdb.HGetAll(ctx, f.rec.DayKey(ymd(f.now))).Val() {

@@ -140,12 +140,11 @@ func (d *Demo) Seed(ctx context.Context, rdb redis.UniversalClient, subs int) er
 			id := h.Sender(ch, fmt.Sprintf("+5025000%04d", i))
 			in := flows.Input{Text: words[(i+day)%len(words)], Channel: ch, New: true}
 			res := eng.Step(flows.State{}, in)
-			pipe := rdb.Pipeline()
-			d.Stats.Begin(at).Queue(ctx, pipe, stats.FromStep(d.Pack, in, res, id, stats.DefaultDistressNodes))
-			if _, err := pipe.Exec(ctx); err != nil {
-				return fmt.Errorf("demo: seed figures: %w", err)
-			}
+			d.Stats.Count(at, stats.FromStep(d.Pack, in, res, id, stats.DefaultDistressNodes))
 		}
+	}
+	if err := d.Stats.Flush(ctx); err != nil {
+		return fmt.Errorf("demo: seed figures: %w", err)
 	}
 	if err := d.Stats.Broadcast(ctx, 42, 3); err != nil {
 		return err
