@@ -98,4 +98,14 @@ func TestBroadcastSurvivesClusterMasterFailover(t *testing.T) {
 	if dups != 0 || losses != 0 || final.Sent != n {
 		t.Fatalf("%d duplicates, %d losses; figures %+v", dups, losses, final)
 	}
+	// The daily figures were counted in memory; the script that writes them
+	// (its keys all under {stats}) runs on Cluster, after the failover too.
+	rep, err := ts.stats.Read(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Messages != 3*n || rep.Total.People != n || rep.Total.OptIns["salud"] != n {
+		t.Errorf("daily figures: %d messages, %d people, %d opt-ins to salud; want %d, %d, %d",
+			rep.Total.Messages, rep.Total.People, rep.Total.OptIns["salud"], 3*n, n, n)
+	}
 }

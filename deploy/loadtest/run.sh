@@ -122,7 +122,15 @@ cleanup() {
 		rc -n "$BASE_DB" flushdb >/dev/null 2>&1 || true
 	fi
 	if ((REDIS_STARTED)) && [[ -s $WORK/redis.pid ]]; then
-		kill "$(cat "$WORK/redis.pid")" 2>/dev/null || true
+		local rpid
+		rpid=$(cat "$WORK/redis.pid")
+		kill "$rpid" 2>/dev/null || true
+		# Wait until it is gone: a run started right after this one would
+		# otherwise find it still answering, then lose the connection.
+		for _ in $(seq 50); do
+			kill -0 "$rpid" 2>/dev/null || break
+			sleep 0.1
+		done
 	fi
 	# The servers' logs of the last run (they hold no message or number).
 	for log in senda baseline; do
