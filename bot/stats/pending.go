@@ -30,8 +30,10 @@ const MaxPendingPeople = 100_000
 // than any retry of a batch whose reply was lost.
 const flushedTTL = 24 * time.Hour
 
-// finalFlushTimeout bounds Run's last flush, after its context ended.
-const finalFlushTimeout = 2 * time.Second
+// flushTimeout bounds each of Run's flushes. A flush does not end with
+// Run's context: one under way when the process stops finishes, and the
+// last one runs after the context ended.
+const flushTimeout = 2 * time.Second
 
 //go:embed scripts/flush.lua
 var flushLua string
@@ -167,10 +169,11 @@ func (r *Recorder) send(ctx context.Context, b batch) error {
 }
 
 // Run flushes every interval (FlushEvery when interval ≤ 0) until ctx
-// ends, then once more under a short deadline of its own. failed, when not
-// nil, hears of every flush that failed; what it could not write is kept
-// and sent at the next tick. A process that stops without Run's last flush
-// (SIGKILL, a crash) loses at most the figures of its last interval.
+// ends, then once more. Each flush has a deadline of its own (flushTimeout)
+// and is not cut short by ctx. failed, when not nil, hears of every flush
+// that failed; what it could not write is kept and sent at the next tick. A
+// process that stops without Run's last flush (SIGKILL, a crash) loses at
+// most the figures of its last interval.
 func (r *Recorder) Run(ctx context.Context, interval time.Duration, failed func(error)) {
 	if interval <= 0 {
 		interval = FlushEvery
@@ -180,17 +183,20 @@ func (r *Recorder) Run(ctx context.Context, interval time.Duration, failed func(
 			failed(err)
 		}
 	}
+	flush := func() {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+		defer cancel()
+		report(r.Flush(fctx))
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
-			report(r.Flush(last))
-			cancel()
+			flush()
 			return
 		case <-tick.C:
-			report(r.Flush(ctx))
+			flush()
 		}
 	}
 }
