@@ -56,17 +56,9 @@ OUT=${OUT:-deploy/loadtest/out}
 TOPIC=seguridad
 HOST=127.0.0.1 # loopback only, by design: not a setting
 
-die() {
-	echo "crash-restart: $*" >&2
-	exit 1
-}
-say() { echo "crash-restart: $*" >&2; }
-
-check_int() { # name value min max
-	if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
-		die "$1=$2: want an integer from $3 to $4"
-	fi
-}
+NAME=crash-restart
+# shellcheck source=deploy/lib.sh
+source deploy/lib.sh
 check_int RUNS "$RUNS" 1 1000
 check_int N "$N" 1 100000
 check_int SMS_EVERY "$SMS_EVERY" 0 100000
@@ -89,10 +81,8 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/senda-crash.XXXXXX)
 chmod 700 "$WORK"
 PIDS=()
-REDIS_STARTED=0
 STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-rc() { redis-cli -h "$HOST" -p "$REDIS_PORT" "$@"; }
 alive() { kill -0 "$1" 2>/dev/null; }
 now_ms() { date +%s%3N; }
 
@@ -104,39 +94,14 @@ stop_pid() { # pid: SIGTERM, then wait for it
 cleanup() {
 	local code=$?
 	trap - EXIT INT TERM
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if [[ $(rc ping 2>/dev/null) == PONG ]]; then
-		rc -n "$REDIS_DB" flushdb >/dev/null 2>&1 || true
-	fi
-	if ((REDIS_STARTED)); then
-		rc shutdown nosave >/dev/null 2>&1 || true
-	fi
-	# The last run's logs: made-up numbers at most, no secret.
-	local log
-	for log in before after fake; do
-		rm -f "$OUT/crash-last-$log.log"
-		if [[ -s $WORK/$log.log ]]; then cp "$WORK/$log.log" "$OUT/crash-last-$log.log" 2>/dev/null || true; fi
-	done
-	rm -rf "$WORK"
+	clean_up_run crash before after fake
 	exit "$code"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Redis -------------------------------------------------------------------
-if [[ $(rc ping 2>/dev/null) != PONG ]]; then
-	say "starting redis-server on $HOST:$REDIS_PORT"
-	redis-server --bind "$HOST" --port "$REDIS_PORT" --save "" --appendonly no \
-		--daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" >/dev/null
-	REDIS_STARTED=1
-	for _ in $(seq 50); do
-		[[ $(rc ping 2>/dev/null) == PONG ]] && break
-		sleep 0.1
-	done
-	[[ $(rc ping 2>/dev/null) == PONG ]] || die "redis-server did not start on $HOST:$REDIS_PORT"
-fi
+start_redis
 fresh_db() {
 	local other
 	other=$(rc -n "$REDIS_DB" --scan | grep -v -m1 -E '^senda:' || true)
@@ -171,17 +136,7 @@ start_fake() {
 		alive "$FAKE_PID" || die "the fake Twilio stopped: $(tail -5 "$WORK/fake.log")"
 		sleep 0.05
 	done
-	FAKE_URL="" FAKE_ACCOUNT_SID="" FAKE_AUTH_TOKEN="" FAKE_STATS_URL=""
-	local k v
-	while IFS='=' read -r k v; do
-		case $k in
-		FAKE_URL) FAKE_URL=$v ;;
-		FAKE_ACCOUNT_SID) FAKE_ACCOUNT_SID=$v ;;
-		FAKE_AUTH_TOKEN) FAKE_AUTH_TOKEN=$v ;;
-		FAKE_STATS_URL) FAKE_STATS_URL=$v ;;
-		esac
-	done <"$WORK/fake.env"
-	[[ $FAKE_URL == "http://$HOST:"* && $FAKE_STATS_URL == "http://$HOST:"* ]] || die "the fake Twilio is not on $HOST"
+	read_fake_env
 }
 stats() { curl -fsS --max-time 5 "$FAKE_STATS_URL/stats"; }
 
@@ -214,17 +169,6 @@ write_env() {
 	chmod 600 "$WORK/senda.env"
 }
 
-# exec_env replaces the current (sub)shell with a command that gets Senda's
-# environment only: started with &, $! is then the command's own pid.
-exec_env() { # command...
-	while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(SENDA_|TWILIO_)' || true)
-	set -a
-	# shellcheck disable=SC1091
-	. "$WORK/senda.env"
-	set +a
-	exec "$@"
-}
-senda_cli() { (exec_env "$WORK/senda" "$@"); }
 
 start_senda() { # log
 	exec_env "$WORK/senda" serve >"$WORK/$1.log" 2>&1 &

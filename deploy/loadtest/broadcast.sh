@@ -56,20 +56,9 @@ OUT=${OUT:-deploy/loadtest/out}
 TOPIC=seguridad
 HOST=127.0.0.1 # loopback only, by design: not a setting
 
-die() {
-	echo "broadcast.sh: $*" >&2
-	exit 1
-}
-say() { echo "broadcast.sh: $*" >&2; }
-
-check_int() { # name value min max
-	if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
-		die "$1=$2: want an integer from $3 to $4"
-	fi
-}
-check_num() { # name value
-	[[ $2 =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$1=$2: want a number"
-}
+NAME=broadcast.sh
+# shellcheck source=deploy/lib.sh
+source deploy/lib.sh
 check_int N "$N" 1 1000000
 check_int SMS_EVERY "$SMS_EVERY" 0 1000000
 check_num MPS "$MPS"
@@ -89,11 +78,6 @@ awk -v n="$N" -v m="$MPS" -v w="$WINDOW" 'BEGIN { exit !(n >= m * (w + 5)) }' ||
 	die "N=$N subscribers run out before the window ends at $MPS/s; want N >= MPS * (WINDOW + 5)"
 
 # --- tools -----------------------------------------------------------------
-apt_install() { # packages...
-	say "installing $* (apt-get)"
-	apt-get install -y "$@" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y "$@" >/dev/null; } ||
-		die "$* missing and apt-get could not install them"
-}
 if ! command -v redis-cli >/dev/null || ! command -v redis-server >/dev/null; then
 	apt_install redis-server redis-tools
 fi
@@ -106,47 +90,20 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/senda-broadcast.XXXXXX)
 chmod 700 "$WORK"
 PIDS=()
-REDIS_STARTED=0
 STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-rc() { redis-cli -h "$HOST" -p "$REDIS_PORT" "$@"; }
 
 cleanup() {
 	local code=$?
 	trap - EXIT INT TERM
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if [[ $(rc ping 2>/dev/null) == PONG ]]; then
-		rc -n "$REDIS_DB" flushdb >/dev/null 2>&1 || true
-	fi
-	if ((REDIS_STARTED)); then
-		rc shutdown nosave >/dev/null 2>&1 || true
-	fi
-	# Keep the logs of the last run: made-up numbers at most, no secret.
-	local log
-	for log in serve worker fake; do
-		rm -f "$OUT/broadcast-last-$log.log"
-		if [[ -s $WORK/$log.log ]]; then cp "$WORK/$log.log" "$OUT/broadcast-last-$log.log" 2>/dev/null || true; fi
-	done
-	rm -rf "$WORK"
+	clean_up_run broadcast serve worker fake
 	exit "$code"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Redis -----------------------------------------------------------------
-if [[ $(rc ping 2>/dev/null) != PONG ]]; then
-	say "starting redis-server on $HOST:$REDIS_PORT"
-	redis-server --bind "$HOST" --port "$REDIS_PORT" --save "" --appendonly no \
-		--daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" >/dev/null
-	REDIS_STARTED=1
-	for _ in $(seq 50); do
-		[[ $(rc ping 2>/dev/null) == PONG ]] && break
-		sleep 0.1
-	done
-	[[ $(rc ping 2>/dev/null) == PONG ]] || die "redis-server did not start on $HOST:$REDIS_PORT"
-fi
+start_redis
 other=$(rc -n "$REDIS_DB" --scan | grep -v -m1 -E '^(senda:|senda-test:)' || true)
 [[ -z $other ]] || die "Redis database $REDIS_DB holds keys that are not Senda's (e.g. $other); choose another REDIS_DB"
 rc -n "$REDIS_DB" flushdb >/dev/null
@@ -202,18 +159,7 @@ for _ in $(seq 100); do
 	alive "$FAKE_PID" || { tail_log fake; die "the fake Twilio stopped"; }
 	sleep 0.05
 done
-while IFS='=' read -r k v; do
-	case $k in
-	FAKE_URL) FAKE_URL=$v ;;
-	FAKE_ACCOUNT_SID) FAKE_ACCOUNT_SID=$v ;;
-	FAKE_AUTH_TOKEN) FAKE_AUTH_TOKEN=$v ;;
-	FAKE_STATS_URL) FAKE_STATS_URL=$v ;;
-	esac
-done <"$WORK/fake.env"
-for v in FAKE_URL FAKE_ACCOUNT_SID FAKE_AUTH_TOKEN FAKE_STATS_URL; do
-	[[ -n ${!v} ]] || die "the fake Twilio did not print $v"
-done
-[[ $FAKE_URL == "http://$HOST:"* && $FAKE_STATS_URL == "http://$HOST:"* ]] || die "the fake Twilio is not on $HOST"
+read_fake_env
 stats() { # [since until]
 	if (($# == 2)); then
 		curl -fsS --max-time 5 -G --data-urlencode "since=$1" --data-urlencode "until=$2" "$FAKE_STATS_URL/stats"
@@ -250,17 +196,6 @@ ADMIN_TOKEN=$(openssl rand -hex 24)
 } >"$WORK/senda.env"
 chmod 600 "$WORK/senda.env"
 
-# exec_env replaces the current (sub)shell with a command that gets Senda's
-# environment only: started with &, $! is then the command's own pid.
-exec_env() { # command...
-	while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(SENDA_|TWILIO_)' || true)
-	set -a
-	# shellcheck disable=SC1091
-	. "$WORK/senda.env"
-	set +a
-	exec "$@"
-}
-senda_cli() { (exec_env "$WORK/senda" "$@"); }
 
 say "starting senda serve and senda worker (SENDA_TWILIO_MPS=$MPS, SENDA_WORKERS=${WORKERS:-default} each)"
 exec_env "$WORK/senda" serve >"$WORK/serve.log" 2>&1 &

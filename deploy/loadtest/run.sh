@@ -61,16 +61,9 @@ KEYS_RE=${LOADTEST_SESSION_KEYS:-'^senda:(s:[^{}]+|\{[^{}]+\}:s)$'} # senda:s:ID
 OUT=${LOADTEST_OUT:-deploy/loadtest/out}
 HOST=127.0.0.1 # loopback only, by design: not a setting
 
-die() {
-	echo "loadtest: $*" >&2
-	exit 1
-}
-
-check_int() { # name value min max
-	if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
-		die "$1=$2: want an integer from $3 to $4"
-	fi
-}
+NAME=loadtest
+# shellcheck source=deploy/lib.sh
+source deploy/lib.sh
 check_int LOADTEST_THREADS "$THREADS" 1 16
 check_int LOADTEST_CONNECTIONS "$CONNS" "$THREADS" 1024
 check_int LOADTEST_DURATION "$DURATION" 1 120
@@ -90,11 +83,6 @@ check_int LOADTEST_QUIET_WAIT "$QUIET_WAIT" 0 300
 BASE_DB=$((REDIS_DB + 1))
 
 # --- tools -------------------------------------------------------------------
-apt_install() {
-	echo "loadtest: installing $* (apt-get)" >&2
-	apt-get install -y "$@" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y "$@" >/dev/null; } ||
-		die "could not install $* with apt-get"
-}
 command -v wrk >/dev/null || apt_install wrk
 if ! command -v redis-cli >/dev/null || ! command -v redis-server >/dev/null; then
 	apt_install redis-server redis-tools
@@ -107,9 +95,7 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/senda-loadtest.XXXXXX)
 PIDS=()
 WRK_PID=""
-REDIS_STARTED=0
 
-rc() { redis-cli -h "$HOST" -p "$REDIS_PORT" "$@"; }
 
 cleanup() {
 	local code=$?
@@ -121,17 +107,7 @@ cleanup() {
 		rc -n "$REDIS_DB" flushdb >/dev/null 2>&1 || true
 		rc -n "$BASE_DB" flushdb >/dev/null 2>&1 || true
 	fi
-	if ((REDIS_STARTED)) && [[ -s $WORK/redis.pid ]]; then
-		local rpid
-		rpid=$(cat "$WORK/redis.pid")
-		kill "$rpid" 2>/dev/null || true
-		# Wait until it is gone: a run started right after this one would
-		# otherwise find it still answering, then lose the connection.
-		for _ in $(seq 50); do
-			kill -0 "$rpid" 2>/dev/null || break
-			sleep 0.1
-		done
-	fi
+	stop_redis
 	# The servers' logs of the last run (they hold no message or number).
 	for log in senda baseline; do
 		if [[ -s $WORK/$log.log ]]; then cp "$WORK/$log.log" "$OUT/webhook-last-$log.log" 2>/dev/null || true; fi
@@ -143,17 +119,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Redis -------------------------------------------------------------------
-if [[ $(rc ping 2>/dev/null) != PONG ]]; then
-	echo "loadtest: starting redis-server on $HOST:$REDIS_PORT" >&2
-	redis-server --bind "$HOST" --port "$REDIS_PORT" --save "" --appendonly no \
-		--daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"
-	REDIS_STARTED=1
-	for _ in $(seq 50); do
-		if [[ $(rc ping 2>/dev/null) == PONG ]]; then break; fi
-		sleep 0.1
-	done
-	[[ $(rc ping 2>/dev/null) == PONG ]] || die "redis-server did not start on $HOST:$REDIS_PORT"
-fi
+start_redis
 DBS=$(rc config get databases | tail -1)
 ((BASE_DB < DBS)) || die "Redis has $DBS databases; LOADTEST_REDIS_DB=$REDIS_DB needs $((BASE_DB + 1))"
 # Both databases are erased: refuse if they hold anything but what this
