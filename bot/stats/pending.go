@@ -117,12 +117,22 @@ func (r *Recorder) Count(t time.Time, e Event) {
 // counted twice), then everything counted since. One script call a day
 // (EVALSHA; all of a day's keys share the {stats} hash tag, so it runs on
 // Cluster too). It sends nothing when nothing is waiting. On failure the
-// figures are kept and the next Flush sends them again.
+// figures are kept and the next Flush sends them again. People left out
+// since the last Flush (MaxPendingPeople) are reported as ErrPeopleDropped.
 func (r *Recorder) Flush(ctx context.Context) error {
+	dropped, err := r.flush(ctx)
+	if dropped > 0 {
+		err = errors.Join(err, fmt.Errorf("%w: %d", ErrPeopleDropped, dropped))
+	}
+	return err
+}
+
+// flush is Flush, with the people left out returned apart from the error.
+func (r *Recorder) flush(ctx context.Context) (dropped int64, err error) {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	if err := r.sendUnsent(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	r.mu.Lock()
 	open, dropped := r.open, r.dropped
@@ -132,11 +142,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		r.seq++
 		r.unsent = append(r.unsent, batch{seq: r.seq, day: day, pendingDay: open[day]})
 	}
-	err := r.sendUnsent(ctx)
-	if dropped > 0 {
-		err = errors.Join(err, fmt.Errorf("%w: %d", ErrPeopleDropped, dropped))
-	}
-	return err
+	return dropped, r.sendUnsent(ctx)
 }
 
 // sendUnsent sends the batches not yet confirmed, oldest first, and stops

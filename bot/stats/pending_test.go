@@ -11,68 +11,39 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/senda-org/senda/bot/ident"
 	"github.com/senda-org/senda/bot/redistest"
+	"github.com/senda-org/senda/bot/redistest/faults"
 	"github.com/senda-org/senda/bot/stats"
 	"github.com/senda-org/senda/content"
 )
 
-// faults is a client hook that counts the commands a client sends and can
-// fail the next script call: before it reaches Redis, or after Redis ran it
-// (the reply lost on the way back).
-type faults struct {
-	commands, pipelines atomic.Int64
-	failNext            atomic.Int32 // failBefore or failAfter, once
+// sent returns how many commands and pipelines h saw since the last call.
+func sent(h *faults.Hook, last *[2]int) (commands, pipelines int) {
+	c, p := h.Commands(), h.Pipelines()
+	commands, pipelines = c-last[0], p-last[1]
+	*last = [2]int{c, p}
+	return commands, pipelines
 }
 
-const (
-	failBefore = 1
-	failAfter  = 2
-)
-
-var errInjected = errors.New("injected: connection reset")
-
-func (f *faults) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (f *faults) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		f.commands.Add(1)
-		name := cmd.Name()
-		if name != "evalsha" && name != "eval" {
-			return next(ctx, cmd)
-		}
-		switch f.failNext.Swap(0) {
-		case failBefore:
-			return errInjected
-		case failAfter:
-			if err := next(ctx, cmd); err != nil {
-				return err
-			}
-			return errInjected
-		}
-		return next(ctx, cmd)
-	}
-}
-func (f *faults) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { f.pipelines.Add(1); return next(ctx, cmds) }
-}
-
-// sent is how many commands and pipelines the client sent since the last call.
-func (f *faults) sent() (commands, pipelines int64) {
-	return f.commands.Swap(0), f.pipelines.Swap(0)
+// failScript makes h fail the next EVALSHA (the flush script is loaded by
+// then), before it reaches Redis or after Redis ran it (the reply lost on
+// the way back).
+func failScript(h *faults.Hook, when faults.When) {
+	h.Set(faults.Rule{Name: "evalsha", Nth: 1, When: when})
 }
 
 func TestCountedInMemoryWrittenByFlush(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	hook := &faults{}
+	hook := faults.NewHook()
 	f.rdb.AddHook(hook)
+	var last [2]int
 	id := f.hasher.Sender(content.WhatsApp, "+50255550001")
 	f.rec.Count(f.now, stats.Event{Person: id, Channel: "whatsapp", Lang: "es", Node: "salud", Keyword: "salud"})
 	f.rec.Count(f.now, stats.Event{Person: id, Channel: "whatsapp", Lang: "es", OptIn: "vacunas", OptOut: stats.AllTopics})
 	f.rec.Count(f.now, stats.Event{Channel: "sms", Lang: "es"}) // no person: adds no one
-	if c, p := hook.sent(); c != 0 || p != 0 {
+	if c, p := sent(hook, &last); c != 0 || p != 0 {
 		t.Fatalf("counting sent %d commands and %d pipelines; want none", c, p)
 	}
 	if keys := redistest.Keys(t, f.rdb, f.prefix+"{stats}"); len(keys) != 0 {
@@ -102,20 +73,20 @@ func TestCountedInMemoryWrittenByFlush(t *testing.T) {
 	}
 	// The script is loaded now: a second's batch is one command, and a flush
 	// with nothing counted sends nothing.
-	hook.sent()
+	sent(hook, &last)
 	for range 50 {
 		f.rec.Count(f.now, stats.Event{Person: id, Channel: "sms", Lang: "es"})
 	}
 	if err := f.rec.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if c, p := hook.sent(); c != 1 || p != 0 {
+	if c, p := sent(hook, &last); c != 1 || p != 0 {
 		t.Errorf("a flush of 50 messages sent %d commands and %d pipelines; want one command", c, p)
 	}
 	if err := f.rec.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := hook.sent(); c != 0 {
+	if c, _ := sent(hook, &last); c != 0 {
 		t.Errorf("a flush with nothing counted sent %d commands", c)
 	}
 	if got := f.rdb.HGet(ctx, day, "x:sms:es:::").Val(); got != "51" {
@@ -129,7 +100,7 @@ func TestCountedInMemoryWrittenByFlush(t *testing.T) {
 func TestFlushCountsOnceThroughFailures(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	hook := &faults{}
+	hook := faults.NewHook()
 	f.rdb.AddHook(hook)
 	day := f.rec.DayKey(ymd(f.now))
 	field := "x:sms:es:::"
@@ -145,8 +116,8 @@ func TestFlushCountsOnceThroughFailures(t *testing.T) {
 	}
 
 	count(4)
-	hook.failNext.Store(failAfter)
-	if err := f.rec.Flush(ctx); !errors.Is(err, errInjected) {
+	failScript(hook, faults.After)
+	if err := f.rec.Flush(ctx); !errors.Is(err, faults.ErrInjected) {
 		t.Fatalf("flush with its reply lost: err = %v", err)
 	}
 	if stored() != "9" {
@@ -161,8 +132,8 @@ func TestFlushCountsOnceThroughFailures(t *testing.T) {
 	}
 
 	count(2)
-	hook.failNext.Store(failBefore)
-	if err := f.rec.Flush(ctx); !errors.Is(err, errInjected) {
+	failScript(hook, faults.Before)
+	if err := f.rec.Flush(ctx); !errors.Is(err, faults.ErrInjected) {
 		t.Fatalf("flush refused before Redis: err = %v", err)
 	}
 	if stored() != "10" {
@@ -289,5 +260,72 @@ func TestPeopleBeyondTheCap(t *testing.T) {
 	people := f.rdb.PFCount(ctx, f.rec.PeopleKey(ymd(f.now))).Val()
 	if lo, hi := int64(stats.MaxPendingPeople*97/100), int64(stats.MaxPendingPeople*103/100); people < lo || people > hi {
 		t.Errorf("people = %d, want about %d", people, stats.MaxPendingPeople)
+	}
+}
+
+// TestFiguresWaitThroughRedisFaults: on a private redis-server, figures
+// counted while Redis is killed, or while a Redis ACL denies the flush
+// script, wait in memory and are written once, exactly, when it answers.
+func TestFiguresWaitThroughRedisFaults(t *testing.T) {
+	srv := faults.StartServer(t, faults.ServerOptions{AOF: true})
+	ctx := context.Background()
+	at := todayAt(15, 0, guatemala)
+	count := func(rec *stats.Recorder, n int) {
+		for range n {
+			rec.Count(at, stats.Event{Channel: "sms", Lang: "es"})
+		}
+	}
+	rdb := srv.NewClient()
+	rec := stats.New(rdb, stats.Options{Prefix: "senda:", Location: guatemala})
+	stored := func() string { return rdb.HGet(ctx, rec.DayKey(ymd(at)), "x:sms:es:::").Val() }
+	count(rec, 3)
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Redis killed: the flush fails, the figures wait; restarted, they go.
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	count(rec, 2)
+	if err := rec.Flush(ctx); err == nil {
+		t.Fatal("a flush to a killed Redis did not fail")
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for err := rec.Flush(ctx); err != nil; err = rec.Flush(ctx) {
+		if time.Now().After(deadline) {
+			t.Fatalf("figures not written 10 s after Redis came back: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := stored(); got != "5" {
+		t.Errorf("after the restart: %s messages, want 5", got)
+	}
+
+	// The flush script denied by an ACL: refused, kept, written once
+	// allowed again.
+	denial, err := srv.Deny("evalsha", "eval")
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := stats.New(denial.NewClient(), stats.Options{Prefix: "senda:", Location: guatemala})
+	count(denied, 4)
+	if err := denied.Flush(ctx); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+		t.Fatalf("flush under the ACL: err = %v, want NOPERM", err)
+	}
+	if got := stored(); got != "5" {
+		t.Fatalf("a denied flush wrote: %s messages, want 5", got)
+	}
+	if err := denial.Lift(); err != nil {
+		t.Fatal(err)
+	}
+	if err := denied.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); got != "9" {
+		t.Errorf("after the ACL was lifted: %s messages, want 9", got)
 	}
 }

@@ -3,7 +3,6 @@ package stats
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -193,7 +192,7 @@ func (r *Recorder) Read(ctx context.Context, from, to string) (Report, error) {
 	}
 	// What this process counted and has not written yet goes first, so it
 	// reads its own figures (other processes' are at most FlushEvery old).
-	if err := r.Flush(ctx); err != nil && !errors.Is(err, ErrPeopleDropped) {
+	if _, err := r.flush(ctx); err != nil {
 		return Report{}, fmt.Errorf("stats: read: %w", err)
 	}
 	var days []string
